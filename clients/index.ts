@@ -1,0 +1,107 @@
+/**
+ * The typed REST clients' public surface. Everything above `clients/` depends
+ * on these interfaces, never on got.
+ */
+import type { ServiceName } from './errors.js';
+import type { Page, PageArgs, Tier } from './types.js';
+import type { User } from './users/types.js';
+import type { NewOrder, Order } from './orders/types.js';
+import type { Product, ProductQuery } from './products/types.js';
+import type { StockRow } from './inventory/types.js';
+import type { Review, ReviewSummary } from './reviews/types.js';
+import type { PriceRow } from './pricing/types.js';
+import type { Notification } from './notifications/types.js';
+
+export type { ServiceName } from './errors.js';
+export { SERVICE_NAMES, UpstreamError, type UpstreamErrorCode } from './errors.js';
+export * from './types.js';
+export type { User } from './users/types.js';
+export type { NewOrder, Order, OrderLine, OrderStatus } from './orders/types.js';
+export type { Product, ProductQuery } from './products/types.js';
+export type { StockRow } from './inventory/types.js';
+export type { Review, ReviewSummary } from './reviews/types.js';
+export type { PriceRow } from './pricing/types.js';
+export type { Notification } from './notifications/types.js';
+
+/** Per-request facts that become upstream headers. */
+export interface RequestMeta {
+  /** Sent as `X-Correlation-ID` on every call. */
+  correlationId: string;
+  /** Sent as `X-Consumer-ID` when present. */
+  consumerId?: string | undefined;
+}
+
+export interface UsersClient {
+  /** `GET /users/{id}`; `null` on 404. */
+  getUser(id: string): Promise<User | null>;
+  /** `GET /users?ids=`; any order, unknown ids omitted. Splits over 100 ids. */
+  getUsersByIds(ids: readonly string[]): Promise<User[]>;
+}
+
+export interface OrdersClient {
+  /** `GET /orders?userId=&limit=&cursor=`, newest first. */
+  listOrdersByUser(userId: string, page?: PageArgs): Promise<Page<Order>>;
+  getOrder(id: string): Promise<Order | null>;
+  getOrdersByIds(ids: readonly string[]): Promise<Order[]>;
+  /** `POST /orders` with `Idempotency-Key`; never retried. */
+  placeOrder(order: NewOrder, idempotencyKey: string): Promise<Order>;
+}
+
+export interface ProductsClient {
+  getProduct(id: string): Promise<Product | null>;
+  getProductsByIds(ids: readonly string[]): Promise<Product[]>;
+  /** `GET /products?limit=&cursor=&categoryId=&q=`, ordered by id. */
+  listProducts(query?: ProductQuery, page?: PageArgs): Promise<Page<Product>>;
+}
+
+export interface InventoryClient {
+  /** `GET /inventory?productIds=`; a product with no row is absent. */
+  getStockByProductIds(productIds: readonly string[]): Promise<StockRow[]>;
+}
+
+export interface ReviewsClient {
+  getSummariesByProductIds(productIds: readonly string[]): Promise<ReviewSummary[]>;
+  /** `GET /reviews?productId=&limit=&cursor=`, newest first. */
+  listReviews(productId: string, page?: PageArgs): Promise<Page<Review>>;
+}
+
+export interface PricingClient {
+  getPricesByProductIds(productIds: readonly string[], tier: Tier): Promise<PriceRow[]>;
+}
+
+export interface NotificationsClient {
+  /** `unread: true` only unread, `false` only read, absent all. */
+  listNotifications(userId: string, filter?: { unread?: boolean }, page?: PageArgs): Promise<Page<Notification>>;
+  getUnreadCount(userId: string): Promise<number>;
+  /** `POST /notifications/{id}/read` (idempotent); `null` on 404. */
+  markRead(id: string): Promise<Notification | null>;
+}
+
+/** The clients for one request: every call carries that request's headers. */
+export interface ServiceClients {
+  users: UsersClient;
+  orders: OrdersClient;
+  products: ProductsClient;
+  inventory: InventoryClient;
+  reviews: ReviewsClient;
+  pricing: PricingClient;
+  notifications: NotificationsClient;
+}
+
+export interface ClientsOptions {
+  /** Base URL per service; may include a path prefix (`http://host:1234/users-svc`). */
+  urls: Record<ServiceName, string>;
+  /** Total deadline of one logical call, retries included. Default 5000. */
+  timeoutMs?: number;
+  /** Retries of an idempotent GET after a connection error, 502/503/504. Default 2. */
+  retries?: number;
+}
+
+/** Built once per process; `forRequest` is cheap and called once per request. */
+export interface Clients {
+  forRequest(meta: RequestMeta): ServiceClients;
+  /** `GET /health` of one service, with a short deadline; never throws. */
+  health(service: ServiceName, timeoutMs?: number): Promise<boolean>;
+  /** Closes keep-alive sockets. */
+  close(): void;
+}

@@ -1,0 +1,8 @@
+export interface Notification {
+  id: string;
+  userId: string;
+  kind: string;
+  message: string;
+  read: boolean;
+  createdAt: string;
+}

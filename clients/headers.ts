@@ -1,0 +1,41 @@
+/**
+ * The allowlist of headers sent upstream (CONTRACT.md §1 "Headers the gateway
+ * sends"). Built only from `RequestMeta`: the clients never see the incoming
+ * request's headers, so its Authorization, X-API-Key, cookies and hop-by-hop
+ * headers cannot leak (HOSTILE-INPUTS row 29).
+ */
+import { randomUUID } from 'node:crypto';
+import type { RequestMeta } from './index.js';
+
+/** Visible ASCII only: anything else (CR/LF, non-Latin-1) would make Node throw or a proxy misparse. */
+const SAFE_VALUE = /^[\x21-\x7e]{1,256}$/;
+
+/** True for a header value we send as is: 1–256 visible ASCII characters. */
+export function isSafeHeaderValue(value: string): boolean {
+  return SAFE_VALUE.test(value);
+}
+
+/**
+ * Per-call headers: `X-Correlation-ID` always (a fresh UUID if the given one is
+ * unsafe), `X-Consumer-ID` when known (percent-encoded if unsafe),
+ * `Idempotency-Key` on every POST (generated when not given) and
+ * `Content-Type` when there is a body. Accept and User-Agent are instance defaults.
+ */
+export function upstreamHeaders(
+  meta: RequestMeta,
+  method: 'GET' | 'POST',
+  idempotencyKey: string | undefined,
+  hasBody: boolean,
+): Record<string, string> {
+  // The edge validates X-Correlation-ID (HOSTILE-INPUTS row 31); this is the last line of defence.
+  const headers: Record<string, string> = {
+    'x-correlation-id': SAFE_VALUE.test(meta.correlationId) ? meta.correlationId : randomUUID(),
+  };
+  const consumer = meta.consumerId;
+  if (consumer !== undefined && consumer !== '') {
+    headers['x-consumer-id'] = SAFE_VALUE.test(consumer) ? consumer : encodeURIComponent(consumer);
+  }
+  if (method === 'POST') headers['idempotency-key'] = idempotencyKey ?? randomUUID();
+  if (hasBody) headers['content-type'] = 'application/json';
+  return headers;
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseOrder } from '../../clients/orders/parse.js';
+import { parseUser } from '../../clients/users/parse.js';
+import { isMoney, parsePage, ShapeError } from '../../clients/validate.js';
+
+describe('Clients: payload validation', () => {
+  it('accepts integer minor units with a currency and nothing else as Money', () => {
+    expect(isMoney({ amountMinor: 1999, currency: 'USD' })).toBe(true);
+    for (const bad of [{ amountMinor: 19.99, currency: 'USD' }, { amountMinor: '1999', currency: 'USD' }, { amountMinor: 1 }, null]) {
+      expect(isMoney(bad)).toBe(false);
+    }
+  });
+
+  it('copies only the known fields, so extra upstream fields go no further', () => {
+    const user = parseUser({
+      id: 'u1', name: 'N', email: 'e', avatarUrl: 'a', avatarThumbUrl: 't', tier: 'free', createdAt: 'c', passwordHash: 'x',
+    });
+    expect(Object.keys(user)).not.toContain('passwordHash');
+  });
+
+  it('names the field but never the value in its error', () => {
+    const error = (() => {
+      try {
+        parseUser({ id: 'u1', name: 'N', email: 'e', avatarUrl: 'a', avatarThumbUrl: 't', tier: 'platinum-secret', createdAt: 'c' });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ShapeError);
+    expect((error as Error).message).toContain('tier');
+    expect((error as Error).message).not.toContain('platinum');
+  });
+
+  it('rejects non-finite numbers, unknown enums and missing cursors', () => {
+    const line = { productId: 'p', quantity: 1, unitPrice: { amountMinor: 1, currency: 'USD' } };
+    const order = { id: 'o', userId: 'u', status: 'paid', createdAt: 'c', lines: [line], total: { amountMinor: 1, currency: 'USD' } };
+    expect(parseOrder(order).lines).toEqual([line]);
+    expect(() => parseOrder({ ...order, lines: [{ ...line, quantity: Number.NaN }] })).toThrow(ShapeError);
+    expect(() => parseOrder({ ...order, status: 'lost' })).toThrow(ShapeError);
+    expect(() => parsePage({ items: [] }, (x) => x)).toThrow(ShapeError);
+    expect(parsePage({ items: [], nextCursor: null }, (x) => x)).toEqual({ items: [], nextCursor: null });
+  });
+});

@@ -1,0 +1,39 @@
+import type { Resolvers } from '../../src/generated/mobile.js';
+import { requireUser } from '../../src/permissions/guards.js';
+import { moneyResolvers } from '../shared/money.js';
+import { orderFieldResolvers, orderLineResolvers, viewerOrder } from '../shared/order.js';
+import { productById, productFieldResolvers } from '../shared/product.js';
+import { markNotificationRead, notificationsConnection } from './notifications.js';
+
+/** The dashboard's "recent orders": a phone shows five. */
+export const RECENT_ORDERS = 5;
+
+/** The mobile app's resolver map. */
+export const mobileResolvers: Resolvers = {
+  Query: {
+    // Everything on the dashboard hangs off the viewer's id, known from the token:
+    // its three services are asked in parallel.
+    dashboard: (_, __, ctx) => ({ userId: requireUser(ctx) }),
+    order: (_, { id }, ctx) => viewerOrder(ctx, id),
+    notifications: (_, args, ctx) => notificationsConnection(ctx, args),
+    product: (_, { id }, ctx, info) => productById(ctx, id, info),
+  },
+  Mutation: {
+    markNotificationRead: (_, { id }, ctx) => markNotificationRead(ctx, id),
+  },
+  Dashboard: {
+    user: ({ userId }, _, ctx) => ctx.loaders.users.load(userId),
+    recentOrders: async ({ userId }, _, ctx) => {
+      const page = await ctx.clients.orders.listOrdersByUser(userId, { limit: RECENT_ORDERS });
+      return page.items.slice(0, RECENT_ORDERS);
+    },
+    unreadCount: ({ userId }, _, ctx) => ctx.clients.notifications.getUnreadCount(userId),
+  },
+  User: {
+    avatarUrl: (user) => user.avatarThumbUrl,
+  },
+  Product: productFieldResolvers,
+  Order: orderFieldResolvers,
+  OrderLine: orderLineResolvers,
+  Money: moneyResolvers,
+};

@@ -1,0 +1,49 @@
+import {
+  getNamedType,
+  isObjectType,
+  Kind,
+  type FieldNode,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+} from 'graphql';
+import { getArgumentValues } from 'graphql';
+
+/** The child field nodes selected under the current field, through fragments (one level deep). */
+function childFieldNodes(info: GraphQLResolveInfo, name: string): FieldNode[] {
+  const found: FieldNode[] = [];
+  const visited = new Set<string>();
+  const walk = (set: SelectionSetNode | undefined): void => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value === name) found.push(selection);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        walk(selection.selectionSet);
+      } else if (!visited.has(selection.name.value)) {
+        visited.add(selection.name.value);
+        walk(info.fragments[selection.name.value]?.selectionSet);
+      }
+    }
+  };
+  for (const node of info.fieldNodes) walk(node.selectionSet);
+  return found;
+}
+
+/**
+ * The coerced arguments of each occurrence of child field `name` under the
+ * current field (several when aliased), or none when it is not selected.
+ * Lets a parent start its children's upstream calls in the same tick as its
+ * own, so independent services are asked in parallel instead of level by level.
+ */
+export function selectedChildArgs<Args>(info: GraphQLResolveInfo, name: string): Args[] {
+  const parentType = getNamedType(info.returnType);
+  if (!isObjectType(parentType)) return [];
+  const definition = parentType.getFields()[name];
+  if (!definition) return [];
+  // Validation has already checked the arguments against the field's definition: `Args` is what it declares.
+  return childFieldNodes(info, name).map((node) => getArgumentValues(definition, node, info.variableValues) as Args);
+}
+
+/** Whether any of `names` is selected under the current field. */
+export function selectsAnyChild(info: GraphQLResolveInfo, names: readonly string[]): boolean {
+  return names.some((name) => childFieldNodes(info, name).length > 0);
+}

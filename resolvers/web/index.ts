@@ -1,0 +1,46 @@
+import type { Resolvers } from '../../src/generated/web.js';
+import { requireUser } from '../../src/permissions/guards.js';
+import { selectedChildArgs } from '../shared/lookahead.js';
+import { moneyResolvers } from '../shared/money.js';
+import { orderFieldResolvers, orderLineResolvers, ordersConnection, viewerOrder } from '../shared/order.js';
+import { productById, productFieldResolvers, productsConnection } from '../shared/product.js';
+import { reviewsConnection, type ConnectionArgs } from '../shared/review.js';
+import { placeOrder } from './place-order.js';
+
+const ignore = (): void => undefined;
+
+/** The web shop's resolver map. */
+export const webResolvers: Resolvers = {
+  Query: {
+    me: (_, __, ctx, info) => {
+      const userId = requireUser(ctx);
+      // The order history does not depend on the profile: ask both services at once.
+      for (const args of selectedChildArgs<ConnectionArgs>(info, 'orders')) {
+        ordersConnection(ctx, userId, args).catch(ignore);
+      }
+      return ctx.loaders.users.load(userId);
+    },
+    product: (_, { id }, ctx, info) => productById(ctx, id, info),
+    products: (_, args, ctx) => productsConnection(ctx, args),
+    order: (_, { id }, ctx) => viewerOrder(ctx, id),
+  },
+  Mutation: {
+    placeOrder: (_, { input }, ctx) => placeOrder(ctx, input),
+  },
+  Viewer: {
+    orders: (user, args, ctx) => ordersConnection(ctx, user.id, args),
+  },
+  Product: {
+    ...productFieldResolvers,
+    reviews: (product, args, ctx) => reviewsConnection(ctx, product.id, args),
+  },
+  Review: {
+    author: (review, _, ctx) => ctx.loaders.users.load(review.userId),
+  },
+  ReviewAuthor: {
+    avatarUrl: (user) => user.avatarThumbUrl,
+  },
+  Order: orderFieldResolvers,
+  OrderLine: orderLineResolvers,
+  Money: moneyResolvers,
+};

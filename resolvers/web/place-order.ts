@@ -1,0 +1,48 @@
+import type { NewOrder } from '../../clients/index.js';
+import type { Context } from '../../src/context.js';
+import { badUserInput } from '../../src/errors.js';
+import { requireScope, requireUser } from '../../src/permissions/guards.js';
+import type { PlaceOrderInput } from '../../src/generated/web.js';
+
+export const MAX_ORDER_LINES = 50;
+export const MAX_LINE_QUANTITY = 100;
+/** Long enough to be unique per checkout, short and plain enough to log and send as a header. */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Checks an order before anything is sent upstream; throws BAD_USER_INPUT
+ * naming the offending input field.
+ */
+export function validatePlaceOrderInput(input: PlaceOrderInput): void {
+  if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+    throw badUserInput('`idempotencyKey` must be 8–128 characters of A–Z a–z 0–9 . _ : -', 'input.idempotencyKey');
+  }
+  if (input.lines.length < 1 || input.lines.length > MAX_ORDER_LINES) {
+    throw badUserInput(`An order needs 1–${MAX_ORDER_LINES} lines.`, 'input.lines');
+  }
+  const seen = new Set<string>();
+  input.lines.forEach((line, i) => {
+    if (!line.productId.trim()) throw badUserInput('`productId` must not be empty.', `input.lines.${i}.productId`);
+    if (seen.has(line.productId)) {
+      throw badUserInput('Each product may appear in one line only.', `input.lines.${i}.productId`);
+    }
+    seen.add(line.productId);
+    if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_LINE_QUANTITY) {
+      throw badUserInput(`\`quantity\` must be 1–${MAX_LINE_QUANTITY}.`, `input.lines.${i}.quantity`);
+    }
+  });
+}
+
+/** `placeOrder`: the orders service prices the lines; the idempotency key makes a retry safe. */
+export async function placeOrder(ctx: Context, input: PlaceOrderInput) {
+  const userId = requireUser(ctx);
+  requireScope(ctx, 'orders:write');
+  validatePlaceOrderInput(input);
+  const order: NewOrder = {
+    userId,
+    lines: input.lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+  };
+  const placed = await ctx.clients.orders.placeOrder(order, input.idempotencyKey);
+  ctx.loaders.orders.prime(placed.id, placed);
+  return { order: placed };
+}

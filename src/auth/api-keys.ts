@@ -1,0 +1,93 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { TIERS, type Tier } from '../../clients/index.js';
+import { ConfigError } from '../config.js';
+import type { Consumer } from './consumer.js';
+
+/** One entry of `API_KEYS_FILE`: only the key's SHA-256 is stored. */
+export interface ApiKeyRecord {
+  consumer: string;
+  tier: Tier;
+  scopes: string[];
+  sha256: string;
+}
+
+/**
+ * Development-only keys, used when `API_KEYS_FILE` is not set outside
+ * production (and said so in the log). Documented in the README.
+ */
+export const DEMO_API_KEYS: ReadonlyArray<{ key: string; consumer: string; tier: Tier; scopes: string[] }> = [
+  { key: 'demo-public-key-pro', consumer: 'demo-partner-pro', tier: 'pro', scopes: ['catalog:read'] },
+  { key: 'demo-public-key-free', consumer: 'demo-partner-free', tier: 'free', scopes: ['catalog:read'] },
+  { key: 'demo-public-key-noscope', consumer: 'demo-partner-noscope', tier: 'free', scopes: [] },
+];
+
+/** Lower-case hex SHA-256 of a key, as stored in `API_KEYS_FILE`. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function parseRecords(raw: unknown, source: string): ApiKeyRecord[] {
+  if (!Array.isArray(raw)) throw new ConfigError([`${source} must hold a JSON array of keys.`]);
+  return raw.map((entry: unknown, i) => {
+    const e = (entry ?? {}) as Record<string, unknown>;
+    const problems: string[] = [];
+    if (typeof e['consumer'] !== 'string' || !e['consumer']) problems.push('consumer must be a non-empty string');
+    if (typeof e['tier'] !== 'string' || !(TIERS as readonly string[]).includes(e['tier'])) {
+      problems.push(`tier must be one of ${TIERS.join(', ')}`);
+    }
+    if (!Array.isArray(e['scopes']) || !e['scopes'].every((s) => typeof s === 'string')) {
+      problems.push('scopes must be an array of strings');
+    }
+    if (typeof e['sha256'] !== 'string' || !/^[0-9a-fA-F]{64}$/.test(e['sha256'])) {
+      problems.push('sha256 must be 64 hex digits');
+    }
+    if (problems.length > 0) throw new ConfigError(problems.map((p) => `${source}[${i}]: ${p}`));
+    return {
+      consumer: e['consumer'] as string,
+      tier: e['tier'] as Tier,
+      scopes: e['scopes'] as string[],
+      sha256: (e['sha256'] as string).toLowerCase(),
+    };
+  });
+}
+
+/** Looks up API keys by hash, comparing against every stored hash in constant time. */
+export class ApiKeyStore {
+  private readonly entries: { digest: Buffer; consumer: Consumer }[];
+
+  constructor(records: readonly ApiKeyRecord[]) {
+    this.entries = records.map((r) => ({
+      digest: Buffer.from(r.sha256, 'hex'),
+      consumer: { kind: 'apiKey', id: r.consumer, tier: r.tier, scopes: new Set(r.scopes) },
+    }));
+  }
+
+  /** The consumer a presented key belongs to, or null. Timing does not depend on which entry matches. */
+  lookup(presented: string): Consumer | null {
+    const digest = createHash('sha256').update(presented, 'utf8').digest();
+    let match: Consumer | null = null;
+    for (const entry of this.entries) {
+      if (timingSafeEqual(entry.digest, digest) && match === null) match = entry.consumer;
+    }
+    return match;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+}
+
+/** Loads `API_KEYS_FILE`, or the demo keys when `file` is null. Throws ConfigError on a bad file. */
+export function loadApiKeys(file: string | null): ApiKeyStore {
+  if (file === null) {
+    return new ApiKeyStore(DEMO_API_KEYS.map(({ key, ...rest }) => ({ ...rest, sha256: hashApiKey(key) })));
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`API_KEYS_FILE could not be read as JSON: ${(error as Error).message}`]);
+  }
+  return new ApiKeyStore(parseRecords(raw, 'API_KEYS_FILE'));
+}

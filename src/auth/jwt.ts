@@ -1,0 +1,82 @@
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { TIERS, type Tier } from '../../clients/index.js';
+import type { JwtConfig } from '../config.js';
+import type { Consumer } from './consumer.js';
+import { CredentialError } from './credential-error.js';
+
+/** Tokens longer than this are refused before any parsing or crypto. */
+export const MAX_TOKEN_BYTES = 8192;
+/** Clock skew tolerated on `exp` / `nbf`, in seconds. */
+const CLOCK_TOLERANCE_S = 30;
+/** Header parameters that would make us fetch or trust key material named by the token itself. */
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const;
+const KID = /^[A-Za-z0-9._-]{1,128}$/;
+const SUB = /^[^\s]{1,128}$/;
+
+export type JwtVerifier = (token: string) => Promise<Consumer>;
+
+function consumerFromClaims(payload: JWTPayload): Consumer {
+  const { sub } = payload;
+  if (typeof sub !== 'string' || !SUB.test(sub)) throw new CredentialError('sub missing or malformed');
+  const scope = payload['scope'];
+  if (scope !== undefined && typeof scope !== 'string') throw new CredentialError('scope is not a string');
+  const tier = payload['tier'] ?? 'free';
+  if (typeof tier !== 'string' || !(TIERS as readonly string[]).includes(tier)) {
+    throw new CredentialError('unknown tier');
+  }
+  return {
+    kind: 'user',
+    id: sub,
+    tier: tier as Tier,
+    scopes: new Set((scope ?? '').split(' ').filter(Boolean)),
+  };
+}
+
+/**
+ * A verifier for bearer tokens (RFC 7519) with algorithms pinned to the key
+ * kind: HS256 for a shared secret, RS256/ES256 for a JWKS (so an HS256 token
+ * "signed" with a public key, or `alg: none`, never verifies). `exp` is
+ * required; `iss` / `aud` are enforced when configured. A JWKS is refetched on
+ * an unknown `kid` at most once per cooldown and fails closed when unreachable.
+ */
+export function createJwtVerifier(config: JwtConfig): JwtVerifier {
+  const algorithms = config.kind === 'secret' ? ['HS256'] : ['RS256', 'ES256'];
+  const key: Uint8Array | JWTVerifyGetKey =
+    config.kind === 'secret'
+      ? new TextEncoder().encode(config.secret)
+      : createRemoteJWKSet(new URL(config.url), { cooldownDuration: 30_000, timeoutDuration: 2_000 });
+  const options = {
+    algorithms,
+    clockTolerance: CLOCK_TOLERANCE_S,
+    requiredClaims: ['exp'],
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+  };
+
+  return async (token) => {
+    if (token.length > MAX_TOKEN_BYTES) throw new CredentialError('token too large');
+    let header;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw new CredentialError('malformed token');
+    }
+    if (FORBIDDEN_HEADERS.some((name) => name in header)) throw new CredentialError('forbidden header parameter');
+    if (header.kid !== undefined && !KID.test(header.kid)) throw new CredentialError('malformed kid');
+    try {
+      const { payload } = await (typeof key === 'function' ? jwtVerify(token, key, options) : jwtVerify(token, key, options));
+      return consumerFromClaims(payload);
+    } catch (error) {
+      if (error instanceof CredentialError) throw error;
+      const code = error instanceof joseErrors.JOSEError ? error.code : 'verification failed';
+      throw new CredentialError(code);
+    }
+  };
+}

@@ -1,0 +1,85 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { UpstreamError } from '../clients/errors.js';
+
+/**
+ * The public error codes (`extensions.code`): the contract's list, plus
+ * `BAD_REQUEST` for a malformed HTTP request and `INTERNAL_SERVER_ERROR` for
+ * anything unexpected (masked). Every code here is documented in the README.
+ */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  BAD_REQUEST: 'BAD_REQUEST',
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  QUERY_TOO_EXPENSIVE: 'QUERY_TOO_EXPENSIVE',
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
+  NOT_FOUND: 'NOT_FOUND',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/** Apollo's own codes that mean the same as one of ours. */
+const APOLLO_ALIASES: Readonly<Record<string, ErrorCode>> = {
+  PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_REQUEST,
+  OPERATION_RESOLUTION_FAILURE: ErrorCode.BAD_REQUEST,
+};
+
+/** A GraphQL error with one of our codes; `status` sets the HTTP status when it fails the whole request. */
+export function gatewayError(
+  code: ErrorCode,
+  message: string,
+  options: { status?: number; extensions?: Record<string, unknown> } = {},
+): GraphQLError {
+  const extensions: Record<string, unknown> = { ...options.extensions, code };
+  if (options.status !== undefined) extensions['http'] = { status: options.status };
+  return new GraphQLError(message, { extensions });
+}
+
+export const unauthenticated = (message = 'Authentication required.') =>
+  gatewayError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message = 'Not allowed.') => gatewayError(ErrorCode.FORBIDDEN, message);
+export const badUserInput = (message: string, field?: string) =>
+  gatewayError(ErrorCode.BAD_USER_INPUT, message, field === undefined ? {} : { extensions: { field } });
+
+/** "Did you mean …?" suggestions reveal the schema; production drops them. */
+const SUGGESTION = /\s*Did you mean .*$/s;
+
+/**
+ * Apollo `formatError`: lets only known codes through, maps upstream failures
+ * to their contract codes with their safe messages, and masks everything else
+ * as INTERNAL_SERVER_ERROR. Never lets a stack, upstream URL or body out in
+ * production (`exposeDetails` false).
+ */
+export function createFormatError(exposeDetails: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const base = {
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+    };
+    if (original instanceof UpstreamError) {
+      return { message: original.message, ...base, extensions: { code: original.code, service: original.service } };
+    }
+    const rawCode = formatted.extensions?.['code'];
+    const code = typeof rawCode === 'string' ? (APOLLO_ALIASES[rawCode] ?? rawCode) : undefined;
+    if (code !== undefined && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      const message = exposeDetails ? formatted.message : formatted.message.replace(SUGGESTION, '');
+      const extensions: Record<string, unknown> = { ...formatted.extensions, code };
+      if (!exposeDetails) delete extensions['stacktrace'];
+      return { ...formatted, message, extensions };
+    }
+    if (exposeDetails) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    }
+    return { message: 'Internal server error.', ...base, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}

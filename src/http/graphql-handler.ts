@@ -1,0 +1,121 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { Clients } from '../../clients/index.js';
+import type { Authenticator } from '../auth/credentials.js';
+import { CredentialError } from '../auth/credential-error.js';
+import { upstreamConsumerId } from '../auth/consumer.js';
+import { createOnce, type Audience, type Context } from '../context.js';
+import { ErrorCode } from '../errors.js';
+import { createLoaders } from '../loaders.js';
+import type { Logger } from '../logger.js';
+import { PayloadTooLargeError, readBody } from './body.js';
+import { sendGraphQLError } from './respond.js';
+
+export interface GraphQLHandlerDeps {
+  servers: ReadonlyMap<Audience, ApolloServer<Context>>;
+  authenticator: Authenticator;
+  clients: Clients;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+export interface EdgeRequest {
+  audience: Audience;
+  correlationId: string;
+  clientAddress: string;
+  url: URL;
+}
+
+function toHeaderMap(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+/** Parses the body as Apollo expects it: JSON object/array when JSON, else the raw text (Apollo rejects it). */
+function parseBody(raw: Buffer, contentType: string | undefined): { ok: true; body: unknown } | { ok: false } {
+  if (!isJson(contentType)) return { ok: true, body: raw.toString('utf8') };
+  try {
+    return { ok: true, body: JSON.parse(raw.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * Serves one GraphQL request: body limit, JSON parsing, credentials →
+ * consumer (401 for bad ones), a fresh per-request context, then Apollo's
+ * HTTP pipeline. Any unexpected failure is a masked 500; the process goes on.
+ */
+export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
+  return async (req: IncomingMessage, res: ServerResponse, edge: EdgeRequest): Promise<void> => {
+    const server = deps.servers.get(edge.audience);
+    if (!server) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'No such endpoint.');
+
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, deps.maxBodyBytes);
+      } catch (error) {
+        if (error instanceof PayloadTooLargeError) {
+          return sendGraphQLError(res, 413, ErrorCode.BAD_REQUEST, `Request body over ${deps.maxBodyBytes} bytes.`, {
+            connection: 'close',
+          });
+        }
+        throw error;
+      }
+      const parsed = parseBody(raw, req.headers['content-type']);
+      if (!parsed.ok) return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.');
+      body = parsed.body;
+    }
+
+    let consumer;
+    try {
+      consumer = await deps.authenticator.authenticate(edge.audience, req.headers, edge.clientAddress);
+    } catch (error) {
+      if (!(error instanceof CredentialError)) throw error;
+      deps.logger.info({ correlationId: edge.correlationId, reason: error.reason }, 'credentials rejected');
+      const challenge = error.scheme === 'Bearer' ? 'Bearer error="invalid_token"' : 'ApiKey';
+      return sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, 'Invalid credentials.', {
+        'www-authenticate': challenge,
+      });
+    }
+
+    const response = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: edge.url.search, body },
+      context: async (): Promise<Context> => {
+        const clients = deps.clients.forRequest({
+          correlationId: edge.correlationId,
+          consumerId: upstreamConsumerId(consumer),
+        });
+        return {
+          audience: edge.audience,
+          consumer,
+          correlationId: edge.correlationId,
+          clients,
+          loaders: createLoaders(clients, consumer.tier),
+          logger: deps.logger,
+          once: createOnce(),
+        };
+      },
+    });
+
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    if (!response.headers.has('cache-control')) res.setHeader('cache-control', 'no-store');
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+}

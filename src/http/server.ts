@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Clients } from '../../clients/index.js';
+import { AUDIENCES, type Audience } from '../context.js';
+import { ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { clientAddress } from './client-address.js';
+import { correlationIdFrom } from './correlation.js';
+import { applyCors } from './cors.js';
+import type { createGraphQLHandler } from './graphql-handler.js';
+import { checkReadiness } from './readiness.js';
+import { sendGraphQLError, sendJson } from './respond.js';
+
+export interface EdgeOptions {
+  audiences: readonly Audience[];
+  trustedProxies: readonly string[];
+  corsOrigins: readonly string[];
+  clients: Clients;
+  logger: Logger;
+  graphql: ReturnType<typeof createGraphQLHandler>;
+}
+
+/** Node's own limits, tighter than its defaults where a gateway needs them (slow-loris, huge headers). */
+const SERVER_LIMITS = {
+  maxHeaderSize: 16 * 1024,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+};
+
+const GRAPHQL_PATH = /^\/(mobile|web|public)\/graphql\/?$/;
+
+/**
+ * The edge: one node:http server routing `/{audience}/graphql`, `/healthz`
+ * and `/readyz`, with a correlation id on every request and response and CORS
+ * from an allowlist. A handler that throws is answered with a masked 500 and
+ * logged; the server keeps serving.
+ */
+export function createEdgeServer(options: EdgeOptions): Server {
+  const trusted = new Set(options.trustedProxies);
+  const origins = new Set(options.corsOrigins);
+  const served = new Set(options.audiences);
+
+  async function route(req: IncomingMessage, res: ServerResponse, correlationId: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url.pathname === '/readyz') {
+      const readiness = await checkReadiness(options.clients);
+      return sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not ready', ...readiness });
+    }
+    const match = GRAPHQL_PATH.exec(url.pathname);
+    const audience = AUDIENCES.find((a) => a === match?.[1]);
+    if (!audience || !served.has(audience)) {
+      return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
+    }
+    if (applyCors(req, res, origins)) return;
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      return sendGraphQLError(res, 405, ErrorCode.BAD_REQUEST, 'Use GET or POST.', { allow: 'GET, POST' });
+    }
+    return options.graphql(req, res, {
+      audience,
+      correlationId,
+      clientAddress: clientAddress(req, trusted),
+      url,
+    });
+  }
+
+  return createServer(SERVER_LIMITS, (req, res) => {
+    const correlationId = correlationIdFrom(req.headers['x-correlation-id']);
+    res.setHeader('x-correlation-id', correlationId);
+    res.setHeader('x-content-type-options', 'nosniff');
+    route(req, res, correlationId).catch((error: unknown) => {
+      options.logger.error({ err: error, correlationId }, 'request failed');
+      if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
+      else res.destroy();
+    });
+  });
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { Page, PageArgs } from '../clients/index.js';
+import { badUserInput } from './errors.js';
+
+/** The contract's bounds for `first` (and the upstream's `limit`). */
+export const MIN_PAGE_SIZE = 1;
+export const MAX_PAGE_SIZE = 100;
+/** Upstream pages fetched at most for one connection, so a lying upstream cannot loop us. */
+const MAX_UPSTREAM_PAGES = 3;
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/**
+ * A position in an upstream list: the upstream cursor of a page start (null:
+ * the list start) and how many items of that page to skip. Upstream cursors
+ * only mark page ends, so this is what lets *every* edge's cursor be passed as
+ * `after` (Relay Cursor Connections spec).
+ */
+interface Position {
+  upstream: string | null;
+  skip: number;
+}
+
+function listTag(listKey: string): string {
+  return createHash('sha256').update(listKey).digest('base64url').slice(0, 10);
+}
+
+function encodeCursor(tag: string, position: Position): string {
+  return Buffer.from(JSON.stringify([1, tag, position.upstream, position.skip])).toString('base64url');
+}
+
+function decodeCursor(tag: string, cursor: string): Position {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === 4 &&
+    parsed[0] === 1 &&
+    parsed[1] === tag &&
+    (parsed[2] === null || typeof parsed[2] === 'string') &&
+    Number.isInteger(parsed[3]) &&
+    parsed[3] >= 0 &&
+    parsed[3] <= MAX_PAGE_SIZE
+  ) {
+    return { upstream: parsed[2] as string | null, skip: parsed[3] as number };
+  }
+  throw badUserInput('Invalid cursor: pass a cursor from this same list as `after`.', 'after');
+}
+
+/** Throws BAD_USER_INPUT unless `first` is within the contract's 1–100. */
+export function assertPageSize(first: number, field = 'first'): void {
+  if (!Number.isInteger(first) || first < MIN_PAGE_SIZE || first > MAX_PAGE_SIZE) {
+    throw badUserInput(`\`${field}\` must be between ${MIN_PAGE_SIZE} and ${MAX_PAGE_SIZE}.`, field);
+  }
+}
+
+export interface PaginateArgs<T> {
+  /** Identifies the list (e.g. `orders:u1`); a cursor from another list is rejected. */
+  listKey: string;
+  first: number;
+  after?: string | null | undefined;
+  fetch: (page: PageArgs) => Promise<Page<T>>;
+}
+
+/**
+ * Builds a Relay connection over an upstream `?limit=&cursor=` list. Usually
+ * one upstream call of exactly `first` items; more only when continuing from
+ * the middle of an upstream page or when the upstream returns short pages.
+ */
+export async function paginate<T>({ listKey, first, after, fetch }: PaginateArgs<T>): Promise<Connection<T>> {
+  assertPageSize(first);
+  const tag = listTag(listKey);
+  let position: Position = after ? decodeCursor(tag, after) : { upstream: null, skip: 0 };
+  const edges: Edge<T>[] = [];
+  let hasNextPage = false;
+  for (let call = 1; ; call++) {
+    const need = first - edges.length;
+    const limit = Math.min(MAX_PAGE_SIZE, position.skip + need);
+    const page = await fetch({ limit, cursor: position.upstream });
+    const fresh = page.items.slice(position.skip, position.skip + need);
+    fresh.forEach((node, i) => {
+      edges.push({ node, cursor: encodeCursor(tag, { upstream: position.upstream, skip: position.skip + i + 1 }) });
+    });
+    const endOfPage = position.skip + fresh.length >= page.items.length;
+    const last = edges[edges.length - 1];
+    if (endOfPage && page.nextCursor !== null && last && fresh.length > 0) {
+      // Continuing from a page end is one plain upstream call with the upstream's own cursor.
+      last.cursor = encodeCursor(tag, { upstream: page.nextCursor, skip: 0 });
+    }
+    if (edges.length >= first || page.nextCursor === null || call >= MAX_UPSTREAM_PAGES) {
+      hasNextPage = !endOfPage || page.nextCursor !== null;
+      break;
+    }
+    position = { upstream: page.nextCursor, skip: 0 };
+  }
+  return { edges, pageInfo: { hasNextPage, endCursor: edges[edges.length - 1]?.cursor ?? null } };
+}

@@ -1,0 +1,31 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import { mobileResolvers } from '../resolvers/mobile/index.js';
+import { publicResolvers } from '../resolvers/public/index.js';
+import { webResolvers } from '../resolvers/web/index.js';
+import type { Audience } from './context.js';
+
+const SCHEMA_DIR = fileURLToPath(new URL('../schema/', import.meta.url));
+
+/** The SDL of one audience: the shared types plus the audience's own folder, in a stable order. */
+export function audienceTypeDefs(audience: Audience): string[] {
+  return ['shared', audience].flatMap((folder) =>
+    readdirSync(`${SCHEMA_DIR}${folder}`)
+      .filter((file) => file.endsWith('.graphql'))
+      .sort()
+      .map((file) => readFileSync(`${SCHEMA_DIR}${folder}/${file}`, 'utf8')),
+  );
+}
+
+const RESOLVERS = { mobile: mobileResolvers, web: webResolvers, public: publicResolvers } as const;
+
+/** Builds an audience's executable schema; fails at start-up if SDL and resolvers disagree. */
+export function buildAudienceSchema(audience: Audience): GraphQLSchema {
+  return makeExecutableSchema({
+    typeDefs: audienceTypeDefs(audience),
+    resolvers: RESOLVERS[audience],
+    resolverValidationOptions: { requireResolversToMatchSchema: 'error', requireResolversForResolveType: 'error' },
+  });
+}

@@ -1,0 +1,96 @@
+import { generateKeyPair, SignJWT, exportJWK, UnsecuredJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/gateway.js';
+import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { CATALOG, MOBILE_DASHBOARD } from '../operations/contract.js';
+
+let gateway: Gateway;
+beforeAll(async () => {
+  gateway = await startTestGateway();
+});
+afterAll(() => gateway.close());
+
+async function expectRejected(token: string) {
+  const response = await gql(gateway, 'mobile', MOBILE_DASHBOARD, {}, bearer(token));
+  expect(response.status).toBe(401);
+  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(response.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+  expect(JSON.stringify(response.body)).not.toContain(token);
+}
+
+describe('Credentials → consumer', () => {
+  it('answers a viewer field without a token with null and UNAUTHENTICATED', async () => {
+    const { status, body } = await gql(gateway, 'mobile', MOBILE_DASHBOARD);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ dashboard: null });
+    expect(body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect(body.errors![0]!.path).toEqual(['dashboard']);
+  });
+
+  it('serves catalog fields on web to anonymous visitors', async () => {
+    const { body } = await gql(gateway, 'web', '{ product(id: "p1") { id } }');
+    expect(body).toEqual({ data: { product: { id: 'p1' } } });
+  });
+
+  it('rejects garbage, a wrong-secret token, an expired token and `alg: none` with 401', async () => {
+    await expectRejected('not-a-jwt');
+    await expectRejected(await tokenFor('u1', {}, 'another-secret-that-is-long-enough-for-hs256'));
+    await expectRejected(await tokenFor('u1', { expiresIn: '-5m' }));
+    await expectRejected(new UnsecuredJWT({ sub: 'u1' }).setExpirationTime('1h').encode());
+  });
+
+  it('rejects an RS256 token when the gateway holds an HS256 secret (algorithms pinned)', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setSubject('u1').setExpirationTime('1h').sign(privateKey);
+    await expectRejected(token);
+  });
+
+  it('rejects a token naming its own key (`jwk`, `jku`) without fetching anything', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const embedded = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', jwk: await exportJWK(publicKey) })
+      .setSubject('u1')
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    await expectRejected(embedded);
+  });
+
+  it('rejects an unknown tier claim and a token over 8 KB', async () => {
+    await expectRejected(await tokenFor('u1', { tier: 'platinum' }));
+    await expectRejected(await tokenFor('u1', { scope: 'x'.repeat(9000) }));
+  });
+
+  it('answers a 20 KB Authorization header with 431', async () => {
+    const response = await fetch(`${gateway.url}/mobile/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${'a'.repeat(20_000)}` },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(response.status).toBe(431);
+  });
+
+  it('rejects an unknown API key with 401 and a key without `catalog:read` with FORBIDDEN', async () => {
+    const unknown = await gql(gateway, 'public', CATALOG, { first: 1 }, { 'x-api-key': 'no-such-key' });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    const noScope = await gql(gateway, 'public', CATALOG, { first: 1 }, { 'x-api-key': 'demo-public-key-noscope' });
+    expect(noScope.body.data).toEqual({ products: null });
+    expect(noScope.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    const none = await gql(gateway, 'public', CATALOG, { first: 1 });
+    expect(none.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("answers FORBIDDEN for another user's order and null for an unknown one", async () => {
+    const data = gateway.demo!.data;
+    const someoneElses = data.orders.find((o) => o.userId !== 'u1')!;
+    const token = await tokenFor('u1');
+    const other = await gql(gateway, 'web', `query($id: ID!) { order(id: $id) { id } }`, { id: someoneElses.id }, bearer(token));
+    expect(other.body.data).toEqual({ order: null });
+    expect(other.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    const own = data.orders.find((o) => o.userId === 'u1')!;
+    const mine = await gql(gateway, 'mobile', `query($id: ID!) { order(id: $id) { id itemCount } }`, { id: own.id }, bearer(token));
+    expect(mine.body.data).toEqual({ order: { id: own.id, itemCount: own.lines.reduce((n, l) => n + l.quantity, 0) } });
+    const unknown = await gql(gateway, 'web', `{ order(id: "o-none") { id } }`, {}, bearer(token));
+    expect(unknown.body).toEqual({ data: { order: null } });
+  });
+});

@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../src/config.js';
+
+const ALL_URLS = {
+  USERS_URL: 'http://127.0.0.1:1/u',
+  ORDERS_URL: 'http://127.0.0.1:1/o',
+  PRODUCTS_URL: 'http://127.0.0.1:1/p',
+  INVENTORY_URL: 'http://127.0.0.1:1/i',
+  REVIEWS_URL: 'http://127.0.0.1:1/r',
+  PRICING_URL: 'http://127.0.0.1:1/pr',
+  NOTIFICATIONS_URL: 'http://127.0.0.1:1/n',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+/** Runs `src/main.ts` as `npm start` would, with only the given environment. */
+function startMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe('Configuration', () => {
+  it('defaults to port 4000, all audiences, the demo services and the development secret', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.audiences).toEqual(['mobile', 'web', 'public']);
+    expect(config.upstreams).toBeNull();
+    expect(config.jwt).toMatchObject({ kind: 'secret', secret: DEV_JWT_SECRET, isDevSecret: true });
+  });
+
+  it('takes all seven upstream URLs', () => {
+    expect(loadConfig(ALL_URLS).upstreams?.pricing).toBe('http://127.0.0.1:1/pr');
+  });
+
+  it('names the missing URLs when only some are set', () => {
+    const { USERS_URL, ORDERS_URL, ...rest } = ALL_URLS;
+    void rest;
+    const problems = problemsOf({ USERS_URL, ORDERS_URL });
+    expect(problems.join()).toContain('PRODUCTS_URL, INVENTORY_URL, REVIEWS_URL, PRICING_URL, NOTIFICATIONS_URL');
+  });
+
+  it('serves only the listed AUDIENCES and refuses unknown ones', () => {
+    expect(loadConfig({ AUDIENCES: 'public' }).audiences).toEqual(['public']);
+    expect(problemsOf({ AUDIENCES: 'public,admin' }).join()).toContain('admin');
+  });
+
+  it('refuses a bad PORT, a short JWT_SECRET and both key kinds at once', () => {
+    expect(problemsOf({ PORT: 'abc' }).join()).toContain('PORT');
+    expect(problemsOf({ PORT: '70000' }).join()).toContain('PORT');
+    expect(problemsOf({ JWT_SECRET: 'short' }).join()).toContain('JWT_SECRET');
+    expect(problemsOf({ JWT_SECRET: 'x'.repeat(40), JWT_JWKS_URL: 'https://idp.example/jwks' }).join()).toContain('not both');
+  });
+
+  it('requires key material and API keys in production', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' }).join();
+    expect(problems).toContain('JWT_SECRET or JWT_JWKS_URL');
+    expect(problems).toContain('API_KEYS_FILE');
+  });
+
+  it('exits non-zero naming the missing URLs when started with some but not all', async () => {
+    const { code, stderr } = await startMain({ USERS_URL: 'http://127.0.0.1:1' });
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('ORDERS_URL');
+    expect(stderr).toContain('NOTIFICATIONS_URL');
+  });
+
+  it('exits non-zero naming PORT when it is not a number', async () => {
+    const { code, stderr } = await startMain({ PORT: 'eighty' });
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('PORT');
+  });
+});

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/gateway.js';
+import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { CATALOG } from '../operations/contract.js';
+
+let upstream: FixtureUpstream;
+let gateway: Gateway;
+
+beforeAll(async () => {
+  upstream = await startFixtureUpstream();
+  gateway = await startTestGateway({ upstreams: upstream.urls, env: { MAX_BODY_BYTES: '2000', MAX_QUERY_TOKENS: '200' } });
+});
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+});
+
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+describe('The edge', () => {
+  it('answers /healthz and /readyz with every upstream up', async () => {
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${gateway.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { upstreams: Record<string, string> }).upstreams.orders).toBe('up');
+  });
+
+  it('refuses a body over the limit with 413 and serves the next request', async () => {
+    const big = JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(5000) } });
+    const refused = await post('/web/graphql', big);
+    expect(refused.status).toBe(413);
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    const next = await gql(gateway, 'web', '{ __typename }');
+    expect(next.body.data).toEqual({ __typename: 'Query' });
+  });
+
+  it('answers malformed JSON with 400 and no stack', async () => {
+    const response = await post('/web/graphql', '{"query": ');
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).toContain('BAD_REQUEST');
+    expect(text).not.toMatch(/at .*\.(js|ts):\d+/);
+  });
+
+  it('refuses an HTTP batch (a JSON array of operations) with 400 and runs nothing', async () => {
+    const before = upstream.requests.length;
+    const response = await post('/public/graphql', JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]));
+    expect(response.status).toBe(400);
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it('answers an unknown path with 404 and a method other than GET/POST with 405', async () => {
+    expect((await fetch(`${gateway.url}/admin/graphql`)).status).toBe(404);
+    const put = await fetch(`${gateway.url}/web/graphql`, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+  });
+
+  it('refuses a mutation over GET with 405', async () => {
+    const query = encodeURIComponent('mutation { markNotificationRead(id: "fx-n1") { notification { id } } }');
+    const response = await fetch(`${gateway.url}/mobile/graphql?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(response.status).toBe(405);
+  });
+
+  it('refuses a GET without a preflight-forcing header (CSRF prevention)', async () => {
+    const response = await fetch(`${gateway.url}/web/graphql?query=${encodeURIComponent('{ __typename }')}`);
+    expect(response.status).toBe(400);
+  });
+
+  it('echoes a well-formed X-Correlation-ID and passes it upstream', async () => {
+    const response = await gql(gateway, 'public', CATALOG, { first: 1 }, { 'x-api-key': 'demo-public-key-pro', 'x-correlation-id': 'abc.DEF_123-x' });
+    expect(response.headers.get('x-correlation-id')).toBe('abc.DEF_123-x');
+    expect(upstream.requests.at(-1)!.headers['x-correlation-id']).toBe('abc.DEF_123-x');
+  });
+
+  it('replaces a malformed or over-long X-Correlation-ID', async () => {
+    for (const bad of ['has space', 'x'.repeat(200), 'semi;colon']) {
+      const response = await gql(gateway, 'web', '{ __typename }', {}, { 'x-correlation-id': bad });
+      const id = response.headers.get('x-correlation-id');
+      expect(id).not.toBe(bad);
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('rejects `first` outside 1–100 with 400 BAD_USER_INPUT before any upstream call', async () => {
+    for (const first of [0, 101, -1]) {
+      const before = upstream.requests.length;
+      const { status, body } = await gql(gateway, 'public', CATALOG, { first }, { 'x-api-key': 'demo-public-key-pro' });
+      expect(status).toBe(400);
+      expect(body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+      expect(body.data).toBeUndefined();
+      expect(upstream.requests.length).toBe(before);
+    }
+  });
+
+  it('rejects a string for an Int! variable with 400 BAD_USER_INPUT', async () => {
+    const { status, body } = await gql(gateway, 'public', CATALOG, { first: 'ten' }, { 'x-api-key': 'demo-public-key-pro' });
+    expect(status).toBe(400);
+    expect(body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('rejects a document over the token limit with 400 GRAPHQL_PARSE_FAILED', async () => {
+    const query = `{ ${Array(300).fill('a').join(' ')} }`; // 302 tokens, well under the body limit
+    const { status, body } = await gql(gateway, 'web', query);
+    expect(status).toBe(400);
+    expect(body.errors![0]!.extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
+  });
+
+  it('sends X-Consumer-ID upstream and never the client credentials', async () => {
+    const token = await tokenFor('fx-alice');
+    await gql(gateway, 'web', '{ me { id name } }', {}, { ...bearer(token), cookie: 'session=1', 'x-consumer-id': 'spoofed' });
+    const call = upstream.requests.at(-1)!;
+    expect(call.headers['x-consumer-id']).toBe('fx-alice');
+    expect(call.headers.authorization).toBeUndefined();
+    expect(call.headers.cookie).toBeUndefined();
+    await gql(gateway, 'public', CATALOG, { first: 1 }, { 'x-api-key': 'demo-public-key-pro' });
+    const keyed = upstream.requests.at(-1)!;
+    expect(keyed.headers['x-consumer-id']).toBe('demo-partner-pro');
+    expect(keyed.headers['x-api-key']).toBeUndefined();
+  });
+});

@@ -1,11 +1,16 @@
 /**
  * The process-wide entry point of `clients/`: one got instance, one set of
- * keep-alive agents, and cheap per-request views that carry that request's
- * headers.
+ * keep-alive agents, one circuit breaker and retry budget per service, one
+ * response cache, and cheap per-request views that carry that request's
+ * headers and deadline.
  */
+import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
+import { createMemoryCache, type ResponseCache } from './cache.js';
+import { withResponseCache, type CacheEvent } from './cached-http.js';
 import { SERVICE_NAMES, type ServiceName } from './errors.js';
-import { createHttp, type CallObserver } from './http.js';
+import { createHttp } from './http.js';
+import type { CallObserver, HttpOptions } from './http-types.js';
 import type { Clients, ClientsOptions, RequestMeta, ServiceClients } from './index.js';
 import { bindUpstream } from './upstream.js';
 import { isRecord } from './validate.js';
@@ -20,12 +25,21 @@ import { createNotificationsClient } from './notifications/client.js';
 export interface CreateClientsOptions extends ClientsOptions {
   /** Called once per finished upstream call (retries included): the metrics hook. */
   onCall?: CallObserver;
+  /** Called once per GET of a shared service: cache hit, miss, or joined an identical call in flight. */
+  onCache?: (event: CacheEvent) => void;
+  /** Told when a service's circuit opens, half-opens or closes. */
+  onCircuitChange?: HttpOptions['onCircuitChange'];
+  /** The response cache; default: in memory. Closed by `close`. */
+  cache?: ResponseCache;
+  /** Retry budget per service (tests tune it); default 20% of calls plus 10. */
+  retryBudget?: HttpOptions['retryBudget'];
 }
 
 /**
  * Builds the clients once per process. `forRequest(meta)` only creates
- * closures over the shared got instance; `health` never throws; `close`
- * destroys the keep-alive agents. Base URLs may carry a path prefix.
+ * closures over the shared got instance and starts the operation's deadline;
+ * `health` never throws; `close` destroys the keep-alive agents and the
+ * cache's connection. Base URLs may carry a path prefix.
  */
 export function createClients(options: CreateClientsOptions): Clients {
   for (const service of SERVICE_NAMES) {
@@ -33,15 +47,23 @@ export function createClients(options: CreateClientsOptions): Clients {
     const url = new URL(options.urls[service]);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${service} URL must be http(s)`);
   }
+  const timeoutMs = options.timeoutMs ?? 5000;
   const http = createHttp({
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    timeoutMs,
     ...(options.retries === undefined ? {} : { retries: options.retries }),
     ...(options.onCall === undefined ? {} : { onCall: options.onCall }),
+    ...(options.circuit === undefined ? {} : { circuit: options.circuit }),
+    ...(options.retryBudget === undefined ? {} : { retryBudget: options.retryBudget }),
+    ...(options.onCircuitChange === undefined ? {} : { onCircuitChange: options.onCircuitChange }),
   });
-  const bind = (service: ServiceName, meta: RequestMeta) => bindUpstream(http, service, options.urls[service], meta);
+  const cache = options.cache ?? createMemoryCache();
+  const cached = withResponseCache(http, { cache, ...(options.onCache === undefined ? {} : { onCache: options.onCache }) });
+  const bind = (service: ServiceName, meta: RequestMeta) => bindUpstream(cached, service, options.urls[service], meta);
 
   return {
-    forRequest(meta: RequestMeta): ServiceClients {
+    forRequest(request: RequestMeta): ServiceClients {
+      // The operation's clock starts here, once per request: every call of every level fits inside it.
+      const meta: RequestMeta = { ...request, deadline: request.deadline ?? performance.now() + timeoutMs };
       return {
         users: createUsersClient(bind('users', meta)),
         orders: createOrdersClient(bind('orders', meta)),
@@ -52,7 +74,7 @@ export function createClients(options: CreateClientsOptions): Clients {
         notifications: createNotificationsClient(bind('notifications', meta)),
       };
     },
-    async health(service: ServiceName, timeoutMs = 1000): Promise<boolean> {
+    async health(service: ServiceName, healthTimeoutMs = 1000): Promise<boolean> {
       try {
         return await http.call({
           service,
@@ -61,16 +83,20 @@ export function createClients(options: CreateClientsOptions): Clients {
           route: '/health',
           meta: { correlationId: `health-${randomUUID()}` },
           parse: (body) => isRecord(body) && body.status === 'ok',
-          timeoutMs,
-          // A readiness probe wants the current state, not a retried one.
+          timeoutMs: healthTimeoutMs,
+          // A readiness probe wants the current state: no retry, no circuit.
           retries: 0,
+          guarded: false,
         });
       } catch {
         return false;
       }
     },
-    close(): void {
+    circuits: () => http.circuits(),
+    cacheReady: () => cache.ready().catch(() => false),
+    async close(): Promise<void> {
       http.close();
+      await cache.close();
     },
   };
 }

@@ -1,82 +1,32 @@
 /**
  * The project's one got instance and the only module that imports got.
  * Every upstream call goes through `Http.call`: header allowlist, a total
- * deadline that covers retries, GET-only retries with a short jittered
- * backoff, our own JSON parsing and payload validation, and the mapping of
- * every failure to an `UpstreamError` (CONTRACT.md §1 and §2 "Upstream calls
- * have a deadline"; HOSTILE-INPUTS.md rows 29, 33–40).
+ * deadline that covers retries and fits inside the operation's deadline,
+ * GET-only retries with a short jittered backoff within a per-service retry
+ * budget, a per-service circuit breaker, our own JSON parsing and payload
+ * validation, and the mapping of every failure to an `UpstreamError`
+ * (CONTRACT.md §1 and §2 "Upstream calls have a deadline"; HOSTILE-INPUTS.md
+ * rows 29, 33–40).
  */
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import got from 'got';
-import type { RequestMeta } from './index.js';
-import { UpstreamError, type ServiceName, type UpstreamErrorCode } from './errors.js';
+import type { AttemptVerdict } from './circuit-breaker.js';
+import { UpstreamError, type UpstreamErrorCode } from './errors.js';
 import { isSafeHeaderValue, upstreamHeaders } from './headers.js';
+import type { CallEvent, Http, HttpCall, HttpOptions, UpstreamResponse } from './http-types.js';
 import { codeForStatus, codeForTransportError, upstreamError } from './map-error.js';
-import { isRetryableStatus, isRetryableTransportError, retryDelayMs } from './retry-policy.js';
+import { isRetryableStatus, isRetryableTransportError, MIN_ATTEMPT_MS, retryDelayMs } from './retry-policy.js';
+import { createServiceGuards } from './service-guards.js';
 
-export type HttpMethod = 'GET' | 'POST';
-
-/** One finished logical call (retries included), for metrics and logs. */
-export interface CallEvent {
-  service: ServiceName;
-  method: HttpMethod;
-  /** The route template (`/products/{id}`), never the concrete URL: bounded label cardinality. */
-  route: string;
-  /** Status of the last response, when one arrived. */
-  status?: number;
-  /** Set when the call failed. */
-  errorCode?: UpstreamErrorCode;
-  attempts: number;
-  durationMs: number;
-}
-
-export type CallObserver = (event: CallEvent) => void;
-
-export interface HttpOptions {
-  /** Total deadline of one logical call, retries and backoff included. Default 5000. */
-  timeoutMs?: number;
-  /** Extra attempts of a GET after a connection error or 502/503/504. Default 2. */
-  retries?: number;
-  /** Sockets per upstream host. Default 64. */
-  maxSockets?: number;
-  /** Connect phase limit per attempt, so a black-holed host leaves time for a retry. Default 1000. */
-  connectTimeoutMs?: number;
-  /** Larger bodies are aborted as malformed. Default 8 MiB. */
-  maxResponseBytes?: number;
-  onCall?: CallObserver;
-}
-
-export interface HttpCall<T> {
-  service: ServiceName;
-  method: HttpMethod;
-  /** Absolute URL, already encoded. */
-  url: string;
-  route: string;
-  meta: RequestMeta;
-  /** Sent as JSON. */
-  body?: unknown;
-  /** For POST; a fresh one is generated when absent (every POST carries one). */
-  idempotencyKey?: string;
-  /** Validates the parsed JSON of a 2xx body; any throw means UPSTREAM_BAD_RESPONSE. */
-  parse: (body: unknown) => T;
-  timeoutMs?: number;
-  retries?: number;
-}
-
-export interface Http {
-  /** Runs one logical call; resolves the parsed 2xx body or rejects with an `UpstreamError`. */
-  call<T>(call: HttpCall<T>): Promise<T>;
-  /** Destroys the keep-alive agents. */
-  close(): void;
-}
+export type { CallEvent, CallObserver, Http, HttpCall, HttpMethod, HttpOptions, UpstreamResponse } from './http-types.js';
 
 const USER_AGENT = 'bff-gateway';
 
 type Outcome =
-  | { kind: 'response'; status: number; text: string; retryAfter: string | undefined }
+  | { kind: 'response'; status: number; text: string; headers: UpstreamResponse['headers'] }
   | { kind: 'error'; error: unknown }
   | { kind: 'too-large' };
 
@@ -93,6 +43,7 @@ export function createHttp(options: HttpOptions = {}): Http {
   const defaultRetries = Math.floor(setting(options.retries, 2));
   const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
   const maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
+  const guards = createServiceGuards(options);
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
   const agent = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
   const instance = got.extend({
@@ -124,8 +75,7 @@ export function createHttp(options: HttpOptions = {}): Http {
     });
     try {
       const response = await request;
-      const retryAfter = response.headers['retry-after'];
-      return { kind: 'response', status: response.statusCode, text: response.body, retryAfter };
+      return { kind: 'response', status: response.statusCode, text: response.body, headers: response.headers };
     } catch (error) {
       return tooLarge ? { kind: 'too-large' } : { kind: 'error', error };
     }
@@ -135,23 +85,53 @@ export function createHttp(options: HttpOptions = {}): Http {
   interface Progress {
     status: number | undefined;
     attempts: number;
+    circuitOpen: boolean;
+  }
+
+  /**
+   * The time this call may take: its own timeout, shrunk to what is left of
+   * the operation's deadline (`meta.deadline`), so a second level of calls
+   * after a slow first one cannot push the response past it.
+   */
+  function budgetMs(call: HttpCall<unknown>, started: number): number {
+    const own = setting(call.timeoutMs, defaultTimeoutMs);
+    const deadline = call.meta.deadline;
+    return deadline === undefined ? own : Math.min(own, deadline - started);
   }
 
   async function run<T>(call: HttpCall<T>, progress: Progress, started: number): Promise<T> {
-    const deadlineMs = setting(call.timeoutMs, defaultTimeoutMs);
+    const deadlineMs = budgetMs(call, started);
     const maxRetries = call.method === 'GET' ? Math.floor(setting(call.retries, defaultRetries)) : 0;
+    const breaker = call.guarded === false ? undefined : guards.breaker(call.service);
+    const budget = call.guarded === false || maxRetries === 0 ? undefined : guards.budget(call.service);
     if (call.idempotencyKey !== undefined && !isSafeHeaderValue(call.idempotencyKey)) {
       // The caller's key comes from client input; one Node would refuse to send is the caller's mistake.
       throw upstreamError('BAD_USER_INPUT', call.service, undefined, new Error('unsendable Idempotency-Key'));
     }
+    if (deadlineMs < MIN_ATTEMPT_MS) {
+      // The operation's deadline is (nearly) spent: an attempt could only be cut off.
+      throw upstreamError('UPSTREAM_TIMEOUT', call.service, undefined, new Error('operation deadline spent'));
+    }
+    budget?.deposit();
     const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
     const headers = upstreamHeaders(call.meta, call.method, call.idempotencyKey, payload !== undefined);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), deadlineMs);
+    let failure: UpstreamError | undefined;
     try {
       for (;;) {
+        const permit = breaker?.acquire();
+        if (breaker && !permit) {
+          progress.circuitOpen = true;
+          throw failure ?? upstreamError('UPSTREAM_UNAVAILABLE', call.service, undefined, new Error('circuit open'));
+        }
         progress.attempts += 1;
-        const outcome = await send(call, headers, payload, deadline.signal, deadlineMs - (performance.now() - started));
+        let outcome: Outcome = { kind: 'error', error: new Error('attempt did not finish') };
+        try {
+          outcome = await send(call, headers, payload, deadline.signal, deadlineMs - (performance.now() - started));
+        } finally {
+          permit?.report(verdictOf(outcome));
+        }
         // A response that made it before the deadline is still used; only a cut-off attempt is a timeout.
         if (outcome.kind === 'error' && deadline.signal.aborted) {
           throw upstreamError('UPSTREAM_TIMEOUT', call.service, progress.status, outcome.error);
@@ -159,7 +139,6 @@ export function createHttp(options: HttpOptions = {}): Http {
         if (outcome.kind === 'too-large') {
           throw upstreamError('UPSTREAM_BAD_RESPONSE', call.service, progress.status, new Error('response body too large'));
         }
-        let failure: UpstreamError;
         let retryable: boolean;
         let retryAfter: string | undefined;
         if (outcome.kind === 'error') {
@@ -167,16 +146,22 @@ export function createHttp(options: HttpOptions = {}): Http {
           retryable = isRetryableTransportError(outcome.error);
         } else {
           progress.status = outcome.status;
-          if (outcome.status >= 200 && outcome.status < 300) return parseBody(call, outcome.status, outcome.text);
+          if (outcome.status >= 200 && outcome.status < 300) {
+            const value = parseBody(call, outcome.status, outcome.text);
+            call.onResponse?.({ text: outcome.text, headers: outcome.headers });
+            return value;
+          }
           // The upstream body is never read for errors: it must not reach a client.
           const cause = new Error(`upstream answered HTTP ${outcome.status}`);
           failure = upstreamError(codeForStatus(outcome.status), call.service, outcome.status, cause);
           retryable = isRetryableStatus(outcome.status);
-          retryAfter = outcome.retryAfter;
+          const header = outcome.headers['retry-after'];
+          retryAfter = Array.isArray(header) ? header[0] : header;
         }
         if (!retryable || progress.attempts > maxRetries) throw failure;
         const waitMs = retryDelayMs(retryAfter, performance.now() - started, deadlineMs);
-        if (waitMs === undefined) throw failure;
+        // The budget is asked last, so a retry that would not happen anyway does not spend it.
+        if (waitMs === undefined || (budget && !budget.withdraw())) throw failure;
         await sleep(waitMs, undefined, { signal: deadline.signal }).catch((abort: unknown) => {
           throw upstreamError('UPSTREAM_TIMEOUT', call.service, progress.status, abort);
         });
@@ -187,7 +172,7 @@ export function createHttp(options: HttpOptions = {}): Http {
   }
 
   function report(call: HttpCall<unknown>, progress: Progress, started: number, errorCode: UpstreamErrorCode | undefined): void {
-    if (!options.onCall) return;
+    if (!options.onCall && !call.meta.onCall) return;
     const event: CallEvent = {
       service: call.service,
       method: call.method,
@@ -196,18 +181,21 @@ export function createHttp(options: HttpOptions = {}): Http {
       durationMs: performance.now() - started,
     };
     if (progress.status !== undefined) event.status = progress.status;
+    if (progress.circuitOpen) event.circuitOpen = true;
     if (errorCode !== undefined) event.errorCode = errorCode;
-    try {
-      options.onCall(event);
-    } catch {
-      // An observer (metrics) must never fail a call.
+    for (const observer of [options.onCall, call.meta.onCall]) {
+      try {
+        observer?.(event);
+      } catch {
+        // An observer (metrics, the request log) must never fail a call.
+      }
     }
   }
 
   return {
     async call<T>(call: HttpCall<T>): Promise<T> {
       const started = performance.now();
-      const progress: Progress = { status: undefined, attempts: 0 };
+      const progress: Progress = { status: undefined, attempts: 0, circuitOpen: false };
       try {
         const value = await run(call, progress, started);
         report(call, progress, started, undefined);
@@ -219,11 +207,18 @@ export function createHttp(options: HttpOptions = {}): Http {
         throw failure;
       }
     },
+    circuits: () => guards.circuits(),
     close(): void {
       agent.http.destroy();
       agent.https.destroy();
     },
   };
+}
+
+/** A 5xx or no usable answer counts against the service; any other answer shows it is up. */
+function verdictOf(outcome: Outcome): AttemptVerdict {
+  if (outcome.kind === 'error') return 'failure';
+  return outcome.kind === 'response' && outcome.status >= 500 ? 'failure' : 'success';
 }
 
 function parseBody<T>(call: HttpCall<T>, status: number, text: string): T {

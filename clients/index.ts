@@ -2,7 +2,9 @@
  * The typed REST clients' public surface. Everything above `clients/` depends
  * on these interfaces, never on got.
  */
+import type { CircuitState } from './circuit-breaker.js';
 import type { ServiceName } from './errors.js';
+import type { CallObserver } from './http-types.js';
 import type { Page, PageArgs, Tier } from './types.js';
 import type { User } from './users/types.js';
 import type { NewOrder, Order } from './orders/types.js';
@@ -13,6 +15,8 @@ import type { PriceRow } from './pricing/types.js';
 import type { Notification } from './notifications/types.js';
 
 export type { ServiceName } from './errors.js';
+export type { CircuitState } from './circuit-breaker.js';
+export type { CallEvent, CallObserver } from './http-types.js';
 export { SERVICE_NAMES, UpstreamError, type UpstreamErrorCode } from './errors.js';
 export * from './types.js';
 export type { User } from './users/types.js';
@@ -23,12 +27,20 @@ export type { Review, ReviewSummary } from './reviews/types.js';
 export type { PriceRow } from './pricing/types.js';
 export type { Notification } from './notifications/types.js';
 
-/** Per-request facts that become upstream headers. */
+/** Per-request facts: upstream headers, the operation's deadline, and the request's own call observer. */
 export interface RequestMeta {
   /** Sent as `X-Correlation-ID` on every call. */
   correlationId: string;
   /** Sent as `X-Consumer-ID` when present. */
   consumerId?: string | undefined;
+  /**
+   * `performance.now()` by which every upstream call of this operation must be
+   * over: each call shrinks its own timeout to fit. `forRequest` sets it to
+   * now + the upstream timeout when absent.
+   */
+  deadline?: number | undefined;
+  /** Told of every upstream call made for this request (the request log counts them). */
+  onCall?: CallObserver | undefined;
 }
 
 export interface UsersClient {
@@ -95,13 +107,19 @@ export interface ClientsOptions {
   timeoutMs?: number;
   /** Retries of an idempotent GET after a connection error, 502/503/504. Default 2. */
   retries?: number;
+  /** Circuit breaker per service: consecutive failures to open (default 5) and the cool-down (default 10000 ms). */
+  circuit?: { failureThreshold?: number; cooldownMs?: number };
 }
 
 /** Built once per process; `forRequest` is cheap and called once per request. */
 export interface Clients {
   forRequest(meta: RequestMeta): ServiceClients;
-  /** `GET /health` of one service, with a short deadline; never throws. */
+  /** `GET /health` of one service, with a short deadline; never throws. Bypasses the circuit breaker. */
   health(service: ServiceName, timeoutMs?: number): Promise<boolean>;
-  /** Closes keep-alive sockets. */
-  close(): void;
+  /** Every service's circuit state right now. */
+  circuits(): Record<ServiceName, CircuitState>;
+  /** True when the response cache's store answers (always true in memory); never throws. */
+  cacheReady(): Promise<boolean>;
+  /** Closes keep-alive sockets and the cache's store connection. */
+  close(): Promise<void>;
 }

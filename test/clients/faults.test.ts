@@ -7,9 +7,12 @@ import type { FixtureOverride } from '../helpers/fixture-upstream.js';
 import { type Harness, META, rejectionOf, startHarness } from './harness.js';
 
 const TIMEOUT_MS = 300;
+// One harness for many faults: the breaker and the retry budget (tested in
+// circuit-breaker and retry-budget tests) would otherwise carry over between tests.
+const GUARDS_OFF = { circuit: { failureThreshold: 1_000 }, retryBudget: { reserve: 1_000 } };
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ timeoutMs: TIMEOUT_MS });
+  h = await startHarness({ timeoutMs: TIMEOUT_MS, ...GUARDS_OFF });
 });
 afterEach(() => h.reset());
 afterAll(() => h.close());
@@ -36,6 +39,17 @@ async function closedPort(): Promise<number> {
 }
 
 describe('Clients: retries', () => {
+  // These count calls: a deadline long enough for every retry even on a loaded machine.
+  let short: Harness;
+  beforeAll(async () => {
+    short = h;
+    h = await startHarness({ timeoutMs: 3_000, ...GUARDS_OFF });
+  });
+  afterAll(async () => {
+    await h.close();
+    h = short;
+  });
+
   it('succeeds after one retry when a GET gets 503 then 200', async () => {
     h.hook(failFirst(1, { status: 503, body: '{"error":{"code":"UNAVAILABLE","message":"busy"}}' }));
     expect((await h.api.users.getUser('fx-alice'))?.id).toBe('fx-alice');

@@ -11,8 +11,11 @@ import { startFixtureUpstream, type FixtureData, type FixtureOptions, type Fixtu
 export interface Harness {
   upstream: FixtureUpstream;
   clients: Clients;
-  /** Clients for a request with correlation id `corr-test` and consumer `fx-alice`. */
-  api: ServiceClients;
+  /**
+   * Clients for a fresh request with correlation id `corr-test` and consumer
+   * `fx-alice`: each read starts a new operation deadline.
+   */
+  readonly api: ServiceClients;
   events: CallEvent[];
   /** Replaces the fixture's `onRequest` hook until `reset`. */
   hook(fn: FixtureOptions['onRequest']): void;
@@ -33,7 +36,9 @@ export async function startHarness(options: Partial<CreateClientsOptions> & { da
   return {
     upstream,
     clients,
-    api: clients.forRequest(META),
+    get api() {
+      return clients.forRequest(META);
+    },
     events,
     hook: (fn) => {
       current = fn;

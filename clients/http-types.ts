@@ -1,0 +1,83 @@
+/**
+ * The shapes around `Http.call`: what a call asks for, what it reports, and
+ * how the one got instance is configured. Kept apart from `http.ts` so the
+ * cache layer and the observers depend on these types, not on got.
+ */
+import type { CircuitState } from './circuit-breaker.js';
+import type { ServiceName, UpstreamErrorCode } from './errors.js';
+import type { RequestMeta } from './index.js';
+import type { ServiceGuardOptions } from './service-guards.js';
+
+export type HttpMethod = 'GET' | 'POST';
+
+/** One finished logical call (retries included), for metrics and logs. */
+export interface CallEvent {
+  service: ServiceName;
+  method: HttpMethod;
+  /** The route template (`/products/{id}`), never the concrete URL: bounded label cardinality. */
+  route: string;
+  /** Status of the last response, when one arrived. */
+  status?: number;
+  /** Set when the call failed. */
+  errorCode?: UpstreamErrorCode;
+  /** HTTP requests actually sent: 0 when the circuit was open or the operation's deadline was spent. */
+  attempts: number;
+  /** Set when the open circuit refused the call (or its retry) without reaching the service. */
+  circuitOpen?: true;
+  durationMs: number;
+}
+
+export type CallObserver = (event: CallEvent) => void;
+
+/** A successful response as the cache layer sees it: the body text and the headers that govern caching. */
+export interface UpstreamResponse {
+  text: string;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface HttpOptions extends ServiceGuardOptions {
+  /** Total deadline of one logical call, retries and backoff included. Default 5000. */
+  timeoutMs?: number;
+  /** Extra attempts of a GET after a connection error or 502/503/504. Default 2. */
+  retries?: number;
+  /** Sockets per upstream host. Default 64. */
+  maxSockets?: number;
+  /** Connect phase limit per attempt, so a black-holed host leaves time for a retry. Default 1000. */
+  connectTimeoutMs?: number;
+  /** Larger bodies are aborted as malformed. Default 8 MiB. */
+  maxResponseBytes?: number;
+  onCall?: CallObserver;
+}
+
+export interface HttpCall<T> {
+  service: ServiceName;
+  method: HttpMethod;
+  /** Absolute URL, already encoded. */
+  url: string;
+  route: string;
+  meta: RequestMeta;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** For POST; a fresh one is generated when absent (every POST carries one). */
+  idempotencyKey?: string;
+  /** Validates the parsed JSON of a 2xx body; any throw means UPSTREAM_BAD_RESPONSE. */
+  parse: (body: unknown) => T;
+  timeoutMs?: number;
+  retries?: number;
+  /**
+   * `false` bypasses the circuit breaker and the retry budget: for health
+   * probes, which must see the service as it is and must not move its circuit.
+   */
+  guarded?: boolean;
+  /** Called with a 2xx response whose body `parse` accepted (the cache stores it). */
+  onResponse?: (response: UpstreamResponse) => void;
+}
+
+export interface Http {
+  /** Runs one logical call; resolves the parsed 2xx body or rejects with an `UpstreamError`. */
+  call<T>(call: HttpCall<T>): Promise<T>;
+  /** Every service's circuit state right now. */
+  circuits(): Record<ServiceName, CircuitState>;
+  /** Destroys the keep-alive agents. */
+  close(): void;
+}

@@ -1,12 +1,22 @@
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
 import { AUDIENCES, type Audience } from './context.js';
+import { defaultTrustedDocumentsMode, isFirstParty, TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from './persisted/mode.js';
 
 /** A development-only HS256 secret, used (and said so in the log) when no key is configured outside production. */
 export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-do-not-use-in-production';
 
 export type JwtConfig =
   | { kind: 'secret'; secret: string; isDevSecret: boolean; issuer?: string; audience?: string }
-  | { kind: 'jwks'; url: string; issuer?: string; audience?: string };
+  | {
+      kind: 'jwks';
+      url: string;
+      /** Least time between two JWKS fetches caused by unknown `kid`s (`JWT_JWKS_COOLDOWN_MS`). */
+      cooldownMs: number;
+      /** Deadline of one JWKS fetch; past it the token is refused (`JWT_JWKS_TIMEOUT_MS`). */
+      timeoutMs: number;
+      issuer?: string;
+      audience?: string;
+    };
 
 /** The gateway's whole configuration, read once from the environment. */
 export interface Config {
@@ -14,9 +24,17 @@ export interface Config {
   port: number;
   host: string;
   audiences: Audience[];
+  /** Audiences whose endpoint opens a GraphiQL playground in a browser (`PLAYGROUND`). */
+  playground: Audience[];
   /** Base URL per service, or null: start the embedded demo services. */
   upstreams: Record<ServiceName, string> | null;
   upstreamTimeoutMs: number;
+  /** Consecutive upstream failures (5xx, connection errors, timeouts) that open a service's circuit. */
+  circuitFailureThreshold: number;
+  /** How long an open circuit fails fast before one probe call is let through. */
+  circuitCooldownMs: number;
+  /** Time a client has to send its request headers before the socket is closed (slow-loris). */
+  headersTimeoutMs: number;
   jwt: JwtConfig;
   /** JSON file of hashed API keys, or null: the documented demo keys (development only). */
   apiKeysFile: string | null;
@@ -29,6 +47,12 @@ export interface Config {
   corsOrigins: string[];
   /** Parser token limit per document (GRAPHQL_PARSE_FAILED above). */
   maxTokens: number;
+  /** Query shape limits checked with validation, before cost (GRAPHQL_VALIDATION_FAILED above). */
+  shapeLimits: { maxDepth: number; maxAliases: number; maxDirectives: number };
+  /** JSON file overriding the default rate limits per audience and tier, or null. */
+  rateLimitsFile: string | null;
+  /** What each audience does with documents outside its app's manifest (`TRUSTED_DOCUMENTS`); always `off` for public. */
+  trustedDocuments: Record<Audience, TrustedDocumentsMode>;
   logLevel: string;
 }
 
@@ -98,6 +122,36 @@ function readUpstreams(env: Env, problems: string[]): Record<ServiceName, string
   return urls;
 }
 
+/** `PLAYGROUND`: a comma list of audiences or `none`; by default all in development, only the public catalog in production. */
+function readPlayground(env: Env, production: boolean, problems: string[]): Audience[] {
+  const names = list(env['PLAYGROUND']);
+  if (names.length === 0) return production ? ['public'] : [...AUDIENCES];
+  if (names.length === 1 && names[0] === 'none') return [];
+  const unknown = names.filter((a) => !(AUDIENCES as readonly string[]).includes(a));
+  if (unknown.length > 0) {
+    problems.push(`PLAYGROUND has unknown values: ${unknown.join(', ')} (known: ${AUDIENCES.join(', ')}, or none).`);
+  }
+  return AUDIENCES.filter((a) => names.includes(a));
+}
+
+/** `TRUSTED_DOCUMENTS`: `audience=mode` pairs, e.g. `mobile=required,web=allow-listed`; unnamed audiences keep their default. */
+function readTrustedDocuments(env: Env, production: boolean, problems: string[]): Record<Audience, TrustedDocumentsMode> {
+  const modes = Object.fromEntries(AUDIENCES.map((a) => [a, defaultTrustedDocumentsMode(a, production)])) as Record<Audience, TrustedDocumentsMode>;
+  for (const entry of list(env['TRUSTED_DOCUMENTS'])) {
+    const [name = '', mode = ''] = entry.split('=').map((s) => s.trim());
+    const audience = AUDIENCES.find((a) => a === name);
+    const known = TRUSTED_DOCUMENTS_MODES.find((m) => m === mode);
+    if (!audience || !known) {
+      problems.push(`TRUSTED_DOCUMENTS entries are audience=mode with mode ${TRUSTED_DOCUMENTS_MODES.join(', ')} (got "${entry}").`);
+    } else if (!isFirstParty(audience) && known !== 'off') {
+      problems.push(`TRUSTED_DOCUMENTS: ${audience} serves partners' own queries and has no trusted documents (only ${audience}=off).`);
+    } else {
+      modes[audience] = known;
+    }
+  }
+  return modes;
+}
+
 function readJwt(env: Env, production: boolean, problems: string[]): JwtConfig {
   const claims = {
     ...(env['JWT_ISSUER'] ? { issuer: env['JWT_ISSUER'] } : {}),
@@ -108,7 +162,13 @@ function readJwt(env: Env, production: boolean, problems: string[]): JwtConfig {
   if (secret && jwksUrl) problems.push('Set JWT_SECRET or JWT_JWKS_URL, not both.');
   if (jwksUrl) {
     if (!isHttpUrl(jwksUrl)) problems.push(`JWT_JWKS_URL must be an http(s) URL (got "${jwksUrl}").`);
-    return { kind: 'jwks', url: jwksUrl, ...claims };
+    return {
+      kind: 'jwks',
+      url: jwksUrl,
+      cooldownMs: integer(env, 'JWT_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000, problems),
+      timeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', 2_000, 50, 30_000, problems),
+      ...claims,
+    };
   }
   if (secret) {
     if (secret.length < MIN_HS256_SECRET_LENGTH) {
@@ -148,8 +208,13 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer(env, 'PORT', 4000, 0, 65535, problems),
     host: env['HOST'] || (production ? '0.0.0.0' : '127.0.0.1'),
     audiences,
+    playground: readPlayground(env, production, problems),
     upstreams: readUpstreams(env, problems),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 5000, 50, 60_000, problems),
+    circuitFailureThreshold: integer(env, 'CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1_000, problems),
+    circuitCooldownMs: integer(env, 'CIRCUIT_COOLDOWN_MS', 10_000, 10, 3_600_000, problems),
+    // Node refuses a headers timeout longer than the request timeout (30 s, src/http/server.ts).
+    headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 30_000, problems),
     jwt: readJwt(env, production, problems),
     apiKeysFile,
     redisUrl,
@@ -157,6 +222,13 @@ export function loadConfig(env: Env = process.env): Config {
     trustedProxies: list(env['TRUSTED_PROXIES']),
     corsOrigins: list(env['CORS_ORIGINS']),
     maxTokens: integer(env, 'MAX_QUERY_TOKENS', 2_000, 50, 100_000, problems),
+    shapeLimits: {
+      maxDepth: integer(env, 'MAX_QUERY_DEPTH', 10, 1, 100, problems),
+      maxAliases: integer(env, 'MAX_QUERY_ALIASES', 30, 0, 1_000, problems),
+      maxDirectives: integer(env, 'MAX_QUERY_DIRECTIVES', 50, 0, 1_000, problems),
+    },
+    rateLimitsFile: env['RATE_LIMITS_FILE'] || null,
+    trustedDocuments: readTrustedDocuments(env, production, problems),
     logLevel,
   };
   if (problems.length > 0) throw new ConfigError(problems);

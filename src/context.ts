@@ -20,6 +20,15 @@ export interface Context {
    * child fetching again.
    */
   once<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** What the cost plugin priced: `requested` before execution, `actual` after. */
+  cost?: CostRecord;
+}
+
+export interface CostRecord {
+  requested: number;
+  actual?: number;
+  /** Over budget in measure mode: reported, not enforced. */
+  wouldThrottle?: boolean;
 }
 
 /** A per-request memo for `Context.once`. */

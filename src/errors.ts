@@ -3,8 +3,9 @@ import { UpstreamError } from '../clients/errors.js';
 
 /**
  * The public error codes (`extensions.code`): the contract's list, plus
- * `BAD_REQUEST` for a malformed HTTP request and `INTERNAL_SERVER_ERROR` for
- * anything unexpected (masked). Every code here is documented in the README.
+ * `BAD_REQUEST` for a malformed HTTP request, `PERSISTED_QUERY_NOT_ALLOWED`
+ * for an untrusted document and `INTERNAL_SERVER_ERROR` for anything
+ * unexpected (masked). Every code here is documented in the README.
  */
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -14,6 +15,8 @@ export const ErrorCode = {
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** A document outside an app's trusted-documents manifest, where the manifest is required. */
+  PERSISTED_QUERY_NOT_ALLOWED: 'PERSISTED_QUERY_NOT_ALLOWED',
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
   QUERY_TOO_EXPENSIVE: 'QUERY_TOO_EXPENSIVE',

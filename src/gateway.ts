@@ -1,18 +1,28 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
+import { createMemoryCache } from '../clients/cache.js';
 import { createClients } from '../clients/create-clients.js';
+import { createRedisCache } from '../clients/redis-cache.js';
 import type { Clients, ServiceName } from '../clients/index.js';
 import { loadApiKeys } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/credentials.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import type { Config } from './config.js';
+import { createBudgetStore } from './cost/create-store.js';
+import { loadRateLimits } from './cost/limits.js';
 import type { Audience, Context } from './context.js';
 import { startDemoServices, type DemoServices } from './demo/index.js';
 import { createAudienceServer } from './graphql/audience-server.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createEdgeServer } from './http/server.js';
 import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { throttledWarn } from './observability/throttled-log.js';
+import { APQ_TTL_SECONDS, createPersistedQueryStore } from './persisted/apq-store.js';
+import { loadTrustedDocuments, type TrustedDocuments } from './persisted/manifest.js';
+import { isFirstParty } from './persisted/mode.js';
+import { createPlayground } from './playground/handler.js';
 
 export interface Gateway {
   server: Server;
@@ -22,9 +32,14 @@ export interface Gateway {
   upstreams: Record<ServiceName, string>;
   /** The embedded demo services, when no upstream URL was configured. */
   demo: DemoServices | null;
+  /** This gateway's metrics registry (served at `/metrics`). */
+  metrics: Metrics;
   /** Stops accepting, lets in-flight requests finish, then releases everything. */
   close(): Promise<void>;
 }
+
+/** Longest a shutdown waits for in-flight requests: inside Kubernetes' default 30 s termination grace. */
+const DRAIN_GRACE_MS = 25_000;
 
 /**
  * Starts the whole gateway from a validated Config: the embedded demo
@@ -32,6 +47,11 @@ export interface Gateway {
  * the shared REST clients, and the edge server.
  */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+  // Configuration files first: a bad one is a ConfigError before anything has started.
+  const apiKeys = loadApiKeys(config.apiKeysFile);
+  const rateLimits = loadRateLimits(config.rateLimitsFile);
+  const firstParty = config.audiences.filter(isFirstParty);
+  const manifests = new Map<Audience, TrustedDocuments>(firstParty.map((a) => [a, loadTrustedDocuments(a)]));
   let demo: DemoServices | null = null;
   let upstreams = config.upstreams;
   if (!upstreams) {
@@ -46,15 +66,50 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     logger.warn('no API_KEYS_FILE: the documented demo API keys are accepted');
   }
 
-  const clients: Clients = createClients({ urls: upstreams, timeoutMs: config.upstreamTimeoutMs });
-  const servers = new Map<Audience, ApolloServer<Context>>();
-  for (const audience of config.audiences) {
-    servers.set(
-      audience,
-      await createAudienceServer(audience, { production: config.production, maxTokens: config.maxTokens, logger }),
+  const metrics = createMetrics();
+  const clients: Clients = createClients({
+    urls: upstreams,
+    timeoutMs: config.upstreamTimeoutMs,
+    circuit: { failureThreshold: config.circuitFailureThreshold, cooldownMs: config.circuitCooldownMs },
+    // Redis down: cache misses (and a warning every 30 s), never a failed or hanging call.
+    cache: config.redisUrl
+      ? createRedisCache({ url: config.redisUrl, onError: throttledWarn(logger, 'response cache: Redis unavailable, serving misses') })
+      : createMemoryCache(),
+    onCall: metrics.observeCall,
+    onCache: metrics.observeCache,
+    onCircuitChange: (service, circuit) =>
+      logger[circuit === 'closed' ? 'info' : 'warn']({ service, circuit }, `circuit ${circuit}: ${service}`),
+  });
+  metrics.watchCircuits(() => clients.circuits());
+  const budgets = createBudgetStore(config.redisUrl, logger, () => metrics.budgetFallback());
+  // APQ for the apps only: partners send full queries, and their documents are not ours to store.
+  const persistedQueries = firstParty.length > 0 ? createPersistedQueryStore(config.redisUrl, logger) : null;
+  if (persistedQueries) {
+    logger.info(
+      { store: persistedQueries.kind, trustedDocuments: Object.fromEntries(firstParty.map((a) => [a, config.trustedDocuments[a]])) },
+      'persisted queries and trusted documents for the apps',
     );
   }
-  const authenticator = createAuthenticator(createJwtVerifier(config.jwt), loadApiKeys(config.apiKeysFile));
+  const servers = new Map<Audience, ApolloServer<Context>>();
+  for (const audience of config.audiences) {
+    const documents = manifests.get(audience);
+    servers.set(
+      audience,
+      await createAudienceServer(audience, {
+        production: config.production,
+        maxTokens: config.maxTokens,
+        logger,
+        shapeLimits: config.shapeLimits,
+        rateLimits: rateLimits[audience],
+        budgets,
+        costObserver: metrics,
+        metrics,
+        persistedQueries: persistedQueries && isFirstParty(audience) ? { cache: persistedQueries.cache, ttl: APQ_TTL_SECONDS } : false,
+        ...(documents ? { trustedDocuments: { mode: config.trustedDocuments[audience], documents } } : {}),
+      }),
+    );
+  }
+  const authenticator = createAuthenticator(createJwtVerifier(config.jwt), apiKeys);
   const server = createEdgeServer({
     audiences: config.audiences,
     trustedProxies: config.trustedProxies,
@@ -62,6 +117,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     clients,
     logger,
     graphql: createGraphQLHandler({ servers, authenticator, clients, logger, maxBodyBytes: config.maxBodyBytes }),
+    metrics,
+    headersTimeoutMs: config.headersTimeoutMs,
+    redisConfigured: config.redisUrl !== null,
+    playground: await createPlayground(config),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -76,12 +135,21 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     url,
     upstreams,
     demo,
+    metrics,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A keep-alive connection whose last response just finished would otherwise stay until its idle timeout.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      // In-flight requests get a grace period (their upstream calls are bounded by the deadline); then the rest is cut.
+      const cut = setTimeout(() => server.closeAllConnections(), DRAIN_GRACE_MS);
       await closed;
+      clearInterval(sweep);
+      clearTimeout(cut);
       await Promise.all([...servers.values()].map((s) => s.stop()));
-      clients.close();
+      await budgets.close();
+      await persistedQueries?.close();
+      await clients.close();
       await demo?.close();
     },
   };

@@ -1,11 +1,12 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
- * The process logger: JSON lines on stdout. Credentials are redacted wherever
- * they might appear, so no token or key ever reaches a log line.
+ * The process logger: JSON lines on stdout, or on `destination` (tests capture
+ * the lines there). Credentials are redacted wherever they might appear, so no
+ * token or key ever reaches a log line.
  */
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'bff-gateway' },
     redact: {
@@ -21,7 +22,8 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

@@ -8,8 +8,12 @@ import { createLogger } from './logger.js';
  */
 async function main(): Promise<void> {
   let config;
+  let gateway;
+  let logger;
   try {
     config = loadConfig();
+    logger = createLogger(config.logLevel);
+    gateway = await startGateway(config, logger);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -17,8 +21,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  const gateway = await startGateway(config, logger);
   logger.info(
     { url: gateway.url, audiences: config.audiences.map((a) => `${gateway.url}/${a}/graphql`) },
     'gateway listening',

@@ -6,6 +6,7 @@ import { mobileResolvers } from '../resolvers/mobile/index.js';
 import { publicResolvers } from '../resolvers/public/index.js';
 import { webResolvers } from '../resolvers/web/index.js';
 import type { Audience } from './context.js';
+import { withPermissions } from './permissions/index.js';
 
 const SCHEMA_DIR = fileURLToPath(new URL('../schema/', import.meta.url));
 
@@ -21,11 +22,15 @@ export function audienceTypeDefs(audience: Audience): string[] {
 
 const RESOLVERS = { mobile: mobileResolvers, web: webResolvers, public: publicResolvers } as const;
 
-/** Builds an audience's executable schema; fails at start-up if SDL and resolvers disagree. */
+/**
+ * Builds an audience's executable schema with its permission rules applied;
+ * fails at start-up if SDL, resolvers and rule tree disagree.
+ */
 export function buildAudienceSchema(audience: Audience): GraphQLSchema {
-  return makeExecutableSchema({
+  const schema = makeExecutableSchema({
     typeDefs: audienceTypeDefs(audience),
     resolvers: RESOLVERS[audience],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error', requireResolversForResolveType: 'error' },
   });
+  return withPermissions(audience, schema);
 }

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../src/config.js';
+import { DEFAULT_RATE_LIMITS, loadRateLimits } from '../src/cost/limits.js';
+import { tempFile } from './helpers/temp-file.js';
 
 const ALL_URLS = {
   USERS_URL: 'http://127.0.0.1:1/u',
@@ -88,5 +90,22 @@ describe('Configuration', () => {
     const { code, stderr } = await startMain({ PORT: 'eighty' });
     expect(code).not.toBe(0);
     expect(stderr).toContain('PORT');
+  });
+
+  it('exits 2 naming the problem when API_KEYS_FILE or RATE_LIMITS_FILE is invalid, before starting anything', async () => {
+    const keys = await startMain({ API_KEYS_FILE: tempFile('keys.json', [{ consumer: 'x', tier: 'gold', scopes: [], sha256: 'ab' }]) });
+    expect(keys.code).toBe(2);
+    expect(keys.stderr).toContain('API_KEYS_FILE[0]');
+    const limits = await startMain({ RATE_LIMITS_FILE: tempFile('limits.json', { web: { tiers: { free: { capacity: -1 } } } }) });
+    expect(limits.code).toBe(2);
+    expect(limits.stderr).toContain('RATE_LIMITS_FILE.web.tiers.free.capacity');
+  });
+
+  it('merges RATE_LIMITS_FILE over the defaults per audience and tier', () => {
+    const limits = loadRateLimits(tempFile('limits.json', { public: { mode: 'measure', tiers: { pro: { capacity: 9 } } } }));
+    expect(limits.public.mode).toBe('measure');
+    expect(limits.public.tiers.pro).toEqual({ ...DEFAULT_RATE_LIMITS.public.tiers.pro, capacity: 9 });
+    expect(limits.web).toEqual(DEFAULT_RATE_LIMITS.web);
+    expect(() => loadRateLimits(tempFile('l.json', { admin: {} }))).toThrow(/unknown audience "admin"/);
   });
 });

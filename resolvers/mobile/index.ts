@@ -1,7 +1,7 @@
 import type { Resolvers } from '../../src/generated/mobile.js';
-import { requireUser } from '../../src/permissions/guards.js';
+import { viewerId } from '../../src/permissions/viewer.js';
 import { moneyResolvers } from '../shared/money.js';
-import { orderFieldResolvers, orderLineResolvers, viewerOrder } from '../shared/order.js';
+import { orderFieldResolvers, orderLineResolvers } from '../shared/order.js';
 import { productById, productFieldResolvers } from '../shared/product.js';
 import { markNotificationRead, notificationsConnection } from './notifications.js';
 
@@ -13,8 +13,9 @@ export const mobileResolvers: Resolvers = {
   Query: {
     // Everything on the dashboard hangs off the viewer's id, known from the token:
     // its three services are asked in parallel.
-    dashboard: (_, __, ctx) => ({ userId: requireUser(ctx) }),
-    order: (_, { id }, ctx) => viewerOrder(ctx, id),
+    dashboard: (_, __, ctx) => ({ userId: viewerId(ctx) }),
+    // Ownership is a permission rule (src/permissions/mobile.ts), checked on the order the service returned.
+    order: (_, { id }, ctx) => ctx.loaders.orders.load(id),
     notifications: (_, args, ctx) => notificationsConnection(ctx, args),
     product: (_, { id }, ctx, info) => productById(ctx, id, info),
   },

@@ -1,8 +1,6 @@
 import type { Order, OrderLine } from '../../clients/index.js';
 import type { Context } from '../../src/context.js';
-import { forbidden } from '../../src/errors.js';
 import { paginate, type Connection } from '../../src/pagination.js';
-import { requireUser } from '../../src/permissions/guards.js';
 import type { ConnectionArgs } from './review.js';
 
 export type OrderStatusEnum = 'PENDING' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
@@ -17,18 +15,6 @@ export const orderFieldResolvers = {
 export const orderLineResolvers = {
   product: (line: OrderLine, _: unknown, ctx: Context) => ctx.loaders.products.load(line.productId),
 };
-
-/**
- * One of the viewer's orders: null when unknown, FORBIDDEN when it belongs to
- * someone else (checked on the object the service returned).
- */
-export async function viewerOrder(ctx: Context, id: string): Promise<Order | null> {
-  const userId = requireUser(ctx);
-  const order = await ctx.loaders.orders.load(id);
-  if (!order) return null;
-  if (order.userId !== userId) throw forbidden('This order belongs to another user.');
-  return order;
-}
 
 /** A user's orders, newest first; memoised per request so a prefetch and the field share one call. */
 export function ordersConnection(ctx: Context, userId: string, args: ConnectionArgs): Promise<Connection<Order>> {

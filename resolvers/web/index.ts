@@ -1,8 +1,8 @@
 import type { Resolvers } from '../../src/generated/web.js';
-import { requireUser } from '../../src/permissions/guards.js';
+import { viewerId } from '../../src/permissions/viewer.js';
 import { selectedChildArgs } from '../shared/lookahead.js';
 import { moneyResolvers } from '../shared/money.js';
-import { orderFieldResolvers, orderLineResolvers, ordersConnection, viewerOrder } from '../shared/order.js';
+import { orderFieldResolvers, orderLineResolvers, ordersConnection } from '../shared/order.js';
 import { productById, productFieldResolvers, productsConnection } from '../shared/product.js';
 import { reviewsConnection, type ConnectionArgs } from '../shared/review.js';
 import { placeOrder } from './place-order.js';
@@ -13,7 +13,7 @@ const ignore = (): void => undefined;
 export const webResolvers: Resolvers = {
   Query: {
     me: (_, __, ctx, info) => {
-      const userId = requireUser(ctx);
+      const userId = viewerId(ctx);
       // The order history does not depend on the profile: ask both services at once.
       for (const args of selectedChildArgs<ConnectionArgs>(info, 'orders')) {
         ordersConnection(ctx, userId, args).catch(ignore);
@@ -22,7 +22,8 @@ export const webResolvers: Resolvers = {
     },
     product: (_, { id }, ctx, info) => productById(ctx, id, info),
     products: (_, args, ctx) => productsConnection(ctx, args),
-    order: (_, { id }, ctx) => viewerOrder(ctx, id),
+    // Ownership is a permission rule (src/permissions/web.ts), checked on the order the service returned.
+    order: (_, { id }, ctx) => ctx.loaders.orders.load(id),
   },
   Mutation: {
     placeOrder: (_, { input }, ctx) => placeOrder(ctx, input),

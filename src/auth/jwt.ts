@@ -51,7 +51,7 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
   const key: Uint8Array | JWTVerifyGetKey =
     config.kind === 'secret'
       ? new TextEncoder().encode(config.secret)
-      : createRemoteJWKSet(new URL(config.url), { cooldownDuration: 30_000, timeoutDuration: 2_000 });
+      : createRemoteJWKSet(new URL(config.url), { cooldownDuration: config.cooldownMs, timeoutDuration: config.timeoutMs });
   const options = {
     algorithms,
     clockTolerance: CLOCK_TOLERANCE_S,
@@ -69,7 +69,10 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
       throw new CredentialError('malformed token');
     }
     if (FORBIDDEN_HEADERS.some((name) => name in header)) throw new CredentialError('forbidden header parameter');
-    if (header.kid !== undefined && !KID.test(header.kid)) throw new CredentialError('malformed kid');
+    // A kid is only ever a lookup key in our own JWKS: never a path, a query or a non-string.
+    if (header.kid !== undefined && (typeof header.kid !== 'string' || !KID.test(header.kid))) {
+      throw new CredentialError('malformed kid');
+    }
     try {
       const { payload } = await (typeof key === 'function' ? jwtVerify(token, key, options) : jwtVerify(token, key, options));
       return consumerFromClaims(payload);

@@ -1,15 +1,33 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type PersistedQueryOptions } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
 import type { Audience, Context } from '../context.js';
 import { createFormatError } from '../errors.js';
-import { pageSizePlugin } from '../plugins/page-size.js';
+import type { BudgetStore } from '../cost/budget-store.js';
+import type { AudienceLimits } from '../cost/limits.js';
+import { buildCostModel } from '../cost/model.js';
+import { costPlugin, type CostObserver } from '../plugins/cost.js';
+import { trustedDocumentsPlugin, type TrustedDocumentsPluginOptions } from '../plugins/persisted-documents.js';
+import type { Metrics } from '../observability/metrics.js';
+import { requestLogPlugin } from '../plugins/request-log.js';
+import { requestMetricsPlugin } from '../plugins/request-metrics.js';
+import { shapeLimitRules, type ShapeLimits } from './shape-limits.js';
 import { buildAudienceSchema } from '../schema.js';
 
 export interface AudienceServerOptions {
   production: boolean;
   maxTokens: number;
   logger: Logger;
+  shapeLimits: ShapeLimits;
+  rateLimits: AudienceLimits;
+  budgets: BudgetStore;
+  costObserver?: CostObserver;
+  /** Request counts and durations go here; absent: not measured. */
+  metrics?: Metrics;
+  /** Automatic persisted queries (Apollo's protocol, registered in this cache), or false: a persistedQuery extension is refused. */
+  persistedQueries?: PersistedQueryOptions | false;
+  /** The app's manifest and mode; absent: no trusted documents (the public API). */
+  trustedDocuments?: Pick<TrustedDocumentsPluginOptions, 'mode' | 'documents'>;
 }
 
 /**
@@ -20,16 +38,41 @@ export interface AudienceServerOptions {
  */
 export async function createAudienceServer(
   audience: Audience,
-  { production, maxTokens, logger }: AudienceServerOptions,
+  options: AudienceServerOptions,
 ): Promise<ApolloServer<Context>> {
+  const { production, maxTokens, logger } = options;
+  const schema = buildAudienceSchema(audience);
+  // Fails start-up on an unbounded list: its cost could not be estimated.
+  const model = buildCostModel(schema);
   const server = new ApolloServer<Context>({
-    schema: buildAudienceSchema(audience),
-    plugins: [ApolloServerPluginLandingPageDisabled(), pageSizePlugin()],
+    schema,
+    validationRules: shapeLimitRules(options.shapeLimits),
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      // Before the cost plugin: a refused document must never be priced or run.
+      ...(options.trustedDocuments ? [trustedDocumentsPlugin({ audience, logger, ...options.trustedDocuments })] : []),
+      costPlugin({
+        audience,
+        model,
+        limits: options.rateLimits,
+        store: options.budgets,
+        logger,
+        ...(options.costObserver ? { observer: options.costObserver } : {}),
+      }),
+      // After the cost plugin: its willSendResponse fills `contextValue.cost.actual` that the log line reports.
+      requestLogPlugin(logger),
+      ...(options.metrics ? [requestMetricsPlugin(options.metrics)] : []),
+    ],
     formatError: createFormatError(!production),
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: production,
     introspection: !production || audience === 'public',
     csrfPrevention: true,
+    // Apollo's default is APQ on, in its own memory, on every audience; the gateway decides per audience (src/gateway.ts).
+    persistedQueries: options.persistedQueries ?? false,
+    // The gateway drains and stops on SIGTERM itself (src/main.ts). Apollo's own handler would stop the servers
+    // under requests still in flight, and a second stop() during its stop never resolves (Apollo 5.5).
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens },
     nodeEnv: production ? 'production' : 'development',

@@ -8,6 +8,7 @@ import { createOnce, type Audience, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { createLoaders } from '../loaders.js';
 import type { Logger } from '../logger.js';
+import { createUpstreamCallCounter, withUpstreamCallCounter } from '../observability/upstream-calls.js';
 import { PayloadTooLargeError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
 
@@ -92,11 +93,14 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: edge.url.search, body },
       context: async (): Promise<Context> => {
+        // Counts this request's upstream calls for its log line (src/plugins/request-log.ts).
+        const upstreamCalls = createUpstreamCallCounter();
         const clients = deps.clients.forRequest({
           correlationId: edge.correlationId,
           consumerId: upstreamConsumerId(consumer),
+          onCall: upstreamCalls.observe,
         });
-        return {
+        return withUpstreamCallCounter<Context>({
           audience: edge.audience,
           consumer,
           correlationId: edge.correlationId,
@@ -104,7 +108,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
           loaders: createLoaders(clients, consumer.tier),
           logger: deps.logger,
           once: createOnce(),
-        };
+        }, upstreamCalls);
       },
     });
 

@@ -3,10 +3,13 @@ import type { Clients } from '../../clients/index.js';
 import { AUDIENCES, type Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Playground } from '../playground/handler.js';
 import { clientAddress } from './client-address.js';
 import { correlationIdFrom } from './correlation.js';
 import { applyCors } from './cors.js';
 import type { createGraphQLHandler } from './graphql-handler.js';
+import { serveMetrics } from './metrics-route.js';
 import { checkReadiness } from './readiness.js';
 import { sendGraphQLError, sendJson } from './respond.js';
 
@@ -17,15 +20,27 @@ export interface EdgeOptions {
   clients: Clients;
   logger: Logger;
   graphql: ReturnType<typeof createGraphQLHandler>;
+  /** Served at `/metrics`; absent: no metrics route. */
+  metrics?: Metrics;
+  /** Time a client has to send its request headers (slow-loris). Default 10000. */
+  headersTimeoutMs?: number;
+  /** True when the cache is in Redis: `/readyz` then also needs Redis. */
+  redisConfigured?: boolean;
+  /** The browser playground pages and their assets; null or absent: none served. */
+  playground?: Playground | null;
 }
 
 /** Node's own limits, tighter than its defaults where a gateway needs them (slow-loris, huge headers). */
-const SERVER_LIMITS = {
-  maxHeaderSize: 16 * 1024,
-  headersTimeout: 10_000,
-  requestTimeout: 30_000,
-  keepAliveTimeout: 5_000,
-};
+function serverLimits(headersTimeoutMs: number) {
+  return {
+    maxHeaderSize: 16 * 1024,
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    // Node enforces headersTimeout only when this timer sweeps (default every 30 s): sweep often enough to mean it.
+    connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(headersTimeoutMs / 4))),
+  };
+}
 
 const GRAPHQL_PATH = /^\/(mobile|web|public)\/graphql\/?$/;
 
@@ -44,9 +59,12 @@ export function createEdgeServer(options: EdgeOptions): Server {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
-      const readiness = await checkReadiness(options.clients);
+      const readiness = await checkReadiness(options.clients, { redisConfigured: options.redisConfigured === true });
       return sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not ready', ...readiness });
     }
+    if (url.pathname === '/metrics' && options.metrics) return serveMetrics(req, res, options.metrics);
+    // Before Apollo: its landing page is off, so a browser's bare GET would be a CSRF 400 there.
+    if (options.playground?.handle(req, res, url)) return;
     const match = GRAPHQL_PATH.exec(url.pathname);
     const audience = AUDIENCES.find((a) => a === match?.[1]);
     if (!audience || !served.has(audience)) {
@@ -64,7 +82,7 @@ export function createEdgeServer(options: EdgeOptions): Server {
     });
   }
 
-  return createServer(SERVER_LIMITS, (req, res) => {
+  return createServer(serverLimits(options.headersTimeoutMs ?? 10_000), (req, res) => {
     const correlationId = correlationIdFrom(req.headers['x-correlation-id']);
     res.setHeader('x-correlation-id', correlationId);
     res.setHeader('x-content-type-options', 'nosniff');

@@ -11,9 +11,17 @@ export interface TestGatewayOptions {
   /** Upstream base URLs; omitted: the gateway starts the embedded demo services. */
   upstreams?: Record<ServiceName, string>;
   env?: Record<string, string>;
+  /** Where the gateway's pino lines go (see `captureLogs`); set `LOG_LEVEL` in `env` to see them. */
+  logDestination?: { write(line: string): void };
 }
 
-/** Starts a gateway on a free loopback port with a test JWT secret and silent logs. */
+/** A log destination that keeps every line the gateway writes, for assertions on what is (not) logged. */
+export function captureLogs(): { lines: string[]; destination: { write(line: string): void } } {
+  const lines: string[] = [];
+  return { lines, destination: { write: (line) => void lines.push(line) } };
+}
+
+/** Starts a gateway on a free loopback port with a test JWT secret and silent logs (unless told otherwise). */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<Gateway> {
   const urlEnv = options.upstreams
     ? Object.fromEntries(Object.entries(options.upstreams).map(([s, url]) => [URL_VARIABLES[s as ServiceName], url]))
@@ -26,7 +34,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...urlEnv,
     ...options.env,
   });
-  return startGateway(config, createLogger(config.logLevel));
+  return startGateway(config, createLogger(config.logLevel, options.logDestination));
 }
 
 /** A signed test token for `sub`. */

@@ -1,0 +1,88 @@
+import type { BucketPolicy, BudgetDecision, BudgetState, BudgetStore } from './budget-store.js';
+
+interface Bucket {
+  tokens: number;
+  at: number;
+  quotaWindow: number;
+  quotaUsed: number;
+}
+
+/** Above this many buckets, full ones are swept: a full bucket is the same as no bucket. */
+const SWEEP_ABOVE = 50_000;
+
+/**
+ * In-process budgets: exact within one process (decisions are synchronous, so
+ * concurrent requests cannot over-admit), lost on restart, not shared.
+ */
+export class MemoryBudgetStore implements BudgetStore {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private load(key: string, policy: BucketPolicy, at: number): Bucket {
+    const window = policy.quota ? Math.floor(at / 1000 / policy.quota.windowSeconds) : 0;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= SWEEP_ABOVE) this.sweep(policy, at);
+      bucket = { tokens: policy.capacity, at, quotaWindow: window, quotaUsed: 0 };
+      this.buckets.set(key, bucket);
+    }
+    if (at > bucket.at) {
+      bucket.tokens = Math.min(policy.capacity, bucket.tokens + ((at - bucket.at) * policy.restorePerSecond) / 1000);
+      bucket.at = at;
+    }
+    if (bucket.quotaWindow !== window) {
+      bucket.quotaWindow = window;
+      bucket.quotaUsed = 0;
+    }
+    return bucket;
+  }
+
+  private sweep(policy: BucketPolicy, at: number): void {
+    for (const [key, b] of this.buckets) {
+      const refilled = b.tokens + ((at - b.at) * policy.restorePerSecond) / 1000;
+      if (refilled >= policy.capacity && b.quotaUsed === 0) this.buckets.delete(key);
+    }
+  }
+
+  private state(bucket: Bucket, policy: BucketPolicy, at: number): BudgetState {
+    const window = policy.quota?.windowSeconds ?? 0;
+    return {
+      remaining: Math.floor(bucket.tokens),
+      quotaUsed: policy.quota ? bucket.quotaUsed : 0,
+      quotaResetSeconds: window ? window - (Math.floor(at / 1000) % window) : 0,
+    };
+  }
+
+  async take(key: string, cost: number, policy: BucketPolicy): Promise<BudgetDecision> {
+    const at = this.now();
+    const bucket = this.load(key, policy, at);
+    if (policy.quota && bucket.quotaUsed >= policy.quota.limit) {
+      return { allowed: false, reason: 'quota', ...this.state(bucket, policy, at) };
+    }
+    if (bucket.tokens < cost) return { allowed: false, reason: 'budget', ...this.state(bucket, policy, at) };
+    bucket.tokens -= cost;
+    if (policy.quota) bucket.quotaUsed += 1;
+    return { allowed: true, ...this.state(bucket, policy, at) };
+  }
+
+  async refund(key: string, points: number, policy: BucketPolicy): Promise<BudgetState> {
+    const at = this.now();
+    const bucket = this.load(key, policy, at);
+    bucket.tokens = Math.min(policy.capacity, bucket.tokens + points);
+    return this.state(bucket, policy, at);
+  }
+
+  async peek(key: string, policy: BucketPolicy): Promise<BudgetState> {
+    const at = this.now();
+    const existing = this.buckets.get(key);
+    if (!existing) {
+      return this.state({ tokens: policy.capacity, at, quotaWindow: 0, quotaUsed: 0 }, policy, at);
+    }
+    return this.state(this.load(key, policy, at), policy, at);
+  }
+
+  async close(): Promise<void> {
+    this.buckets.clear();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (never the
+ * global default: tests run several gateways in one process). Labels are
+ * bounded: audiences, operation names (capped, see operation-label.ts),
+ * services, route templates (never raw URLs), status codes.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CacheEvent } from '../../clients/cached-http.js';
+import { SERVICE_NAMES, type CallEvent, type CircuitState, type ServiceName } from '../../clients/index.js';
+import { createOperationLabeller } from './operation-label.js';
+
+/** How a GraphQL request ended: all data, some data with errors, refused (4xx), or failed. */
+export type RequestOutcome = 'ok' | 'partial' | 'rejected' | 'error';
+
+export interface RequestObservation {
+  audience: string;
+  operation: string | null | undefined;
+  outcome: RequestOutcome;
+  durationMs: number;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  observeRequest(request: RequestObservation): void;
+  /** `CreateClientsOptions.onCall`. */
+  observeCall(event: CallEvent): void;
+  /** `CreateClientsOptions.onCache`. */
+  observeCache(event: CacheEvent): void;
+  /** Where the circuit gauge reads the current states at each scrape. */
+  watchCircuits(read: () => Record<ServiceName, CircuitState>): void;
+  /** Estimated (before) and actual (after execution) cost of one operation; called by the cost plugin. */
+  observeCost(audience: string, requested: number, actual: number): void;
+  /** One request refused by the rate limiter; called by the cost plugin. */
+  rateLimited(audience: string, reason?: string): void;
+  /** One budget decision taken locally because the shared (Redis) budget store could not answer. */
+  budgetFallback(): void;
+  /** The exposition text and its content type. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Numeric circuit state for the gauge: 0 closed, 1 half-open (probe allowed), 2 open. */
+export const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const COST_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+
+/** Builds the registry and every series, plus Node's default process metrics. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry });
+  const operationLabel = createOperationLabeller();
+
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
+    new Histogram<L>({ name, help, labelNames, buckets, registers });
+
+  const requests = counter('bff_requests_total', 'GraphQL requests by audience, operation and outcome.', ['audience', 'operation', 'outcome']);
+  const requestSeconds = histogram('bff_request_duration_seconds', 'GraphQL request duration.', ['audience', 'operation'], LATENCY_BUCKETS);
+  const calls = counter(
+    'bff_upstream_calls_total',
+    'Upstream calls (retries included in one call) by service, route template, method, last HTTP status and outcome.',
+    ['service', 'route', 'method', 'status', 'outcome'],
+  );
+  const callSeconds = histogram(
+    'bff_upstream_call_duration_seconds',
+    'Upstream call duration, retries and backoff included.',
+    ['service', 'route'],
+    LATENCY_BUCKETS,
+  );
+  const retries = counter('bff_upstream_retries_total', 'Upstream attempts after the first.', ['service']);
+  const cache = counter(
+    'bff_upstream_cache_total',
+    'Shared-service GETs by cache result: hit, miss, or coalesced into an identical call in flight.',
+    ['service', 'result'],
+  );
+  let readCircuits: (() => Record<ServiceName, CircuitState>) | undefined;
+  new Gauge({
+    name: 'bff_circuit_state',
+    help: 'Circuit breaker state per service: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['service'] as const,
+    registers,
+    collect() {
+      const states = readCircuits?.();
+      for (const service of SERVICE_NAMES) this.set({ service }, CIRCUIT_STATE_VALUE[states?.[service] ?? 'closed']);
+    },
+  });
+  const costRequested = histogram('bff_operation_cost_requested', 'Estimated cost of an operation before it runs.', ['audience'], COST_BUCKETS);
+  const costActual = histogram('bff_operation_cost_actual', 'Measured cost of an operation after it ran.', ['audience'], COST_BUCKETS);
+  const rateLimited = counter('bff_rate_limited_total', 'Requests refused by the cost rate limiter.', ['audience', 'reason']);
+  const budgetFallbacks = counter('bff_budget_fallback_total', 'Budget decisions taken in process memory because Redis could not answer.', []);
+
+  return {
+    registry,
+    observeRequest({ audience, operation, outcome, durationMs }) {
+      const labels = { audience, operation: operationLabel(audience, operation) };
+      requests.inc({ ...labels, outcome });
+      requestSeconds.observe(labels, durationMs / 1000);
+    },
+    observeCall(event) {
+      // `status` is what the service said (none when it said nothing); `outcome` what it meant for the caller.
+      const status = event.status === undefined ? 'none' : String(event.status);
+      const outcome = event.circuitOpen && event.attempts === 0 ? 'circuit_open' : (event.errorCode?.toLowerCase() ?? 'ok');
+      calls.inc({ service: event.service, route: event.route, method: event.method, status, outcome });
+      callSeconds.observe({ service: event.service, route: event.route }, event.durationMs / 1000);
+      if (event.attempts > 1) retries.inc({ service: event.service }, event.attempts - 1);
+    },
+    observeCache(event) {
+      cache.inc({ service: event.service, result: event.result });
+    },
+    watchCircuits(read) {
+      readCircuits = read;
+    },
+    observeCost(audience, requested, actual) {
+      costRequested.observe({ audience }, requested);
+      costActual.observe({ audience }, actual);
+    },
+    rateLimited(audience, reason = 'budget') {
+      rateLimited.inc({ audience, reason });
+    },
+    budgetFallback() {
+      budgetFallbacks.inc();
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

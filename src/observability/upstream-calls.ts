@@ -1,0 +1,53 @@
+/**
+ * Counts the upstream HTTP requests made on behalf of one GraphQL request, for
+ * its log line. The counter rides on the request's `RequestMeta.onCall`, and
+ * is found again from the request's context through its per-request
+ * `clients` object (a WeakMap: `Context` needs no field of ours and nothing
+ * outlives the request). Not the context object itself: Apollo hands plugins
+ * a shallow copy of it, but the copy holds the same `clients`.
+ */
+import type { CallEvent } from '../../clients/index.js';
+
+export interface UpstreamCallCounter {
+  /** Pass as `RequestMeta.onCall`. */
+  observe(event: CallEvent): void;
+  /** HTTP requests sent so far, retries included (cache hits and open circuits send none). */
+  readonly requests: number;
+  /** Calls refused by an open circuit without reaching the service. */
+  readonly circuitRejections: number;
+}
+
+const counters = new WeakMap<object, UpstreamCallCounter>();
+
+interface WithClients {
+  clients: object;
+}
+
+/** A fresh counter for one request. */
+export function createUpstreamCallCounter(): UpstreamCallCounter {
+  let requests = 0;
+  let circuitRejections = 0;
+  return {
+    observe(event) {
+      requests += event.attempts;
+      if (event.circuitOpen) circuitRejections += 1;
+    },
+    get requests() {
+      return requests;
+    },
+    get circuitRejections() {
+      return circuitRejections;
+    },
+  };
+}
+
+/** Ties `counter` to a request's context (by its `clients`) and returns the context unchanged. */
+export function withUpstreamCallCounter<C extends WithClients>(context: C, counter: UpstreamCallCounter): C {
+  counters.set(context.clients, counter);
+  return context;
+}
+
+/** The counter tied to this context (or a copy of it), if the edge made one. */
+export function upstreamCallCounterOf(context: WithClients): UpstreamCallCounter | undefined {
+  return counters.get(context.clients);
+}

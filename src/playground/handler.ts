@@ -1,0 +1,97 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config.js';
+import { AUDIENCES, type Audience } from '../context.js';
+import { prefersHtml } from './accept.js';
+import { loadPlaygroundAssets, type PlaygroundAsset } from './assets.js';
+import { demoCredentialHeaders } from './demo-credentials.js';
+import { exampleDocument, EXAMPLE_OPERATIONS } from './examples.js';
+import { ASSET_PATH, PLAYGROUND_CSP, renderPlaygroundPage } from './page.js';
+
+/** The edge's hook: answers playground pages and assets, and leaves every other request alone. */
+export interface Playground {
+  /** Serves the request and returns true when it is the playground's; otherwise returns false untouched. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
+}
+
+const PAGE_PATH = /^\/(mobile|web|public)\/graphql\/?$/;
+/** Any of these makes a GET a GraphQL request (a query, or an APQ hash in `extensions`), never a page. */
+const GRAPHQL_PARAMS = ['query', 'extensions', 'operationName', 'variables'];
+const ONE_YEAR = 'public, max-age=31536000, immutable';
+
+function send(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
+  res.writeHead(status, { ...headers, 'content-length': String(body.length) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** RFC 9110 §12.5.3: `gzip` listed without `q=0`. */
+function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((coding) => {
+    const [name = '', ...params] = coding.split(';').map((s) => s.trim().toLowerCase());
+    return name === 'gzip' && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
+}
+
+function sendAsset(req: IncomingMessage, res: ServerResponse, asset: PlaygroundAsset): void {
+  const gzip = acceptsGzip(req.headers['accept-encoding']);
+  const headers = { 'content-type': asset.contentType, 'cache-control': ONE_YEAR, vary: 'Accept-Encoding' };
+  if (gzip) send(req, res, 200, { ...headers, 'content-encoding': 'gzip' }, asset.gzipped());
+  else send(req, res, 200, headers, asset.body);
+}
+
+/**
+ * The self-hosted GraphiQL of each audience in `config.playground` that is
+ * also served: a browser's GET of `/{audience}/graphql` (Accept preferring
+ * `text/html`, no GraphQL parameters) gets the page, `/playground/assets/*`
+ * its files. Pages are rendered once here, with development credentials
+ * prefilled only where `demoCredentialHeaders` allows. Null when no audience
+ * has a playground: then nothing is served and the endpoints answer as
+ * before (Apollo's 400 for a browser's bare GET).
+ */
+export async function createPlayground(config: Config): Promise<Playground | null> {
+  const audiences = AUDIENCES.filter((a) => config.playground.includes(a) && config.audiences.includes(a));
+  if (audiences.length === 0) return null;
+  const assets = loadPlaygroundAssets();
+  const headers = await demoCredentialHeaders(config);
+  const pages = new Map<Audience, Buffer>(
+    audiences.map((audience) => {
+      const html = renderPlaygroundPage(
+        {
+          audience,
+          endpoint: `/${audience}/graphql`,
+          query: exampleDocument(audience),
+          variables: EXAMPLE_OPERATIONS[audience].variables,
+          headers: headers[audience] ?? '',
+        },
+        assets,
+      );
+      return [audience, Buffer.from(html, 'utf8')];
+    }),
+  );
+  const pageHeaders = {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': PLAYGROUND_CSP,
+    // The page may carry a development token, and a new start signs a new one.
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    // The same URL answers JSON to GraphQL clients.
+    vary: 'Accept',
+  };
+
+  return {
+    handle(req, res, url) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+      if (url.pathname.startsWith(ASSET_PATH)) {
+        const asset = assets.get(url.pathname.slice(ASSET_PATH.length));
+        if (!asset) return false;
+        sendAsset(req, res, asset);
+        return true;
+      }
+      const audience = AUDIENCES.find((a) => a === PAGE_PATH.exec(url.pathname)?.[1]);
+      const page = audience && pages.get(audience);
+      if (!page || !prefersHtml(req.headers.accept)) return false;
+      if (GRAPHQL_PARAMS.some((p) => url.searchParams.has(p))) return false;
+      send(req, res, 200, pageHeaders, page);
+      return true;
+    },
+  };
+}

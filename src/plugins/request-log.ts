@@ -1,0 +1,67 @@
+import { performance } from 'node:perf_hooks';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { FormattedExecutionResult } from 'graphql';
+import type { Logger } from 'pino';
+import type { Context } from '../context.js';
+import { auditedFields } from '../observability/mutation-audit.js';
+import { errorCodes, requestOutcome } from '../observability/request-outcome.js';
+import { upstreamCallCounterOf } from '../observability/upstream-calls.js';
+
+/**
+ * One JSON log line per GraphQL request (audience, operation, consumer id,
+ * correlation id, HTTP status, duration, cost when the cost plugin priced it,
+ * upstream requests made), and for every mutation an audit line (consumer,
+ * operation, fields, idempotency key, outcome). Never a token or key: only the
+ * consumer's id (a user id, an API key's consumer name, or `anon:<address>`).
+ */
+export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ contextValue, response, operation, operationName, document, request }) {
+          const status = response.http.status ?? 200;
+          const result: FormattedExecutionResult | undefined = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const codes = errorCodes(result);
+          const outcome = requestOutcome(status, result);
+          const cost = contextValue.cost;
+          const upstream = upstreamCallCounterOf(contextValue);
+          const base = {
+            audience: contextValue.audience,
+            operation: operationName ?? null,
+            consumer: contextValue.consumer.id,
+            correlationId: contextValue.correlationId,
+          };
+          logger.info(
+            {
+              ...base,
+              operationType: operation?.operation ?? null,
+              status,
+              outcome,
+              durationMs: Math.round((performance.now() - started) * 10) / 10,
+              upstreamRequests: upstream?.requests ?? 0,
+              ...(upstream?.circuitRejections ? { circuitRejections: upstream.circuitRejections } : {}),
+              ...(cost ? { cost: { requested: cost.requested, actual: cost.actual ?? null } } : {}),
+              ...(codes.length > 0 ? { errorCodes: codes } : {}),
+            },
+            'request',
+          );
+          if (operation?.operation !== 'mutation') return;
+          const fields = auditedFields(document, operation, request.variables);
+          const key = fields.find((f) => f.field === 'placeOrder')?.idempotencyKey;
+          logger.info(
+            {
+              audit: 'mutation',
+              ...base,
+              fields: fields.map((f) => f.field),
+              ...(key === undefined ? {} : { idempotencyKey: key }),
+              outcome: codes.length === 0 && status < 400 ? 'ok' : 'failed',
+              ...(codes.length > 0 ? { errorCodes: codes } : {}),
+            },
+            'audit',
+          );
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/gateway.js';
+import { clientAddress } from '../../src/http/client-address.js';
+import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { captureLogs, gql, startTestGateway } from '../helpers/gateway.js';
+
+/** A request as the edge sees it: a socket whose peer is `peer`, and the given X-Forwarded-For. */
+function request(peer: string | undefined, forwardedFor?: string | string[]): IncomingMessage {
+  const socket = new Socket();
+  Object.defineProperty(socket, 'remoteAddress', { value: peer });
+  const req = new IncomingMessage(socket);
+  if (forwardedFor !== undefined) req.headers['x-forwarded-for'] = forwardedFor;
+  return req;
+}
+
+const proxies = new Set(['10.0.0.1', '10.0.0.2']);
+
+describe('Client address (unit, fake sockets)', () => {
+  it('uses the socket peer and ignores X-Forwarded-For from an untrusted peer', () => {
+    expect(clientAddress(request('198.51.100.4', '203.0.113.7'), proxies)).toBe('198.51.100.4');
+    expect(clientAddress(request('198.51.100.4', '203.0.113.7'), new Set())).toBe('198.51.100.4');
+  });
+
+  it('believes a trusted proxy: the right-most hop that is not itself a trusted proxy', () => {
+    expect(clientAddress(request('10.0.0.1', '203.0.113.7'), proxies)).toBe('203.0.113.7');
+    expect(clientAddress(request('10.0.0.1', '203.0.113.7, 10.0.0.2'), proxies)).toBe('203.0.113.7');
+  });
+
+  it('ignores hops a client prepended to spoof its address through a trusted proxy', () => {
+    expect(clientAddress(request('10.0.0.1', '1.2.3.4, 203.0.113.7'), proxies)).toBe('203.0.113.7');
+    expect(clientAddress(request('10.0.0.1', ['1.2.3.4', '203.0.113.7']), proxies)).toBe('203.0.113.7');
+  });
+
+  it('falls back to the peer when a trusted proxy sends no usable header', () => {
+    expect(clientAddress(request('10.0.0.1'), proxies)).toBe('10.0.0.1');
+    expect(clientAddress(request('10.0.0.1', ' , '), proxies)).toBe('10.0.0.1');
+    expect(clientAddress(request('10.0.0.1', '10.0.0.2'), proxies)).toBe('10.0.0.1');
+  });
+
+  it('treats an IPv4-mapped IPv6 peer as its IPv4 address', () => {
+    expect(clientAddress(request('::ffff:10.0.0.1', '203.0.113.7'), proxies)).toBe('203.0.113.7');
+    expect(clientAddress(request('::ffff:198.51.100.4'), proxies)).toBe('198.51.100.4');
+  });
+
+  it('names an unknown peer rather than failing', () => {
+    expect(clientAddress(request(undefined, '203.0.113.7'), proxies)).toBe('unknown');
+  });
+});
+
+describe('Client address at the gateway (seen as the anonymous consumer in the request log)', () => {
+  let upstream: FixtureUpstream;
+  beforeAll(async () => {
+    upstream = await startFixtureUpstream();
+  });
+  afterAll(() => upstream.close());
+
+  async function anonymousConsumerSeenBy(env: Record<string, string>): Promise<string[]> {
+    const logs = captureLogs();
+    const gateway: Gateway = await startTestGateway({ upstreams: upstream.urls, env: { LOG_LEVEL: 'info', ...env }, logDestination: logs.destination });
+    try {
+      await gql(gateway, 'web', '{ product(id: "fx-p1") { id } }', {}, { 'x-forwarded-for': '203.0.113.7' });
+    } finally {
+      await gateway.close();
+    }
+    return logs.lines.flatMap((line) => {
+      const consumer = (JSON.parse(line) as { consumer?: unknown }).consumer;
+      return typeof consumer === 'string' ? [consumer] : [];
+    });
+  }
+
+  it('ignores a spoofed X-Forwarded-For when TRUSTED_PROXIES is unset', async () => {
+    expect(await anonymousConsumerSeenBy({})).toEqual(['anon:127.0.0.1']);
+  });
+
+  it('uses X-Forwarded-For when the peer is a configured trusted proxy', async () => {
+    expect(await anonymousConsumerSeenBy({ TRUSTED_PROXIES: '127.0.0.1' })).toEqual(['anon:203.0.113.7']);
+  });
+});

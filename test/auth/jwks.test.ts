@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import type { Gateway } from '../../src/gateway.js';
+import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { bearer, gql, startTestGateway } from '../helpers/gateway.js';
+
+/** A local JWKS endpoint (or any URL a token might name) that counts what it is asked and can hang. */
+interface KeyServer {
+  url: string;
+  requests: number;
+  keys: JWK[];
+  hang: boolean;
+  close(): Promise<void>;
+}
+
+async function startKeyServer(keys: JWK[] = []): Promise<KeyServer> {
+  const state = { requests: 0, keys, hang: false };
+  const server = http.createServer((_req, res) => {
+    state.requests++;
+    if (state.hang) return; // never answers: the gateway's deadline must end the wait
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.keys }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+}
+
+interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  jwk: JWK;
+}
+
+async function signingKey(kid: string = randomUUID()): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  return { kid, privateKey, publicKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+}
+
+const sign = (key: SigningKey, header: Record<string, unknown> = {}) =>
+  new SignJWT({})
+    .setProtectedHeader({ alg: 'RS256', kid: key.kid, ...header })
+    .setSubject('fx-alice')
+    .setExpirationTime('1h')
+    .sign(key.privateKey);
+
+const DASHBOARD = '{ dashboard { unreadCount } }';
+
+async function expectRejected(gateway: Gateway, token: string) {
+  const response = await gql(gateway, 'mobile', DASHBOARD, {}, bearer(token));
+  expect(response.status).toBe(401);
+  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(response.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+  expect(JSON.stringify(response.body)).not.toContain(token);
+}
+
+async function expectAccepted(gateway: Gateway, token: string) {
+  const response = await gql(gateway, 'mobile', DASHBOARD, {}, bearer(token));
+  expect(response.status).toBe(200);
+  expect(response.body.errors).toBeUndefined();
+  expect(response.body.data).toEqual({ dashboard: { unreadCount: expect.any(Number) } });
+}
+
+const jwksGateway = (url: string, env: Record<string, string> = {}) =>
+  startTestGateway({ upstreams: upstream.urls, env: { JWT_SECRET: '', JWT_JWKS_URL: url, ...env } });
+
+let upstream: FixtureUpstream;
+let first: SigningKey;
+let jwks: KeyServer;
+/** A token URL (`jku`, `x5u`) that must never be fetched. */
+let trap: KeyServer;
+let gateway: Gateway;
+
+beforeAll(async () => {
+  upstream = await startFixtureUpstream();
+  first = await signingKey('key-2024');
+  jwks = await startKeyServer([first.jwk]);
+  trap = await startKeyServer([first.jwk]);
+  gateway = await jwksGateway(jwks.url);
+});
+afterAll(async () => {
+  await gateway.close();
+  await Promise.all([jwks.close(), trap.close(), upstream.close()]);
+});
+
+describe('JWKS-verified tokens', () => {
+  it('accepts an RS256 token whose kid is in the JWKS', async () => {
+    await expectAccepted(gateway, await sign(first));
+  });
+
+  it('rejects an HS256 token signed with the RSA public key as its secret (key confusion)', async () => {
+    const pem = await exportSPKI(first.publicKey);
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', kid: first.kid })
+      .setSubject('fx-alice')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(pem));
+    await expectRejected(gateway, forged);
+  });
+
+  it('refetches the JWKS at most once per cooldown under a flood of tokens with random kids', async () => {
+    await expectAccepted(gateway, await sign(first)); // the set is loaded and fresh
+    const before = jwks.requests;
+    const stranger = await signingKey();
+    const tokens = await Promise.all(Array.from({ length: 60 }, () => sign({ ...stranger, kid: randomUUID() })));
+    for (let i = 0; i < tokens.length; i += 20) {
+      await Promise.all(tokens.slice(i, i + 20).map((token) => expectRejected(gateway, token)));
+    }
+    // The default cooldown is 30 s: the whole flood fits in one window.
+    expect(jwks.requests - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('Tokens refused before any key lookup', () => {
+  // A gateway that has not loaded its JWKS yet: any key lookup would fetch it, so a count of 0 proves none happened.
+  let untouched: KeyServer;
+  let fresh: Gateway;
+  beforeAll(async () => {
+    untouched = await startKeyServer([first.jwk]);
+    fresh = await jwksGateway(untouched.url);
+  });
+  afterAll(async () => {
+    await fresh.close();
+    await untouched.close();
+  });
+
+  it('rejects a token naming key material (`jku`, `x5u`, embedded `jwk`) even when its signature is genuine, fetching nothing', async () => {
+    const attacker = await signingKey(first.kid);
+    await expectRejected(fresh, await sign(first, { jku: trap.url }));
+    await expectRejected(fresh, await sign(first, { x5u: trap.url }));
+    await expectRejected(fresh, await sign(first, { jwk: first.jwk }));
+    await expectRejected(fresh, await sign(attacker, { jwk: attacker.jwk }));
+    expect(trap.requests).toBe(0);
+    expect(untouched.requests).toBe(0);
+  });
+
+  it('rejects a kid holding a path or SQL', async () => {
+    for (const kid of ['../../../etc/passwd', "key-2024' OR '1'='1", 'key; DROP TABLE keys;--', '%2e%2e%2fetc']) {
+      await expectRejected(fresh, await sign({ ...first, kid }));
+    }
+    expect(untouched.requests).toBe(0);
+  });
+
+  it('rejects a token over 8 KB', async () => {
+    const huge = await new SignJWT({ pad: 'x'.repeat(9_000) })
+      .setProtectedHeader({ alg: 'RS256', kid: first.kid })
+      .setSubject('fx-alice')
+      .setExpirationTime('1h')
+      .sign(first.privateKey);
+    expect(huge.length).toBeGreaterThan(8192);
+    await expectRejected(fresh, huge);
+    expect(untouched.requests).toBe(0);
+  });
+
+  it('still verifies a well-formed token afterwards (the key server was reachable all along)', async () => {
+    await expectAccepted(fresh, await sign(first));
+    expect(untouched.requests).toBe(1);
+  });
+});
+
+describe('JWKS rotation and outages', () => {
+  it('refetches the JWKS for a new kid once the cooldown has passed, and verifies the token', async () => {
+    const rotating = await startKeyServer([first.jwk]);
+    const rotated = await jwksGateway(rotating.url, { JWT_JWKS_COOLDOWN_MS: '100' });
+    try {
+      await expectAccepted(rotated, await sign(first));
+      expect(rotating.requests).toBe(1);
+      const next = await signingKey('key-2025');
+      rotating.keys = [first.jwk, next.jwk];
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await expectAccepted(rotated, await sign(next));
+      expect(rotating.requests).toBe(2);
+      await expectAccepted(rotated, await sign(first));
+      expect(rotating.requests).toBe(2);
+    } finally {
+      await rotated.close();
+      await rotating.close();
+    }
+  });
+
+  it('fails closed with 401 within its deadline when the JWKS endpoint hangs', async () => {
+    const hanging = await startKeyServer([first.jwk]);
+    hanging.hang = true;
+    const stuck = await jwksGateway(hanging.url, { JWT_JWKS_TIMEOUT_MS: '300' });
+    try {
+      const started = Date.now();
+      await expectRejected(stuck, await sign(first));
+      // A bound, not a benchmark: 300 ms deadline, generous margin for a busy machine.
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(hanging.requests).toBe(1);
+    } finally {
+      await stuck.close();
+      await hanging.close();
+    }
+  });
+
+  it('fails closed with 401 when the JWKS endpoint is unreachable', async () => {
+    const gone = await startKeyServer();
+    const url = gone.url;
+    await gone.close();
+    const orphan = await jwksGateway(url);
+    try {
+      await expectRejected(orphan, await sign(first));
+    } finally {
+      await orphan.close();
+    }
+  });
+});
+
+describe('JWKS configuration', () => {
+  const base = { JWT_JWKS_URL: 'https://id.example.test/jwks.json' };
+
+  it('defaults to a 30 s refetch cooldown and a 2 s fetch deadline', () => {
+    expect(loadConfig(base).jwt).toMatchObject({ kind: 'jwks', cooldownMs: 30_000, timeoutMs: 2_000 });
+    expect(loadConfig({ ...base, JWT_JWKS_COOLDOWN_MS: '500', JWT_JWKS_TIMEOUT_MS: '250' }).jwt).toMatchObject({
+      cooldownMs: 500,
+      timeoutMs: 250,
+    });
+  });
+
+  it('refuses to start with a cooldown or deadline that is not a bounded integer, naming the variable', () => {
+    expect(() => loadConfig({ ...base, JWT_JWKS_COOLDOWN_MS: 'soon' })).toThrow(/JWT_JWKS_COOLDOWN_MS/);
+    expect(() => loadConfig({ ...base, JWT_JWKS_TIMEOUT_MS: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, JWT_JWKS_TIMEOUT_MS: '600000' })).toThrow(/JWT_JWKS_TIMEOUT_MS/);
+  });
+});

@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../../src/auth/api-keys.js';
+import { ConfigError } from '../../src/config.js';
+import type { Audience } from '../../src/context.js';
+import type { Gateway } from '../../src/gateway.js';
+import { startFixtureUpstream, type FixtureOverride, type FixtureRequest, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
+
+const PARTNER = { 'x-api-key': 'prod-partner-key-0123456789abcdef' };
+const NO_SCOPE = { 'x-api-key': 'prod-noscope-key-0123456789abcdef' };
+const INTROSPECTION = '{ __schema { queryType { name } } }';
+
+let dir: string;
+let keysFile: string;
+let upstream: FixtureUpstream;
+let production: Gateway;
+/** The same gateway in development, to show each production answer differs from the default one. */
+let development: Gateway;
+let fault: ((req: FixtureRequest) => FixtureOverride | void) | null = null;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'bff-production-'));
+  keysFile = join(dir, 'keys.json');
+  writeFileSync(keysFile, JSON.stringify([
+    { consumer: 'partner', tier: 'pro', scopes: ['catalog:read'], sha256: hashApiKey(PARTNER['x-api-key']) },
+    { consumer: 'noscope', tier: 'free', scopes: [], sha256: hashApiKey(NO_SCOPE['x-api-key']) },
+  ]));
+  upstream = await startFixtureUpstream({ onRequest: (req) => fault?.(req) });
+  // Trusted documents off: these tests check the layers below them (production refuses ad-hoc app queries by default).
+  production = await startTestGateway({
+    upstreams: upstream.urls,
+    env: { NODE_ENV: 'production', API_KEYS_FILE: keysFile, TRUSTED_DOCUMENTS: 'mobile=off,web=off' },
+  });
+  development = await startTestGateway({ upstreams: upstream.urls, env: { API_KEYS_FILE: keysFile } });
+});
+afterAll(async () => {
+  await Promise.all([production.close(), development.close()]);
+  await upstream.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  fault = null;
+});
+
+/** What must never reach a client in production: stacks, exception details, where the upstreams live. */
+function expectNoInternals(text: string) {
+  expect(text).not.toContain('stacktrace');
+  expect(text).not.toContain('exception');
+  expect(text).not.toMatch(/\s+at .+:\d+:\d+/);
+  expect(text).not.toContain('127.0.0.1');
+  expect(text).not.toContain(`:${new URL(upstream.urls.products).port}`);
+  expect(text).not.toContain('-svc');
+}
+
+describe('Production mode (NODE_ENV=production)', () => {
+  for (const audience of ['mobile', 'web'] as const) {
+    it(`refuses introspection on ${audience} with 400`, async () => {
+      const { status, body } = await gql(production, audience, INTROSPECTION);
+      expect(status).toBe(400);
+      expect(body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(body.data).toBeUndefined();
+      expect((await gql(development, audience, INTROSPECTION)).status).toBe(200);
+    });
+  }
+
+  it('keeps introspection on for the public catalog, which partners explore (a documented choice)', async () => {
+    const { status, body } = await gql(production, 'public', INTROSPECTION, {}, PARTNER);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  });
+
+  it('suggests no field names ("Did you mean") for a misspelt field', async () => {
+    const misspelt = '{ prodct(id: "fx-p1") { id } }';
+    const prod = await gql(production, 'web', misspelt);
+    expect(prod.status).toBe(400);
+    expect(prod.body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(JSON.stringify(prod.body)).not.toMatch(/Did you mean|"product"/);
+    expect(JSON.stringify((await gql(development, 'web', misspelt)).body)).toContain('Did you mean');
+  });
+
+  it('answers an upstream failure with its code and no stack, host, port or path', async () => {
+    fault = (req) => (req.service === 'products' ? { destroySocket: true } : undefined);
+    const { body } = await gql(production, 'public', '{ product(id: "fx-p2") { id name } }', {}, PARTNER);
+    expect(body.data).toEqual({ product: null });
+    expect(body.errors![0]!.extensions!.code).toBe('UPSTREAM_UNAVAILABLE');
+    expectNoInternals(JSON.stringify(body));
+  });
+
+  it('answers denials and bad credentials with their codes and no stack', async () => {
+    const forbidden = await gql(production, 'public', '{ products(first: 1) { edges { node { id } } } }', {}, NO_SCOPE);
+    expect(forbidden.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    expectNoInternals(JSON.stringify(forbidden.body));
+    expect(JSON.stringify((await gql(development, 'public', '{ product(id: "x") { id } }', {}, NO_SCOPE)).body)).toContain('stacktrace');
+
+    const anonymous = await gql(production, 'web', '{ me { id } }');
+    expect(anonymous.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expectNoInternals(JSON.stringify(anonymous.body));
+
+    const forged = await gql(production, 'web', '{ me { id } }', {}, bearer(await tokenFor('fx-alice', {}, 'x'.repeat(40))));
+    expect(forged.status).toBe(401);
+    expectNoInternals(JSON.stringify(forged.body));
+  });
+
+  for (const audience of ['mobile', 'web'] as const satisfies readonly Audience[]) {
+    it(`serves no HTML page to a browser opening /${audience}/graphql`, async () => {
+      const response = await fetch(`${production.url}/${audience}/graphql`, {
+        headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+      });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(response.headers.get('content-type') ?? '').not.toContain('text/html');
+      expect((await response.text()).trimStart().startsWith('<')).toBe(false);
+    });
+  }
+
+  it('keeps CSRF prevention on: a GET query without a preflight-forcing header, or a text/plain POST, is refused', async () => {
+    const get = await fetch(`${production.url}/public/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: PARTNER });
+    expect(get.status).toBe(400);
+    const form = await fetch(`${production.url}/public/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', ...PARTNER },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(form.status).toBe(400);
+    const allowed = await fetch(`${production.url}/public/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { ...PARTNER, 'apollo-require-preflight': 'true' },
+    });
+    expect(allowed.status).toBe(200);
+  });
+
+  it('refuses to start without JWT key material', async () => {
+    const started = startTestGateway({ upstreams: upstream.urls, env: { NODE_ENV: 'production', API_KEYS_FILE: keysFile, JWT_SECRET: '' } });
+    await expect(started).rejects.toBeInstanceOf(ConfigError);
+    await expect(started).rejects.toThrow(/JWT_SECRET or JWT_JWKS_URL/);
+  });
+
+  it('answers only trusted documents on mobile and web by default, while the public API takes ad-hoc queries', async () => {
+    const defaults = await startTestGateway({ upstreams: upstream.urls, env: { NODE_ENV: 'production', API_KEYS_FILE: keysFile } });
+    try {
+      for (const audience of ['mobile', 'web'] as const) {
+        const { status, body } = await gql(defaults, audience, INTROSPECTION);
+        expect(status).toBe(400);
+        expect(body.errors![0]!.extensions!.code).toBe('PERSISTED_QUERY_NOT_ALLOWED');
+      }
+      const partner = await gql(defaults, 'public', '{ product(id: "fx-p1") { id } }', {}, PARTNER);
+      expect(partner.body.data).toEqual({ product: { id: 'fx-p1' } });
+    } finally {
+      await defaults.close();
+    }
+  });
+});

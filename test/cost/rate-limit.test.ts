@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/gateway.js';
+import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { tempFile } from '../helpers/temp-file.js';
+import { MOBILE_DASHBOARD, ORDER_HISTORY, PRODUCT_PAGE } from '../operations/contract.js';
+
+/** Costs exactly 100 before and after: 1 (connection) + 49 × (edge 1 + node 1) + 1 (pageInfo). */
+const COST_100 = /* GraphQL */ `query Hundred($n: Int!) { products(first: $n) { edges { node { id } } pageInfo { hasNextPage } } }`;
+
+let gateway: Gateway;
+const upstreamCalls = () => Object.values(gateway.demo!.stats()).reduce((n, s) => n + s.total, 0);
+
+beforeAll(async () => {
+  const limits = tempFile('limits.json', {
+    public: {
+      tiers: {
+        free: { capacity: 1_000, restorePerSecond: 0.001, dailyQuota: 100_000 },
+        pro: { capacity: 5_000, restorePerSecond: 100, dailyQuota: 2 },
+      },
+    },
+    web: { tiers: { free: { capacity: 300, restorePerSecond: 0.001 } } },
+    mobile: { mode: 'measure', tiers: { enterprise: { capacity: 20, restorePerSecond: 0.001 } } },
+  });
+  gateway = await startTestGateway({ env: { RATE_LIMITS_FILE: limits } });
+});
+afterAll(() => gateway.close());
+beforeEach(() => gateway.demo!.resetStats());
+
+describe('Rate limiting by query cost', () => {
+  it('admits exactly 10 of 50 concurrent operations of cost 100 against a budget of 1,000; the rest never reach a service', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => gql(gateway, 'public', COST_100, { n: 49 }, { 'x-api-key': 'demo-public-key-free' })),
+    );
+    const admitted = responses.filter((r) => r.status === 200);
+    const throttled = responses.filter((r) => r.status === 429);
+    expect(admitted).toHaveLength(10);
+    expect(throttled).toHaveLength(40);
+    for (const r of admitted) expect(r.body.extensions!['cost']).toMatchObject({ requestedQueryCost: 100, actualQueryCost: 100 });
+    const refused = throttled[0]!;
+    expect(refused.body.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
+    expect(refused.body.data).toBeUndefined();
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+    // A throttled operation reaches no service: this one asks for a list nobody has fetched (nor cached).
+    gateway.demo!.resetStats();
+    const more = await gql(
+      gateway,
+      'public',
+      `query($n: Int!) { products(first: $n, query: "never-fetched") { edges { node { id } } pageInfo { hasNextPage } } }`,
+      { n: 49 },
+      { 'x-api-key': 'demo-public-key-free' },
+    );
+    expect(more.status).toBe(429);
+    expect(upstreamCalls()).toBe(0);
+  });
+
+  it('reports extensions.cost and the RateLimit headers on every response', async () => {
+    const { status, headers, body } = await gql(gateway, 'web', PRODUCT_PAGE, { id: 'p1' });
+    expect(status).toBe(200);
+    expect(body.extensions!['cost']).toEqual({
+      requestedQueryCost: 14,
+      actualQueryCost: 14,
+      throttleStatus: { maximumAvailable: 300, currentlyAvailable: expect.any(Number), restoreRate: 0.001 },
+    });
+    const available = (body.extensions!['cost'] as { throttleStatus: { currentlyAvailable: number } }).throttleStatus.currentlyAvailable;
+    expect(headers.get('ratelimit-policy')).toBe('"burst";q=300;w=300000');
+    expect(headers.get('ratelimit')).toMatch(new RegExp(`^"burst";r=${available};t=\\d+$`));
+    expect(headers.get('x-ratelimit-limit')).toBe('300');
+    expect(headers.get('x-ratelimit-remaining')).toBe(String(available));
+    expect(Number(headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
+    const invalid = await gql(gateway, 'web', '{ nope }');
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.extensions!['cost']).toMatchObject({ requestedQueryCost: 0, actualQueryCost: 0 });
+  });
+
+  it('refunds the difference between the estimate and what was actually returned', async () => {
+    // u2 has two orders: a page of five is priced for five, and costs what two cost.
+    const token = await tokenFor('u2');
+    const { body } = await gql(gateway, 'web', ORDER_HISTORY, { first: 5 }, bearer(token));
+    const cost = body.extensions!['cost'] as { requestedQueryCost: number; actualQueryCost: number; throttleStatus: { currentlyAvailable: number } };
+    expect(cost.requestedQueryCost).toBe(1 + 1 + 5 * (1 + 1 + 1 + 10 * (1 + 1 + 1)) + 1);
+    expect(cost.actualQueryCost).toBeLessThan(cost.requestedQueryCost);
+    expect(cost.throttleStatus.currentlyAvailable).toBe(300 - cost.actualQueryCost);
+  });
+
+  it('refuses an operation costing more than the whole bucket as QUERY_TOO_EXPENSIVE, with nothing upstream', async () => {
+    const token = await tokenFor('u2');
+    const { status, body } = await gql(gateway, 'web', ORDER_HISTORY, { first: 20 }, bearer(token));
+    expect(status).toBe(400);
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'QUERY_TOO_EXPENSIVE', maximumCost: 300 });
+    expect(body.errors![0]!.extensions!['requestedQueryCost']).toBeGreaterThan(300);
+    expect(upstreamCalls()).toBe(0);
+  });
+
+  it('refuses an operation over the per-operation maximum, whatever the budget', async () => {
+    const token = await tokenFor('u3', { tier: 'enterprise' });
+    const big = `{ ${Array.from({ length: 20 }, (_, i) => `o${i}: me { orders(first: 100) { edges { node { lines { product { id } } } } } }`).join(' ')} }`;
+    const { status, body } = await gql(gateway, 'web', big, {}, bearer(token));
+    expect(status).toBe(400);
+    expect(body.errors![0]!.extensions).toMatchObject({ code: 'QUERY_TOO_EXPENSIVE', maximumCost: 5_000 });
+    expect(upstreamCalls()).toBe(0);
+  });
+
+  it('prices an operation without running it or spending budget on a dry run', async () => {
+    const headers = { 'x-api-key': 'demo-public-key-pro', 'x-cost-dry-run': 'true' };
+    const first = await gql(gateway, 'public', COST_100, { n: 49 }, headers);
+    const second = await gql(gateway, 'public', COST_100, { n: 10 }, headers);
+    expect(first.status).toBe(200);
+    expect(first.body.data).toBeUndefined();
+    expect(first.body.extensions!['cost']).toMatchObject({ requestedQueryCost: 100, actualQueryCost: 0, dryRun: true });
+    expect(second.body.extensions!['cost']).toMatchObject({ requestedQueryCost: 22 });
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('5000');
+    expect(upstreamCalls()).toBe(0);
+  });
+
+  it('counts a daily request quota for API keys as a second policy, and answers 429 past it', async () => {
+    const headers = { 'x-api-key': 'demo-public-key-pro' };
+    const one = await gql(gateway, 'public', COST_100, { n: 1 }, headers);
+    expect(one.headers.get('ratelimit-policy')).toBe('"burst";q=5000;w=50, "daily";q=2;w=86400');
+    expect(one.headers.get('ratelimit')).toMatch(/^"burst";r=\d+;t=\d+, "daily";r=1;t=\d+$/);
+    await gql(gateway, 'public', COST_100, { n: 1 }, headers);
+    const third = await gql(gateway, 'public', COST_100, { n: 1 }, headers);
+    expect(third.status).toBe(429);
+    expect(third.body.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
+    expect(third.body.errors![0]!.message).toMatch(/quota/);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('reports but does not enforce in measure mode', async () => {
+    // MobileDashboard costs 12 for u1 (five recent orders) against a bucket of 20.
+    const token = await tokenFor('u1', { tier: 'enterprise' });
+    const responses = [];
+    for (let i = 0; i < 3; i++) responses.push(await gql(gateway, 'mobile', MOBILE_DASHBOARD, {}, bearer(token)));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (const r of responses) expect(r.body.data!['dashboard']).not.toBeNull();
+    expect(responses[2]!.headers.get('x-ratelimit-remaining')).toBe('8');
+  });
+
+  it('budgets anonymous visitors as free, by client address', async () => {
+    const { body } = await gql(gateway, 'web', '{ product(id: "p2") { id } }');
+    expect(body.extensions!['cost']).toMatchObject({ throttleStatus: { maximumAvailable: 300 } });
+  });
+});
+
+describe('Query shape limits (before cost)', () => {
+  const expectValidationFailure = async (query: string) => {
+    const { status, body } = await gql(gateway, 'web', query);
+    expect(status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(upstreamCalls()).toBe(0);
+  };
+
+  it('refuses a query deeper than the limit', async () => {
+    // 11 levels through fragments: product > reviews > edges > node > author, repeated via aliases is not possible, so nest fragments.
+    const deep = `{ me { orders { edges { node { lines { product { reviews { edges { node { author { id } } } } } } } } } } }`;
+    await expectValidationFailure(deep);
+  });
+
+  it('refuses more aliases than the limit', async () => {
+    await expectValidationFailure(`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: __typename`).join(' ')} }`);
+  });
+
+  it('refuses more directives than the limit', async () => {
+    await expectValidationFailure(`{ __typename ${'@include(if: true) '.repeat(51)} }`);
+  });
+
+  it('refuses fragments spreading each other', async () => {
+    await expectValidationFailure('{ product(id: "p1") { ...A } } fragment A on Product { id ...B } fragment B on Product { name ...A }');
+  });
+
+  it('answers 500 copies of the same field cheaply: they merge into one', async () => {
+    const { status, body } = await gql(gateway, 'web', `{ product(id: "p1") { ${'name '.repeat(500)} } }`);
+    expect(status).toBe(200);
+    expect(body.extensions!['cost']).toMatchObject({ requestedQueryCost: 1 });
+  });
+});

@@ -1,0 +1,55 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+const INSTALL_HINT = 'Chromium is missing: apt-get install chromium (the browser tests never download one).';
+
+/** STACK.md pitfall 8: Debian's build, headless, with nothing that phones home or needs a GPU or sandbox. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function findChromium(): string | null {
+  if (executable(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
+  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
+  return dirs.map((dir) => join(dir, 'chromium')).find(executable) ?? null;
+}
+
+/** Debian's Chromium, or null when it is not installed. */
+export const chromiumPath: string | null = findChromium();
+
+/**
+ * Whether a browser suite should be skipped: only when Chromium is missing
+ * outside CI (with a notice). On CI a missing browser is a failure, raised by
+ * `launchChromium`, so a broken image cannot pass by skipping.
+ */
+export function skipWithoutChromium(suite: string): boolean {
+  if (chromiumPath !== null || process.env['CI'] === 'true') return false;
+  console.warn(`[${suite}] skipped: ${INSTALL_HINT}`);
+  return true;
+}
+
+/**
+ * Launches headless Chromium. Playwright gives every launch a fresh temporary
+ * profile (the `--user-data-dir` of pitfall 8) and deletes it on close.
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (chromiumPath === null) throw new Error(INSTALL_HINT);
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+}

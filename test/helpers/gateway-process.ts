@@ -1,0 +1,85 @@
+/**
+ * The gateway as its own process, started the way `npm start` starts it, for
+ * tests that need several processes (shared Redis state) or real signals.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { URL_VARIABLES } from '../../src/config.js';
+import type { ServiceName } from '../../clients/index.js';
+import { TEST_JWT_SECRET } from './gateway.js';
+
+export interface GatewayProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process printed on stdout so far (JSON log lines). */
+  output(): string;
+  /** Resolves when a stdout line matches, or rejects after `ms`. */
+  waitFor(pattern: RegExp, ms?: number): Promise<void>;
+  /** SIGTERM, then the exit code (SIGKILL after 10 s). */
+  stop(): Promise<number | null>;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** Spawns `src/main.ts` on a free port with the test JWT secret and the given upstreams and settings. */
+export async function spawnGateway(upstreams: Record<ServiceName, string>, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const urlEnv = Object.fromEntries(Object.entries(upstreams).map(([s, url]) => [URL_VARIABLES[s as ServiceName], url]));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', ...urlEnv, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  let stdout = '';
+  let stderr = '';
+  const watchers = new Set<() => void>();
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (const check of watchers) check();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
+
+  const waitFor = (pattern: RegExp, ms = 15_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (pattern.test(stdout)) {
+          watchers.delete(check);
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        watchers.delete(check);
+        reject(new Error(`gateway never printed ${pattern}; stderr:\n${stderr}\nstdout tail:\n${stdout.slice(-2000)}`));
+      }, ms);
+      watchers.add(check);
+      check();
+    });
+
+  await waitFor(/"msg":"gateway listening"/);
+  const line = stdout.split('\n').find((l) => l.includes('"msg":"gateway listening"'))!;
+  const { url } = JSON.parse(line) as { url: string };
+  return {
+    url,
+    child,
+    output: () => stdout,
+    waitFor,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const code = await exited;
+        clearTimeout(force);
+        return code;
+      }
+      return child.exitCode;
+    },
+  };
+}

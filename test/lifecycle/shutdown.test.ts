@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+
+let upstream: FixtureUpstream | undefined;
+let gateway: GatewayProcess | undefined;
+afterEach(async () => {
+  if (gateway && gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+  await upstream?.close();
+  gateway = upstream = undefined;
+});
+
+describe('SIGTERM', () => {
+  it('exits 0 at once when nothing is in flight', async () => {
+    upstream = await startFixtureUpstream();
+    gateway = await spawnGateway(upstream.urls);
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+    // stop() sends SIGTERM and waits; a shutdown that never finishes is SIGKILLed after 10 s (exit code null).
+    expect(await gateway.stop()).toBe(0);
+  });
+
+  it('stops accepting, completes the request in flight with its full 200, then exits 0', async () => {
+    let arrived!: () => void;
+    const held = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    upstream = await startFixtureUpstream({
+      onRequest: async (req) => {
+        if (req.service === 'products') {
+          arrived();
+          await released;
+        }
+      },
+    });
+    gateway = await spawnGateway(upstream.urls, { UPSTREAM_TIMEOUT_MS: '15000' });
+
+    const inFlight = fetch(`${gateway.url}/web/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ product(id: "fx-p1") { id name } }' }),
+    });
+    await held;
+    gateway.child.kill('SIGTERM');
+    await gateway.waitFor(/"msg":"draining in-flight requests"/);
+
+    // No new connections while draining, and the process waits for the one in flight.
+    await expect(fetch(`${gateway.url}/healthz`)).rejects.toThrow();
+    expect(gateway.child.exitCode).toBeNull();
+
+    release();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ data: { product: { id: 'fx-p1', name: 'Fx Anvil' } } });
+    expect(await gateway.stop()).toBe(0);
+  });
+});

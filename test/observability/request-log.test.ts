@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/gateway.js';
+import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { bearer, captureLogs, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { PRODUCT_PAGE } from '../operations/contract.js';
+
+type Line = Record<string, unknown>;
+
+let upstream: FixtureUpstream;
+let gateway: Gateway;
+const logs = captureLogs();
+let failPosts = false;
+
+beforeAll(async () => {
+  upstream = await startFixtureUpstream({ onRequest: (req) => (failPosts && req.method === 'POST' ? { status: 503 } : undefined) });
+  gateway = await startTestGateway({ upstreams: upstream.urls, env: { LOG_LEVEL: 'info' }, logDestination: logs.destination });
+});
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+});
+
+const parsed = (): Line[] => logs.lines.map((l) => JSON.parse(l) as Line);
+const linesFor = (correlationId: string, msg: string) => parsed().filter((l) => l['correlationId'] === correlationId && l['msg'] === msg);
+
+describe('Request log', () => {
+  it('writes one line per request with audience, operation, consumer, correlation id, status, duration, cost and upstream requests', async () => {
+    const token = await tokenFor('fx-alice', { tier: 'pro' });
+    upstream.requests.length = 0;
+    const { body } = await gql(gateway, 'web', PRODUCT_PAGE, { id: 'fx-p1' }, { ...bearer(token), 'x-correlation-id': 'log-test-1' });
+    expect(body.errors).toBeUndefined();
+    const lines = linesFor('log-test-1', 'request');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      audience: 'web',
+      operation: 'ProductPage',
+      operationType: 'query',
+      consumer: 'fx-alice',
+      status: 200,
+      outcome: 'ok',
+      durationMs: expect.any(Number),
+      upstreamRequests: upstream.requests.length,
+    });
+    expect(upstream.requests.length).toBeGreaterThanOrEqual(5);
+    // The cost the response reports (extensions.cost, filled by the cost plugin) is the cost logged.
+    const { cost } = body.extensions as { cost: { requestedQueryCost: number; actualQueryCost: number } };
+    expect(lines[0]!['cost']).toEqual({ requested: cost.requestedQueryCost, actual: cost.actualQueryCost });
+    expect(logs.lines.join('\n')).not.toContain(token);
+  });
+
+  it('logs the outcome and error codes of a partial answer, and of a request refused before execution', async () => {
+    await gql(gateway, 'web', '{ me { id } product(id: "fx-p1") { id } }', {}, { 'x-correlation-id': 'log-test-2' });
+    expect(linesFor('log-test-2', 'request')[0]).toMatchObject({ status: 200, outcome: 'partial', consumer: expect.stringMatching(/^anon:/), errorCodes: ['UNAUTHENTICATED'] });
+    await gql(gateway, 'web', '{ nope }', {}, { 'x-correlation-id': 'log-test-3' });
+    expect(linesFor('log-test-3', 'request')[0]).toMatchObject({ status: 400, outcome: 'rejected', operation: null, upstreamRequests: 0, errorCodes: ['GRAPHQL_VALIDATION_FAILED'] });
+  });
+
+  it('never writes an API key', async () => {
+    await gql(gateway, 'public', '{ products(first: 1) { edges { node { id } } } }', {}, { 'x-api-key': 'demo-public-key-pro', 'x-correlation-id': 'log-test-4' });
+    expect(linesFor('log-test-4', 'request')[0]).toMatchObject({ audience: 'public', consumer: 'demo-partner-pro', status: 200 });
+    expect(logs.lines.join('\n')).not.toContain('demo-public-key-pro');
+  });
+});
+
+describe('Audit log', () => {
+  const mutation = 'mutation Checkout($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }';
+
+  it('writes an audit line for a placed order: consumer, operation, idempotency key, outcome', async () => {
+    const auth = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
+    const input = { idempotencyKey: 'audit-key-0001', lines: [{ productId: 'fx-p1', quantity: 1 }] };
+    const { body } = await gql(gateway, 'web', mutation, { input }, { ...auth, 'x-correlation-id': 'audit-1' });
+    expect(body.errors).toBeUndefined();
+    expect(linesFor('audit-1', 'audit')).toEqual([
+      expect.objectContaining({ audit: 'mutation', audience: 'web', consumer: 'fx-alice', operation: 'Checkout', fields: ['placeOrder'], idempotencyKey: 'audit-key-0001', outcome: 'ok' }),
+    ]);
+    expect(linesFor('audit-1', 'request')).toHaveLength(1);
+  });
+
+  it('audits a failed mutation with its error code, the key written inline in the document too', async () => {
+    failPosts = true;
+    try {
+      const auth = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
+      const inline = 'mutation { placeOrder(input: { idempotencyKey: "audit-key-0002", lines: [{ productId: "fx-p1", quantity: 1 }] }) { order { id } } }';
+      await gql(gateway, 'web', inline, {}, { ...auth, 'x-correlation-id': 'audit-2' });
+    } finally {
+      failPosts = false;
+    }
+    expect(linesFor('audit-2', 'audit')).toEqual([
+      expect.objectContaining({ consumer: 'fx-alice', operation: null, idempotencyKey: 'audit-key-0002', outcome: 'failed', errorCodes: ['UPSTREAM_UNAVAILABLE'] }),
+    ]);
+  });
+
+  it('writes no audit line for a query', async () => {
+    await gql(gateway, 'web', '{ product(id: "fx-p1") { id } }', {}, { 'x-correlation-id': 'audit-3' });
+    expect(linesFor('audit-3', 'request')).toHaveLength(1);
+    expect(linesFor('audit-3', 'audit')).toHaveLength(0);
+  });
+});

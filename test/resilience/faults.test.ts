@@ -1,0 +1,125 @@
+import net from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FixtureOverride, FixtureRequest } from '../helpers/fixture-upstream.js';
+import { bearer, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { DEADLINE_MS, expectNothingLeaked, type FaultRig, MARGIN_MS, SECRET, startFaultRig, timedGql } from './gateway-faults.js';
+
+/** Needs products (the product), inventory (inStock) and reviews (reviewCount). */
+const PRODUCT = /* GraphQL */ `
+  query Faulty {
+    product(id: "fx-p1") { id name inStock reviewCount }
+  }
+`;
+
+let rig: FaultRig;
+beforeAll(async () => {
+  // The breaker is tested on its own (circuit-breaker.test.ts); here every fault reaches the service.
+  rig = await startFaultRig({ CIRCUIT_FAILURE_THRESHOLD: '1000' });
+});
+afterEach(() => rig.reset());
+afterAll(() => rig.close());
+
+const onInventory = (fault: (req: FixtureRequest) => void | FixtureOverride | Promise<void | FixtureOverride>) => (req: FixtureRequest) =>
+  req.service === 'inventory' ? fault(req) : undefined;
+const inventoryCalls = () => rig.upstream.requests.filter((r) => r.service === 'inventory').length;
+
+describe('One failing upstream nulls only the fields that need it', () => {
+  it.each<[string, (req: FixtureRequest) => void | FixtureOverride | Promise<void | FixtureOverride>, string]>([
+    ['a 500', () => ({ status: 500, body: JSON.stringify({ error: { code: 'BOOM', message: SECRET } }) }), 'UPSTREAM_UNAVAILABLE'],
+    ['a response that never comes', () => new Promise<void>(() => {}), 'UPSTREAM_TIMEOUT'],
+    ['a body dripping one byte a second', () => ({ status: 200, body: JSON.stringify({ items: [] }), dripMs: 1_000 }), 'UPSTREAM_TIMEOUT'],
+    ['a 200 whose body is not JSON', () => ({ status: 200, body: `<html>${SECRET}</html>`, headers: { 'content-type': 'text/html' } }), 'UPSTREAM_BAD_RESPONSE'],
+    ['a 200 with JSON of the wrong shape', () => ({ status: 200, body: JSON.stringify({ items: [{ productId: 42, quantity: SECRET }] }) }), 'UPSTREAM_BAD_RESPONSE'],
+    ['a 429 with Retry-After: 3600', () => ({ status: 429, headers: { 'retry-after': '3600' }, body: SECRET }), 'UPSTREAM_UNAVAILABLE'],
+  ])('%s: HTTP 200, the rest of the data, one error at the field’s path, within the deadline', async (_, fault, code) => {
+    rig.hook(onInventory(fault));
+    const { status, body, ms } = await timedGql(rig.gateway, 'web', PRODUCT);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ product: { id: 'fx-p1', name: 'Fx Anvil', inStock: null, reviewCount: expect.any(Number) } });
+    expect(body.errors).toEqual([
+      { message: 'inventory service ' + (code === 'UPSTREAM_TIMEOUT' ? 'timed out' : code === 'UPSTREAM_BAD_RESPONSE' ? 'returned a malformed response' : 'unavailable'), path: ['product', 'inStock'], extensions: { code, service: 'inventory' }, locations: expect.any(Array) },
+    ]);
+    expectNothingLeaked(body);
+    expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+    // None of these is worth a retry: each is exactly one call.
+    expect(inventoryCalls()).toBe(1);
+  });
+
+  it('answers a refused connection with UPSTREAM_UNAVAILABLE after bounded retries, naming no host or port', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const gateway = await startTestGateway({
+      upstreams: { ...rig.upstream.urls, inventory: `http://127.0.0.1:${port}/inventory-svc` },
+      env: { UPSTREAM_TIMEOUT_MS: String(DEADLINE_MS) },
+    });
+    try {
+      const { status, body, ms } = await timedGql(gateway, 'web', PRODUCT);
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ product: { id: 'fx-p1', name: 'Fx Anvil', inStock: null, reviewCount: expect.any(Number) } });
+      expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual([[['product', 'inStock'], 'UPSTREAM_UNAVAILABLE']]);
+      expect(JSON.stringify(body)).not.toContain(String(port));
+      expectNothingLeaked(body);
+      expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('answers a 404 from a read with NOT_FOUND at that field, the other root field intact', async () => {
+    rig.hook((req) => (req.service === 'orders' ? { status: 404, body: SECRET } : undefined));
+    const query = '{ me { id name } order(id: "fx-o1") { id status } }';
+    const { status, body } = await timedGql(rig.gateway, 'web', query, {}, bearer(await tokenFor('fx-alice')));
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ me: { id: 'fx-alice', name: 'Alice Fixture' }, order: null });
+    expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual([[['order'], 'NOT_FOUND']]);
+    expectNothingLeaked(body);
+  });
+
+  it('keeps an operation whose two levels of calls both stall within one deadline', async () => {
+    const slow = await startFaultRig({ UPSTREAM_TIMEOUT_MS: '2000', CIRCUIT_FAILURE_THRESHOLD: '1000' });
+    try {
+      // Level one (the reviews page) answers just before the deadline; level two (the authors) never does.
+      slow.hook(async (req) => {
+        if (req.service === 'reviews' && req.path === '/reviews') await new Promise((r) => setTimeout(r, 1_800));
+        if (req.service === 'users') await new Promise<void>(() => {});
+      });
+      const query = '{ product(id: "fx-p1") { id name reviews(first: 2) { edges { node { id author { id name } } } } } }';
+      const { status, body, ms } = await timedGql<{ product: { reviews: { edges: { node: { author: unknown } }[] } } }>(slow.gateway, 'web', query);
+      expect(status).toBe(200);
+      const edges = body.data!.product.reviews.edges;
+      expect(edges.length).toBeGreaterThan(0);
+      expect(edges.map((e) => e.node.author)).toEqual(edges.map(() => null));
+      expect(new Set(body.errors!.map((e) => e.extensions!['code']))).toEqual(new Set(['UPSTREAM_TIMEOUT']));
+      expect(body.errors!.map((e) => e.path!.slice(-1)[0])).toEqual(edges.map(() => 'author'));
+      // Each call on its own timeout would take 1800 + 2000 ms.
+      expect(ms).toBeLessThan(2_000 + 1_200);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('Retries seen from the gateway', () => {
+  it('succeeds after one retry when a GET gets 503 then 200', async () => {
+    let failed = false;
+    rig.hook(onInventory(() => (failed ? undefined : ((failed = true), { status: 503 }))));
+    const { body } = await timedGql(rig.gateway, 'web', PRODUCT);
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ product: { id: 'fx-p1', name: 'Fx Anvil', inStock: expect.any(Boolean), reviewCount: expect.any(Number) } });
+    expect(inventoryCalls()).toBe(2);
+  });
+
+  it('makes exactly one call when a POST gets 503, and returns UPSTREAM_UNAVAILABLE', async () => {
+    rig.hook((req) => (req.method === 'POST' ? { status: 503, body: SECRET } : undefined));
+    const input = { idempotencyKey: 'retry-test-0001', lines: [{ productId: 'fx-p1', quantity: 1 }] };
+    const mutation = 'mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }';
+    const { status, body } = await timedGql(rig.gateway, 'web', mutation, { input }, bearer(await tokenFor('fx-alice', { scope: 'orders:write' })));
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ placeOrder: null });
+    expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual([[['placeOrder'], 'UPSTREAM_UNAVAILABLE']]);
+    expectNothingLeaked(body);
+    expect(rig.upstream.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * The benchmark's scenarios: each contract operation as the gateway receives
+ * it, and the same question as the baseline receives it (a plain GET whose
+ * JSON answer equals the gateway's `data`).
+ */
+import { CATALOG, MOBILE_DASHBOARD, ORDER_HISTORY, PRODUCT_PAGE } from '../test/operations/contract.js';
+
+export const SCENARIO_NAMES = ['ProductPage', 'MobileDashboard', 'OrderHistory', 'Catalog'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** One HTTP request as the load generator sends it. */
+export interface BenchRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface Scenario {
+  name: ScenarioName;
+  /** Shown in the table, e.g. `OrderHistory(first: 20)`. */
+  label: string;
+  gateway: BenchRequest;
+  baseline: BenchRequest;
+  /**
+   * Upstream calls one answer needs at the least, uncached: one per service
+   * touched per level of fan-out. The baseline makes exactly these.
+   */
+  minUpstreamCalls: number;
+  /** Target for gateway req/s ÷ baseline req/s at 0 ms upstream latency, when there is one. */
+  ratioTarget?: number;
+}
+
+/** Who the benchmark acts as: demo user `u1` on the `pro` tier, and the pro demo API key. */
+export const BENCH_USER = 'u1';
+export const BENCH_TIER = 'pro';
+export const BENCH_API_KEY = 'demo-public-key-pro';
+
+function graphql(audience: string, query: string, variables: Record<string, unknown>, auth: Record<string, string>): BenchRequest {
+  return {
+    method: 'POST',
+    path: `/${audience}/graphql`,
+    headers: { 'content-type': 'application/json', ...auth },
+    body: JSON.stringify({ query, variables }),
+  };
+}
+
+/** The four scenarios, with the bearer token the gateway is to see. */
+export function createScenarios(token: string): Record<ScenarioName, Scenario> {
+  const bearer = { authorization: `Bearer ${token}` };
+  // The baseline trusts these headers: it measures aggregation, not authentication.
+  const viewer = { 'x-user-id': BENCH_USER, 'x-user-tier': BENCH_TIER };
+  return {
+    ProductPage: {
+      name: 'ProductPage',
+      label: 'ProductPage',
+      gateway: graphql('web', PRODUCT_PAGE, { id: 'p1' }, bearer),
+      baseline: { method: 'GET', path: '/api/product/p1', headers: viewer },
+      // products, inventory, review summary, prices, reviews page; then the authors.
+      minUpstreamCalls: 6,
+      ratioTarget: 0.8,
+    },
+    MobileDashboard: {
+      name: 'MobileDashboard',
+      label: 'MobileDashboard',
+      gateway: graphql('mobile', MOBILE_DASHBOARD, {}, bearer),
+      baseline: { method: 'GET', path: '/dashboard', headers: viewer },
+      // user, recent orders, unread count: one level.
+      minUpstreamCalls: 3,
+    },
+    OrderHistory: {
+      name: 'OrderHistory',
+      label: 'OrderHistory(first: 20)',
+      gateway: graphql('web', ORDER_HISTORY, { first: 20 }, bearer),
+      baseline: { method: 'GET', path: '/api/orders?first=20', headers: viewer },
+      // user + orders page; then one products and one inventory batch for every line.
+      minUpstreamCalls: 4,
+      ratioTarget: 0.6,
+    },
+    Catalog: {
+      name: 'Catalog',
+      label: 'Catalog(first: 50)',
+      gateway: graphql('public', CATALOG, { first: 50 }, { 'x-api-key': BENCH_API_KEY }),
+      baseline: { method: 'GET', path: '/api/catalog?first=50', headers: { 'x-user-tier': BENCH_TIER } },
+      // products page; then prices, inventory and review summaries batches.
+      minUpstreamCalls: 4,
+    },
+  };
+}

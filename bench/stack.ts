@@ -1,0 +1,100 @@
+/**
+ * One benchmark phase's servers, each its own process: the demo services
+ * (at one upstream latency), the real gateway (`src/main.ts`, configured
+ * through its environment like any deployment) and the baseline, both
+ * pointed at the same services.
+ */
+import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
+import { URL_VARIABLES } from '../src/config.js';
+import { freePort, jsonLines, spawnNode, stopProcess, waitForHttp, type NodeProcess } from './processes.js';
+
+export interface StackOptions {
+  latencyMs: number;
+  /** Upstreams answer `Cache-Control: no-store`: the gateway's response cache keeps nothing. */
+  noStore: boolean;
+  jwtSecret: string;
+  rateLimitsFile: string;
+  /**
+   * `NODE_ENV=production`, as deployed (it also turns off graphql-js's
+   * development-only checks); needs `apiKeysFile`. False: development mode
+   * with the built-in demo keys.
+   */
+  production: boolean;
+  apiKeysFile: string;
+  /**
+   * Write the gateway's CPU profiles into this directory (`--cpu-prof`), or
+   * null. One file per thread: tsx's loader hooks run in a worker thread.
+   */
+  profileDir: string | null;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  baselineUrl: string;
+  gateway: NodeProcess;
+  baseline: NodeProcess;
+  /** Zeroes every demo service's request counter. */
+  resetUpstreamCalls(): Promise<void>;
+  /** Requests the demo services received since the last reset, all services together. */
+  upstreamCalls(): Promise<number>;
+  /** Stops all three (the gateway drains and exits, writing its profile). */
+  stop(): Promise<void>;
+}
+
+/** Starts the demo services, then the gateway and the baseline against them; resolves once all answer. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const upstreamsProcess = spawnNode('bench/upstreams.ts', {
+    DEMO_LATENCY_MS: String(options.latencyMs),
+    ...(options.noStore ? { BENCH_NO_STORE: '1' } : {}),
+  });
+  const { urls } = (await jsonLines(upstreamsProcess)()) as { urls: Record<ServiceName, string> };
+  const urlEnv = Object.fromEntries(SERVICE_NAMES.map((service) => [URL_VARIABLES[service], urls[service]]));
+
+  const port = await freePort();
+  const flags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+  const gateway = spawnNode(
+    'src/main.ts',
+    {
+      ...urlEnv,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      JWT_SECRET: options.jwtSecret,
+      RATE_LIMITS_FILE: options.rateLimitsFile,
+      ...(options.production ? { NODE_ENV: 'production', API_KEYS_FILE: options.apiKeysFile } : {}),
+      // Production requires the apps' trusted documents by default; the benchmark sends the contract's
+      // full query text, the path every document takes the first time (ignored by a gateway without the knob).
+      TRUSTED_DOCUMENTS: 'mobile=off,web=off',
+      // One log line per request would be measured too; warnings still show problems.
+      LOG_LEVEL: 'warn',
+    },
+    { flags, tailStdout: true },
+  );
+  const baseline = spawnNode('bench/baseline.ts', urlEnv);
+  const gatewayUrl = `http://127.0.0.1:${port}`;
+  const [, started] = await Promise.all([waitForHttp(`${gatewayUrl}/healthz`, gateway), jsonLines(baseline)()]);
+  const baselineUrl = (started as { url: string }).url;
+
+  const eachService = (path: string, method: 'GET' | 'POST') =>
+    Promise.all(
+      SERVICE_NAMES.map(async (service) => {
+        const response = await fetch(`${urls[service]}${path}`, { method });
+        return (await response.json()) as { total: number };
+      }),
+    );
+  return {
+    gatewayUrl,
+    baselineUrl,
+    gateway,
+    baseline,
+    async resetUpstreamCalls() {
+      await eachService('/_demo/stats/reset', 'POST');
+    },
+    async upstreamCalls() {
+      return (await eachService('/_demo/stats', 'GET')).reduce((sum, stats) => sum + stats.total, 0);
+    },
+    async stop() {
+      await Promise.all([stopProcess(gateway), stopProcess(baseline)]);
+      await stopProcess(upstreamsProcess);
+    },
+  };
+}

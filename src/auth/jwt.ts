@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import {
   createRemoteJWKSet,
   decodeProtectedHeader,
@@ -8,6 +9,7 @@ import {
 } from 'jose';
 import { TIERS, type Tier } from '../../clients/index.js';
 import type { JwtConfig } from '../config.js';
+import { BoundedMap } from '../../clients/bounded-map.js';
 import type { Consumer } from './consumer.js';
 import { CredentialError } from './credential-error.js';
 
@@ -19,6 +21,15 @@ const CLOCK_TOLERANCE_S = 30;
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const;
 const KID = /^[A-Za-z0-9._-]{1,128}$/;
 const SUB = /^[^\s]{1,128}$/;
+
+/**
+ * Verified tokens are remembered briefly, so an app sending the same token on
+ * every request pays for the signature check once a minute, not every time.
+ * Bounded in count and token size (10,000 × 1 KB at most).
+ */
+const VERIFIED_CACHE_ENTRIES = 10_000;
+const VERIFIED_CACHE_MS = 60_000;
+const MAX_CACHED_TOKEN_LENGTH = 1024;
 
 export type JwtVerifier = (token: string) => Promise<Consumer>;
 
@@ -48,10 +59,12 @@ function consumerFromClaims(payload: JWTPayload): Consumer {
  */
 export function createJwtVerifier(config: JwtConfig): JwtVerifier {
   const algorithms = config.kind === 'secret' ? ['HS256'] : ['RS256', 'ES256'];
-  const key: Uint8Array | JWTVerifyGetKey =
+  // The HMAC key is imported once: handing jose the raw bytes would import it again on every request.
+  const key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey =
     config.kind === 'secret'
-      ? new TextEncoder().encode(config.secret)
+      ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
       : createRemoteJWKSet(new URL(config.url), { cooldownDuration: config.cooldownMs, timeoutDuration: config.timeoutMs });
+  const verified = new BoundedMap<string, { consumer: Consumer; until: number }>(VERIFIED_CACHE_ENTRIES);
   const options = {
     algorithms,
     clockTolerance: CLOCK_TOLERANCE_S,
@@ -62,6 +75,11 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
 
   return async (token) => {
     if (token.length > MAX_TOKEN_BYTES) throw new CredentialError('token too large');
+    const hit = verified.get(token);
+    if (hit) {
+      if (Date.now() < hit.until) return hit.consumer;
+      verified.delete(token);
+    }
     let header;
     try {
       header = decodeProtectedHeader(token);
@@ -74,8 +92,13 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
       throw new CredentialError('malformed kid');
     }
     try {
-      const { payload } = await (typeof key === 'function' ? jwtVerify(token, key, options) : jwtVerify(token, key, options));
-      return consumerFromClaims(payload);
+      const { payload } = await (typeof key === 'function' ? jwtVerify(token, key, options) : jwtVerify(token, await key, options));
+      const consumer = consumerFromClaims(payload);
+      if (token.length <= MAX_CACHED_TOKEN_LENGTH && typeof payload.exp === 'number') {
+        // Same bytes, same verdict: only the clock can change it, so the entry ends at `exp` (or sooner).
+        verified.set(token, { consumer, until: Math.min(payload.exp * 1000, Date.now() + VERIFIED_CACHE_MS) });
+      }
+      return consumer;
     } catch (error) {
       if (error instanceof CredentialError) throw error;
       const code = error instanceof joseErrors.JOSEError ? error.code : 'verification failed';

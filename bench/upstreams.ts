@@ -11,28 +11,7 @@
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
-import { createSeed, type DemoData } from '../src/demo/index.js';
-import type { DemoHandler, HandlerOptions } from '../src/demo/http.js';
-import { createInventoryHandler } from '../src/demo/inventory.js';
-import { createNotificationsHandler } from '../src/demo/notifications.js';
-import { createOrdersHandler } from '../src/demo/orders.js';
-import { createPricingHandler } from '../src/demo/pricing.js';
-import { createProductsHandler } from '../src/demo/products.js';
-import { createReviewsHandler } from '../src/demo/reviews.js';
-import { createUsersHandler } from '../src/demo/users.js';
-
-const FACTORIES: Record<ServiceName, (data: DemoData, options: HandlerOptions) => DemoHandler> = {
-  users: createUsersHandler,
-  orders: createOrdersHandler,
-  products: createProductsHandler,
-  inventory: createInventoryHandler,
-  reviews: createReviewsHandler,
-  pricing: createPricingHandler,
-  notifications: createNotificationsHandler,
-};
-
-/** As in src/demo/index.ts: longer than any client agent keeps an idle socket. */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+import { createSeed, DEMO_HANDLER_FACTORIES, DEMO_KEEP_ALIVE_TIMEOUT_MS } from '../src/demo/index.js';
 
 /**
  * A response whose `Cache-Control` is always `no-store`. Setting a header in
@@ -63,12 +42,12 @@ const data = createSeed();
 const servers: Server[] = [];
 const urls = {} as Record<ServiceName, string>;
 for (const name of SERVICE_NAMES) {
-  const handler = FACTORIES[name](data, { latencyMs });
+  const handler = DEMO_HANDLER_FACTORIES[name](data, { latencyMs });
   const server = noStore
     ? createServer({ keepAlive: true, ServerResponse: NoStoreResponse }, handler.listener)
     : createServer({ keepAlive: true }, handler.listener);
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  server.keepAliveTimeout = DEMO_KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = DEMO_KEEP_ALIVE_TIMEOUT_MS + 1_000;
   servers.push(server);
   urls[name] = `http://127.0.0.1:${await listen(server)}`;
 }

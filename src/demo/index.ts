@@ -38,7 +38,8 @@ export interface DemoServices {
   close(): Promise<void>;
 }
 
-const FACTORIES: Record<ServiceName, (data: DemoData, options: HandlerOptions) => DemoHandler> = {
+/** The request handler of each service (also used by the benchmark's variant of the services). */
+export const DEMO_HANDLER_FACTORIES: Record<ServiceName, (data: DemoData, options: HandlerOptions) => DemoHandler> = {
   users: createUsersHandler,
   orders: createOrdersHandler,
   products: createProductsHandler,
@@ -49,7 +50,7 @@ const FACTORIES: Record<ServiceName, (data: DemoData, options: HandlerOptions) =
 };
 
 /** Longer than any client keep-alive agent keeps an idle socket, so the server never closes one mid-reuse. */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+export const DEMO_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /**
  * Starts the seven demo backing services of CONTRACT.md §1, each its own
@@ -61,11 +62,11 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
   const host = options.host ?? '127.0.0.1';
   const data = options.data ?? createSeed();
   const handlerOptions: HandlerOptions = { latencyMs: options.latencyMs ?? 0 };
-  const handlers = SERVICE_NAMES.map((name) => FACTORIES[name](data, handlerOptions));
+  const handlers = SERVICE_NAMES.map((name) => DEMO_HANDLER_FACTORIES[name](data, handlerOptions));
   const servers = handlers.map((handler) => {
     const server = createServer({ keepAlive: true }, handler.listener);
-    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-    server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+    server.keepAliveTimeout = DEMO_KEEP_ALIVE_TIMEOUT_MS;
+    server.headersTimeout = DEMO_KEEP_ALIVE_TIMEOUT_MS + 1_000;
     return server;
   });
   const closeAll = async (): Promise<void> => {

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import { createUpstreamCallCounter, withUpstreamCallCounter } from '../observability/upstream-calls.js';
 import { PayloadTooLargeError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
+import { cacheHeadersFor } from './shared-cache.js';
 
 export interface GraphQLHandlerDeps {
   servers: ReadonlyMap<Audience, ApolloServer<Context>>;
@@ -113,8 +114,11 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     });
 
     for (const [name, value] of response.headers) res.setHeader(name, value);
-    if (!response.headers.has('cache-control')) res.setHeader('cache-control', 'no-store');
     res.statusCode = response.status ?? 200;
+    const text = response.body.kind === 'complete' ? response.body.string : undefined;
+    for (const [name, value] of Object.entries(cacheHeadersFor(req.method, edge.url, consumer, res.statusCode, text))) {
+      res.setHeader(name, value);
+    }
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
       return;

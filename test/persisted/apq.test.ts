@@ -99,7 +99,7 @@ describe('Automatic persisted queries (development: trusted documents off)', () 
     expect(codeOf(r)).toBe('BAD_REQUEST');
   });
 
-  it('runs a registered query by hash over GET with a preflight header, answered no-store', async () => {
+  it('runs a registered query by hash over GET with a preflight header, cacheable by a CDN only when anonymous and error-free', async () => {
     const query = 'query StockOnly($id: ID!) { product(id: $id) { id inStock } }';
     expect((await post(gateway, 'web', { query, variables: { id: 'p1' }, extensions: byHash(sha256(query)) })).status).toBe(200);
     const params = { extensions: byHash(sha256(query)), variables: { id: 'p3' } };
@@ -108,7 +108,20 @@ describe('Automatic persisted queries (development: trusted documents off)', () 
     const r = await get(gateway, 'web', params, { 'apollo-require-preflight': 'true' });
     expect(r.status).toBe(200);
     expect(r.body.data).toEqual({ product: { id: 'p3', inStock: false } });
-    expect(r.headers.get('cache-control')).toBe('no-store');
+    expect(r.headers.get('cache-control')).toBe('public, max-age=30');
+    // An answer with an error (here: a viewer field without a token) is never shared.
+    const viewer = 'query Me { me { id } }';
+    await post(gateway, 'web', { query: viewer, extensions: byHash(sha256(viewer)) });
+    const failed = await get(gateway, 'web', { extensions: byHash(sha256(viewer)) }, { 'apollo-require-preflight': 'true' });
+    expect(failed.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect(failed.headers.get('cache-control')).toBe('no-store');
+    // The full query text in the URL is not an id: no-store.
+    const text = await fetch(`${gateway.url}/web/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent('{"id":"p3"}')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    expect(text.headers.get('cache-control')).toBe('no-store');
+    const posted = await post(gateway, 'web', { query, variables: { id: 'p3' } });
+    expect(posted.headers.get('cache-control')).toBe('no-store');
   });
 
   it('lets @apollo/client send hashed queries as GET, falling back to a POST to register', async () => {

@@ -107,7 +107,12 @@ describe('Trusted documents, required (TRUSTED_DOCUMENTS=mobile=required,web=req
     const query = await get(gateway, 'web', { extensions: byHash(productPage.id), variables: { id: 'p2' } }, { 'apollo-require-preflight': 'true' });
     expect(query.status).toBe(200);
     expect(query.body.data).toMatchObject({ product: { id: 'p2', stockLevel: 'LOW' } });
-    expect(query.headers.get('cache-control')).toBe('no-store');
+    // Anonymous, by id, no errors: the same for everyone who sends this URL, so a CDN may keep it.
+    expect(query.headers.get('cache-control')).toBe('public, max-age=30');
+    expect(query.headers.get('vary')).toBe('Origin, Authorization, X-API-Key, Accept');
+    const signedIn = await get(gateway, 'web', { extensions: byHash(productPage.id), variables: { id: 'p2' } }, { ...user, 'apollo-require-preflight': 'true' });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.headers.get('cache-control')).toBe('no-store');
 
     const variables = { input: { idempotencyKey: 'trusted-get-0001', lines: [{ productId: 'p1', quantity: 1 }] } };
     const mutation = await get(gateway, 'web', { extensions: byHash(placeOrder.id), variables }, { ...user, 'apollo-require-preflight': 'true' });

@@ -1,0 +1,46 @@
+import type { Consumer } from '../auth/consumer.js';
+
+/** How long a shared cache (a CDN) may keep a cacheable answer: as long as the catalog services cache their own. */
+export const SHARED_CACHE_MAX_AGE_S = 30;
+
+/** Whether the request names its operation by persisted id in the URL (the APQ GET form), so the URL is the cache key. */
+function isPersistedGet(method: string | undefined, url: URL): boolean {
+  if (method !== 'GET' || url.searchParams.has('query')) return false;
+  const extensions = url.searchParams.get('extensions');
+  if (!extensions) return false;
+  try {
+    const parsed = JSON.parse(extensions) as { persistedQuery?: { sha256Hash?: unknown } };
+    return typeof parsed.persistedQuery?.sha256Hash === 'string';
+  } catch {
+    return false;
+  }
+}
+
+function hasErrors(body: string): boolean {
+  try {
+    return (JSON.parse(body) as { errors?: unknown }).errors !== undefined;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The `Cache-Control` (and `Vary`) of a GraphQL answer (RFC 9111). Shared
+ * caches may keep it only when it is the same for everyone who sends that URL:
+ * a query by persisted id over GET, from an anonymous caller (so no viewer
+ * data and free-tier prices), answered 200 without errors. Everything else is
+ * `no-store`.
+ */
+export function cacheHeadersFor(
+  method: string | undefined,
+  url: URL,
+  consumer: Consumer,
+  status: number,
+  body: string | undefined,
+): Record<string, string> {
+  const shareable =
+    consumer.kind === 'anonymous' && status === 200 && isPersistedGet(method, url) && body !== undefined && !hasErrors(body);
+  if (!shareable) return { 'cache-control': 'no-store' };
+  // Credentials change the answer: a cache must never hand this one to a signed-in caller.
+  return { 'cache-control': `public, max-age=${SHARED_CACHE_MAX_AGE_S}`, vary: 'Origin, Authorization, X-API-Key, Accept' };
+}

@@ -12,6 +12,7 @@ import type { JwtConfig } from '../config.js';
 import { BoundedMap } from '../../clients/bounded-map.js';
 import type { Consumer } from './consumer.js';
 import { CredentialError } from './credential-error.js';
+import { withJwksFailureBackoff } from './jwks-backoff.js';
 
 /** Tokens longer than this are refused before any parsing or crypto. */
 export const MAX_TOKEN_BYTES = 8192;
@@ -63,7 +64,9 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
   const key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey =
     config.kind === 'secret'
       ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
-      : createRemoteJWKSet(new URL(config.url), { cooldownDuration: config.cooldownMs, timeoutDuration: config.timeoutMs });
+      : withJwksFailureBackoff(
+          createRemoteJWKSet(new URL(config.url), { cooldownDuration: config.cooldownMs, timeoutDuration: config.timeoutMs }),
+        );
   const verified = new BoundedMap<string, { consumer: Consumer; until: number }>(VERIFIED_CACHE_ENTRIES);
   const options = {
     algorithms,

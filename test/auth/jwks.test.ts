@@ -205,6 +205,41 @@ describe('JWKS rotation and outages', () => {
     }
   });
 
+  it('asks a hanging JWKS endpoint once for a burst of tokens, not once per token', async () => {
+    const hanging = await startKeyServer([first.jwk]);
+    hanging.hang = true;
+    const stuck = await jwksGateway(hanging.url, { JWT_JWKS_TIMEOUT_MS: '300' });
+    try {
+      for (let i = 0; i < 5; i++) await expectRejected(stuck, await sign(first, { nonce: i }));
+      expect(hanging.requests).toBe(1);
+    } finally {
+      await stuck.close();
+      await hanging.close();
+    }
+  });
+
+  it('keeps verifying tokens whose key it already holds while the JWKS endpoint is down', async () => {
+    const flaky = await startKeyServer([first.jwk]);
+    const gw = await jwksGateway(flaky.url, { JWT_JWKS_TIMEOUT_MS: '300', JWT_JWKS_COOLDOWN_MS: '0' });
+    try {
+      await expectAccepted(gw, await sign(first));
+      flaky.hang = true;
+      const unknown = await signingKey();
+      await expectRejected(gw, await sign(unknown));
+      // A new token (not one verified before) with the known kid: verified from the key jose holds.
+      const again = await new SignJWT({ fresh: true })
+        .setProtectedHeader({ alg: 'RS256', kid: first.kid })
+        .setSubject('fx-alice')
+        .setExpirationTime('2h')
+        .sign(first.privateKey);
+      await expectAccepted(gw, again);
+      expect(flaky.requests).toBe(2);
+    } finally {
+      await gw.close();
+      await flaky.close();
+    }
+  });
+
   it('fails closed with 401 when the JWKS endpoint is unreachable', async () => {
     const gone = await startKeyServer();
     const url = gone.url;

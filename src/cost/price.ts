@@ -14,6 +14,7 @@ import {
   type GraphQLOutputType,
 } from 'graphql';
 import { ErrorCode } from '../errors.js';
+import { assertFirstInRange } from '../graphql/page-size.js';
 import { collectFields, subSelections, type WalkScope } from './collect-fields.js';
 import {
   DEFAULT_COMPOSITE_WEIGHT,
@@ -98,6 +99,7 @@ export function estimateCost(scope: PriceScope, rootType: GraphQLObjectType, sel
     }
     const cost = scope.model.field(parent.name, name);
     const args = getArgumentValues(field, first, scope.variables);
+    assertFirstInRange(field.name, args['first']);
     const { multiplier, childSizes } = listSizing(field.type, cost, args, sized.get(name));
     const named = getNamedType(field.type);
     const children = isCompositeType(named) ? selectionCost(named, subSelections(nodes), childSizes) : 0;

@@ -13,13 +13,12 @@ import { buildSchema, Kind, parse, specifiedRules, validate, type GraphQLSchema,
 import { loadConfig } from '../config.js';
 import type { Audience } from '../context.js';
 import { buildCostModel, type CostModel } from '../cost/model.js';
-import { checkPageSizes } from '../graphql/page-size.js';
 import { shapeLimitRules } from '../graphql/shape-limits.js';
 import { audienceTypeDefs } from '../schema.js';
 import { canonicalDocument, documentId } from './document-id.js';
 import { MANIFEST_FORMAT, manifestPath, manifestText, OPERATIONS_DIR, type ManifestOperation, type PersistedQueryManifest } from './manifest.js';
 import { FIRST_PARTY_AUDIENCES } from './mode.js';
-import { pricingVariables, staticCost } from './static-cost.js';
+import { staticCost } from './static-cost.js';
 
 /** One or more operation files that cannot be trusted documents; the message names every file and problem. */
 export class ManifestBuildError extends Error {
@@ -47,8 +46,7 @@ function buildOperation(scope: BuildScope, file: string, source: string): Manife
   const name = operation.name?.value;
   if (name !== basename(file, '.graphql')) throw new Error(`the operation must be named after its file (${basename(file, '.graphql')})`);
   if (operation.operation === 'subscription') throw new Error('subscriptions are not served');
-  // `first:` literals and defaults outside 1–100 would be refused on every request.
-  checkPageSizes(scope.schema, document, operation, pricingVariables(scope.schema, operation).variables);
+  // Pricing also refuses `first:` literals and defaults outside 1–100, which every request would hit.
   const cost = staticCost(scope.schema, scope.model, document, operation);
   return { id: documentId(body), name, type: operation.operation, body, file, cost };
 }

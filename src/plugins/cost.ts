@@ -9,7 +9,6 @@ import type { CostModel } from '../cost/model.js';
 import { estimateCost, type PriceScope } from '../cost/price.js';
 import { rateLimitHeaders } from '../cost/rate-limit-headers.js';
 import { ErrorCode, gatewayError } from '../errors.js';
-import { checkPageSizes } from '../graphql/page-size.js';
 
 /** Hooks for metrics; the plugin works without them. */
 export interface CostObserver {
@@ -64,7 +63,6 @@ export function costPlugin(options: CostPluginOptions): ApolloServerPlugin<Conte
           if (!operation) return;
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
           if (coerced.errors) return; // execution answers 400 with the coercion errors
-          checkPageSizes(schema, document, operation, coerced.coerced);
           const rootType =
             operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
           if (!rootType) return;

@@ -1,17 +1,19 @@
 /**
  * The response cache in Redis (`REDIS_URL`), shared by every gateway process.
  * Outage policy: Redis down or slow means cache misses, never a failed or
- * hanging upstream call. @keyv/redis's own client waits forever while it
- * reconnects (STACK.md pitfall 2), so we build the client ourselves: a connect
- * timeout, capped reconnect backoff, no offline queue (a command while
- * disconnected fails at once), and no store call at all while not ready.
+ * hanging upstream call: the connection comes from `connectRedis` (no offline
+ * queue, capped reconnects), and the store is not called at all while it is
+ * not ready.
  */
-import KeyvRedis, { createClient } from '@keyv/redis';
+import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { keyvCache, type ResponseCache } from './cache.js';
+import { closeRedis, connectRedis, type RedisConnection } from './redis-connection.js';
 
 export interface RedisCacheOptions {
-  url: string;
+  /** A shared connection (its owner closes it), or `url` to open one of the cache's own. */
+  connection?: RedisConnection;
+  url?: string;
   /** Longest wait for one cache read or write. Default 250. */
   opTimeoutMs?: number;
   /** Longest wait for a (re)connection. Default 1000. */
@@ -23,20 +25,20 @@ export interface RedisCacheOptions {
 /** Key prefix: one namespace, set on the store only, so keys are not double-prefixed (`bff-cache::GET …`). */
 export const REDIS_CACHE_NAMESPACE = 'bff-cache';
 
+function missingUrl(): never {
+  throw new Error('createRedisCache needs a connection or a url');
+}
+
 /** Connects in the background and returns at once: the gateway starts (with misses) even when Redis is down. */
 export function createRedisCache(options: RedisCacheOptions): ResponseCache {
-  const client = createClient({
-    url: options.url,
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: options.connectTimeoutMs ?? 1_000,
-      // Never give up (Redis may come back), but never retry faster than every 2 s once it has been down a while.
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000),
-    },
-  });
-  // Without a listener an 'error' event (every failed reconnect) would crash the process.
-  client.on('error', (error: unknown) => options.onError?.(error));
-  client.connect().catch((error: unknown) => options.onError?.(error));
+  const owned = options.connection === undefined;
+  const client =
+    options.connection ??
+    connectRedis({
+      url: options.url ?? missingUrl(),
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
+    });
   const store = new KeyvRedis<string>(client, { throwOnConnectError: false, throwOnErrors: false });
   const keyv = new Keyv<string>({ store, namespace: REDIS_CACHE_NAMESPACE, useKeyPrefix: false });
   const opTimeoutMs = options.opTimeoutMs ?? 250;
@@ -53,8 +55,7 @@ export function createRedisCache(options: RedisCacheOptions): ResponseCache {
       return Promise.race([client.ping().then((reply) => reply === 'PONG', () => false), timeout]);
     },
     async close() {
-      // destroy, not close: a polite QUIT would wait on a server that may be gone.
-      if (client.isOpen) client.destroy();
+      if (owned) await closeRedis(client);
     },
   });
 }

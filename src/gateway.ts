@@ -4,6 +4,7 @@ import type { ApolloServer } from '@apollo/server';
 import { createMemoryCache } from '../clients/cache.js';
 import { createClients } from '../clients/create-clients.js';
 import { createRedisCache } from '../clients/redis-cache.js';
+import { closeRedis, connectRedis } from '../clients/redis-connection.js';
 import type { Clients, ServiceName } from '../clients/index.js';
 import { loadApiKeys } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/credentials.js';
@@ -67,13 +68,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   }
 
   const metrics = createMetrics();
+  // One Redis connection for everything shared between processes: response cache, persisted queries, budgets.
+  const redis = config.redisUrl
+    ? connectRedis({ url: config.redisUrl, onError: throttledWarn(logger, 'Redis connection problem (cache, persisted queries, rate-limit budgets)') })
+    : null;
   const clients: Clients = createClients({
     urls: upstreams,
     timeoutMs: config.upstreamTimeoutMs,
     circuit: { failureThreshold: config.circuitFailureThreshold, cooldownMs: config.circuitCooldownMs },
     // Redis down: cache misses (and a warning every 30 s), never a failed or hanging call.
-    cache: config.redisUrl
-      ? createRedisCache({ url: config.redisUrl, onError: throttledWarn(logger, 'response cache: Redis unavailable, serving misses') })
+    cache: redis
+      ? createRedisCache({ connection: redis, onError: throttledWarn(logger, 'response cache: Redis unavailable, serving misses') })
       : createMemoryCache(),
     onCall: metrics.observeCall,
     onCache: metrics.observeCache,
@@ -81,9 +86,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       logger[circuit === 'closed' ? 'info' : 'warn']({ service, circuit }, `circuit ${circuit}: ${service}`),
   });
   metrics.watchCircuits(() => clients.circuits());
-  const budgets = createBudgetStore(config.redisUrl, logger, () => metrics.budgetFallback());
+  const budgets = createBudgetStore(redis, logger, () => metrics.budgetFallback());
   // APQ for the apps only: partners send full queries, and their documents are not ours to store.
-  const persistedQueries = firstParty.length > 0 ? createPersistedQueryStore(config.redisUrl, logger) : null;
+  const persistedQueries = firstParty.length > 0 ? createPersistedQueryStore(redis, logger) : null;
   if (persistedQueries) {
     logger.info(
       { store: persistedQueries.kind, trustedDocuments: Object.fromEntries(firstParty.map((a) => [a, config.trustedDocuments[a]])) },
@@ -150,6 +155,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       await budgets.close();
       await persistedQueries?.close();
       await clients.close();
+      if (redis) await closeRedis(redis);
       await demo?.close();
     },
   };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createClient } from '@redis/client';
+import { closeRedis, connectRedis, type RedisConnection } from '../../clients/redis-connection.js';
 import type { BucketPolicy, BudgetDecision, BudgetState, BudgetStore } from './budget-store.js';
 
 /**
@@ -54,33 +54,30 @@ type Mode = 'take' | 'refund' | 'peek';
 type Reply = [number, string, string, number, number];
 
 export interface RedisStoreOptions {
-  url: string;
+  /** A shared connection (its owner closes it), or `url` to open one of the store's own. */
+  connection?: RedisConnection;
+  url?: string;
   /** Key prefix, so several deployments can share one Redis. */
   prefix?: string;
-  connectTimeoutMs?: number;
 }
 
 /**
  * Budgets shared by every gateway process on one Redis. Commands fail at once
- * while disconnected (no offline queue), so a caller can fall back instead of
- * waiting; the client keeps reconnecting in the background.
+ * while disconnected (no offline queue, see `connectRedis`), so a caller can
+ * fall back instead of waiting; the connection keeps reconnecting in the
+ * background.
  */
 export class RedisBudgetStore implements BudgetStore {
-  private readonly client;
+  private readonly client: RedisConnection;
+  private readonly owned: boolean;
   private readonly prefix: string;
 
   constructor(options: RedisStoreOptions, onError: (error: unknown) => void = () => undefined) {
     this.prefix = options.prefix ?? 'bff:budget:';
-    this.client = createClient({
-      url: options.url,
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: options.connectTimeoutMs ?? 1000,
-        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
-      },
-    });
-    this.client.on('error', onError);
-    this.client.connect().catch(onError);
+    this.owned = options.connection === undefined;
+    if (options.connection) this.client = options.connection;
+    else if (options.url) this.client = connectRedis({ url: options.url, onError });
+    else throw new Error('RedisBudgetStore needs a connection or a url');
   }
 
   /** Connected and able to answer now. */
@@ -129,19 +126,8 @@ export class RedisBudgetStore implements BudgetStore {
     return RedisBudgetStore.state(await this.run(key, 0, policy, 'peek'), policy);
   }
 
-  /** Closes gracefully when connected; a reconnecting client is destroyed, since a graceful close would wait for Redis. */
   async close(): Promise<void> {
-    if (!this.client.isOpen) return;
-    if (!this.client.isReady) {
-      this.client.destroy();
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const giveUp = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 500);
-    });
-    await Promise.race([this.client.close().catch(() => undefined), giveUp]);
-    clearTimeout(timer);
-    if (this.client.isOpen) this.client.destroy();
+    if (this.owned) await closeRedis(this.client);
   }
+
 }

@@ -13,6 +13,7 @@ import type { PersistedQueryOptions } from '@apollo/server';
 import type { Logger } from 'pino';
 import { createMemoryCache, type ResponseCache } from '../../clients/cache.js';
 import { createRedisCache } from '../../clients/redis-cache.js';
+import type { RedisConnection } from '../../clients/redis-connection.js';
 import { throttledWarn } from '../observability/throttled-log.js';
 
 export type PersistedQueryCache = NonNullable<PersistedQueryOptions['cache']>;
@@ -40,13 +41,13 @@ export function persistedQueryCache(store: ResponseCache, ttlSeconds = APQ_TTL_S
 }
 
 /**
- * The APQ store for this process: Redis when `redisUrl` is set (keys
- * `bff-cache::apq:<sha256>`, connecting in the background), else memory.
+ * The APQ store for this process: on the gateway's Redis connection when
+ * there is one (keys `bff-cache::apq:<sha256>`), else memory.
  */
-export function createPersistedQueryStore(redisUrl: string | null, logger: Logger): PersistedQueryStore {
-  const store = redisUrl
+export function createPersistedQueryStore(redis: RedisConnection | null, logger: Logger): PersistedQueryStore {
+  const store = redis
     ? createRedisCache({
-        url: redisUrl,
+        connection: redis,
         onError: throttledWarn(logger, 'persisted queries: Redis unavailable, unknown hashes answer PERSISTED_QUERY_NOT_FOUND'),
       })
     : createMemoryCache(MEMORY_ENTRIES);

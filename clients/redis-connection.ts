@@ -1,0 +1,56 @@
+/**
+ * The one way this project connects to Redis (`REDIS_URL`): connect in the
+ * background so the gateway starts even when Redis is down; a connect
+ * timeout and capped reconnect backoff (never give up: Redis may come back);
+ * no offline queue, so a command while disconnected fails at once and its
+ * caller can fall back instead of waiting (@keyv/redis's own client would
+ * wait forever: STACK.md pitfall 2). The gateway opens one connection and
+ * shares it between the response cache, the persisted-query store and the
+ * rate-limit budgets.
+ */
+import { createClient } from '@redis/client';
+
+export interface RedisConnectionOptions {
+  url: string;
+  /** Longest wait for a (re)connection. Default 1000. */
+  connectTimeoutMs?: number;
+  /** Told of every connection error (rate-limit it: reconnects report each attempt). */
+  onError?: (error: unknown) => void;
+}
+
+/** Opens a connection in the background and returns at once; check `isReady` before relying on it. */
+export function connectRedis(options: RedisConnectionOptions) {
+  const client = createClient({
+    url: options.url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: options.connectTimeoutMs ?? 1_000,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000),
+    },
+  });
+  // Without a listener an 'error' event (every failed reconnect) would crash the process.
+  client.on('error', (error: unknown) => options.onError?.(error));
+  client.connect().catch((error: unknown) => options.onError?.(error));
+  return client;
+}
+
+/** A connection made by `connectRedis`. */
+export type RedisConnection = ReturnType<typeof connectRedis>;
+
+/**
+ * Closes politely when connected (QUIT, at most 500 ms); a connection that is
+ * down or reconnecting is destroyed, since a polite close would wait for a
+ * server that may be gone.
+ */
+export async function closeRedis(client: RedisConnection): Promise<void> {
+  if (!client.isOpen) return;
+  if (client.isReady) {
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 500);
+    });
+    await Promise.race([client.close().catch(() => undefined), giveUp]);
+    clearTimeout(timer);
+  }
+  if (client.isOpen) client.destroy();
+}

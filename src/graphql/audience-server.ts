@@ -13,6 +13,8 @@ import { requestLogPlugin } from '../plugins/request-log.js';
 import { requestMetricsPlugin } from '../plugins/request-metrics.js';
 import { shapeLimitRules, type ShapeLimits } from './shape-limits.js';
 import { buildAudienceSchema } from '../schema.js';
+import { planGateway } from '../plan/plan-gateway.js';
+import { createPlanner, type Planner } from '../plan/planner.js';
 
 export interface AudienceServerOptions {
   production: boolean;
@@ -28,6 +30,16 @@ export interface AudienceServerOptions {
   persistedQueries?: PersistedQueryOptions | false;
   /** The app's manifest and mode; absent: no trusted documents (the public API). */
   trustedDocuments?: Pick<TrustedDocumentsPluginOptions, 'mode' | 'documents'>;
+  /** `jit` (default): operations run as compiled plans; `graphql-js`: every document runs on graphql-js. */
+  executor?: 'jit' | 'graphql-js';
+  /** Bound on the audience's plan cache. */
+  planCacheSize?: number;
+}
+
+export interface AudienceServer {
+  server: ApolloServer<Context>;
+  /** The audience's operation plans (compiled once per document). */
+  planner: Planner;
 }
 
 /**
@@ -39,14 +51,25 @@ export interface AudienceServerOptions {
 export async function createAudienceServer(
   audience: Audience,
   options: AudienceServerOptions,
-): Promise<ApolloServer<Context>> {
+): Promise<AudienceServer> {
   const { production, maxTokens, logger } = options;
   const schema = buildAudienceSchema(audience);
   // Fails start-up on an unbounded list: its cost could not be estimated.
   const model = buildCostModel(schema);
-  const server = new ApolloServer<Context>({
+  const validationRules = shapeLimitRules(options.shapeLimits);
+  const planner = createPlanner({
     schema,
-    validationRules: shapeLimitRules(options.shapeLimits),
+    model,
+    ...(options.executor ? { engine: options.executor } : {}),
+    ...(options.planCacheSize ? { maxPlans: options.planCacheSize } : {}),
+    ...(options.metrics ? { onPlan: (executor, reason) => options.metrics!.observePlan(audience, executor, reason) } : {}),
+  });
+  // The app's own operations are compiled before the first request asks for them.
+  if (options.trustedDocuments) planner.warm([...options.trustedDocuments.documents.values()].map((d) => d.body), validationRules);
+  const server = new ApolloServer<Context>({
+    // Apollo parses, validates and hosts the schema; execution goes through the plans (src/plan).
+    gateway: planGateway(schema, planner),
+    validationRules,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are used and the edge sends `Cache-Control: no-store` itself (src/http/graphql-handler.ts);
@@ -56,7 +79,7 @@ export async function createAudienceServer(
       ...(options.trustedDocuments ? [trustedDocumentsPlugin({ audience, logger, ...options.trustedDocuments })] : []),
       costPlugin({
         audience,
-        model,
+        planner,
         limits: options.rateLimits,
         store: options.budgets,
         logger,
@@ -82,5 +105,5 @@ export async function createAudienceServer(
     logger: logger.child({ audience }),
   });
   await server.start();
-  return server;
+  return { server, planner };
 }

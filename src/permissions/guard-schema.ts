@@ -76,8 +76,8 @@ function typePlacement(type: GraphQLObjectType, rules: Readonly<Record<string, S
  * replacement for graphql-shield's middleware, using shield's rules):
  *
  * - start-up fails when a field has no rule (deny by default, decided before
- *   the first request instead of at each field), when the tree names a type or
- *   field the schema lacks, or when a type marked `inside` can be reached
+ *   the first request instead of at each field), when an entry names no rule
+ *   (undefined), when the tree names a type or field the schema lacks, or when a type marked `inside` can be reached
  *   without passing its guard;
  * - only fields whose rule decides something are wrapped: `allow` and
  *   placement markers cost nothing at request time;
@@ -98,7 +98,11 @@ export function guardSchema(schema: GraphQLSchema, tree: RuleTree, where: string
       problems.push(`${typeName} is not an object type of the schema`);
       continue;
     }
-    for (const field of Object.keys(rules)) if (!type.getFields()[field]) problems.push(`${typeName}.${field} is not in the schema`);
+    for (const [field, rule] of Object.entries(rules)) {
+      if (!type.getFields()[field]) problems.push(`${typeName}.${field} is not in the schema`);
+      // An unset entry (a mistyped or missing import) must never read as "no check".
+      if (typeof (rule as Partial<ShieldRule> | undefined)?.resolve !== 'function') problems.push(`${typeName}.${field} names no rule`);
+    }
   }
   const types = objectTypes(schema);
   const placements = new Map(types.map((t) => [t.name, typePlacement(t, tree[t.name] ?? {}, problems)]));
@@ -107,7 +111,8 @@ export function guardSchema(schema: GraphQLSchema, tree: RuleTree, where: string
     const rules = tree[parent.name] ?? {};
     const parentPlacement = placements.get(parent.name);
     for (const field of Object.values(parent.getFields())) {
-      const rule = rules[field.name]!;
+      const rule = rules[field.name];
+      if (typeof rule?.resolve !== 'function') continue; // reported above
       const returned = placements.get(getNamedType(field.type).name);
       if (returned?.kind === 'inside') {
         const guard = returned.guard;

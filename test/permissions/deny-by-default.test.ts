@@ -24,6 +24,11 @@ describe('Deny by default, at start-up', () => {
     expect(() => withPermissions('web', buildAudienceSchemaUnguarded(), rules)).toThrow(/Query\.gone is not in the schema/);
   });
 
+  it('refuses to start when a rule in the tree is unset (a missing import), naming the field', () => {
+    const rules = { ...RULE_TREES.web, Query: { ...RULE_TREES.web['Query'], me: undefined as never } };
+    expect(() => withPermissions('web', buildAudienceSchemaUnguarded(), rules)).toThrow(/Query\.me names no rule/);
+  });
+
   it('refuses to start when a type kept inside a guard can be reached around it', () => {
     const rules = { ...RULE_TREES.web, Query: { ...RULE_TREES.web['Query'], looseLine: RULE_TREES.web['Query']!['product']! } };
     const schema = webWith('extend type Query { looseLine: OrderLine }');

@@ -1,9 +1,9 @@
 /**
  * The upstream response cache: keyv over a bounded in-memory map by default,
  * or over Redis (`clients/redis-cache.ts`) so several gateway processes share
- * it. We call keyv ourselves around each GET instead of got's `cache` option,
- * whose cacheable-request leaks one keyv listener per request (STACK.md
- * pitfall 1). Every operation is bounded in time and never throws: a cache
+ * it. We call keyv ourselves around each GET (an HTTP library's own cache
+ * option, got's cacheable-request, leaked one keyv listener per request:
+ * STACK.md pitfall 1). Every operation is bounded in time and never throws: a cache
  * that is slow or down is a miss, never a failed or hanging call.
  */
 import { Keyv } from 'keyv';

@@ -1,6 +1,6 @@
 /**
  * The typed REST clients' public surface. Everything above `clients/` depends
- * on these interfaces, never on got.
+ * on these interfaces, never on the HTTP library.
  */
 import type { CircuitState } from './circuit-breaker.js';
 import type { ServiceName } from './errors.js';

@@ -1,8 +1,7 @@
 /**
  * One service's calls for one request: `Http` bound to a base URL, a service
- * name and the request's headers. Builds full URL strings itself (no got
- * `prefixUrl`), so base URLs with a path prefix work, and encodes every path
- * segment and query value.
+ * name and the request's headers. Builds full URL strings itself, so base
+ * URLs with a path prefix work, and encodes every path segment and query value.
  */
 import type { Http } from './http.js';
 import type { RequestMeta } from './index.js';

@@ -14,8 +14,9 @@
 import { performance } from 'node:perf_hooks';
 import { SHARED_SERVICES, sharedCacheTtlMs } from './cache-policy.js';
 import type { ResponseCache } from './cache.js';
-import type { ServiceName } from './errors.js';
-import type { Http, HttpCall } from './http-types.js';
+import { quietly, startTrace, type CallStart, type CallTrace } from './call-tracer.js';
+import { UpstreamError, type ServiceName, type UpstreamErrorCode } from './errors.js';
+import type { CallEvent, Http, HttpCall } from './http-types.js';
 import { deepFreeze } from './freeze.js';
 import { upstreamError } from './map-error.js';
 
@@ -30,6 +31,20 @@ export interface CacheEvent {
 export interface CachedHttpOptions {
   cache: ResponseCache;
   onCache?: (event: CacheEvent) => void;
+}
+
+function startOf(call: HttpCall<unknown>, cache: CacheResult): CallStart {
+  const start: CallStart = { service: call.service, method: call.method, route: call.route, cache };
+  if (call.batchSize !== undefined) start.batchSize = call.batchSize;
+  return start;
+}
+
+/** Ends the trace of a call answered without an attempt of its own (a hit, or a coalesced wait). */
+function traceUnsent(trace: CallTrace | undefined, call: HttpCall<unknown>, started: number, errorCode: UpstreamErrorCode | undefined): void {
+  if (!trace) return;
+  const event: CallEvent = { service: call.service, method: call.method, route: call.route, attempts: 0, durationMs: performance.now() - started };
+  if (errorCode !== undefined) event.errorCode = errorCode;
+  quietly(() => trace.end(event));
 }
 
 /** Waits for a shared call, but never past this caller's own deadline. */
@@ -63,12 +78,13 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
     }
   };
 
-  function lead<T>(call: HttpCall<T>, key: string): Promise<T> {
+  function lead<T>(call: HttpCall<T>, key: string, trace: CallTrace | undefined): Promise<T> {
     let ttlMs = 0;
     let text = '';
     const value = http
       .call({
         ...call,
+        trace,
         onResponse: (response) => {
           call.onResponse?.(response);
           ttlMs = sharedCacheTtlMs(response.headers);
@@ -93,16 +109,20 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
     async call<T>(call: HttpCall<T>): Promise<T> {
       if (call.method !== 'GET' || !SHARED_SERVICES.has(call.service)) return http.call(call);
       const key = `GET ${call.url}`;
+      const { tracer } = call.meta;
+      const started = tracer ? performance.now() : 0;
       const cached = await cache.getResponse(key);
       if (cached !== undefined) {
         if ('value' in cached) {
           observe(call, 'hit');
+          if (tracer) traceUnsent(startTrace(tracer, startOf(call, 'hit')), call, started, undefined);
           // Stored by `lead` for this URL, so produced by this same verb's `parse`.
           return cached.value as T;
         }
         try {
           const value = deepFreeze(call.parse(JSON.parse(cached.text)));
           observe(call, 'hit');
+          if (tracer) traceUnsent(startTrace(tracer, startOf(call, 'hit')), call, started, undefined);
           return value;
         } catch {
           // An entry this version cannot read (another deploy's shape): fetch afresh.
@@ -111,11 +131,19 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
       const shared = inFlight.get(key);
       if (shared) {
         observe(call, 'coalesced');
-        // The leader's value, from this same verb's `parse` (see `lead`).
-        return (await withinDeadline(call, shared)) as T;
+        const trace = tracer ? startTrace(tracer, startOf(call, 'coalesced')) : undefined;
+        try {
+          // The leader's value, from this same verb's `parse` (see `lead`).
+          const value = (await withinDeadline(call, shared)) as T;
+          traceUnsent(trace, call, started, undefined);
+          return value;
+        } catch (error) {
+          traceUnsent(trace, call, started, error instanceof UpstreamError ? error.code : 'UPSTREAM_UNAVAILABLE');
+          throw error;
+        }
       }
       observe(call, 'miss');
-      return lead(call, key);
+      return lead(call, key, tracer ? startTrace(tracer, startOf(call, 'miss')) : undefined);
     },
     circuits: () => http.circuits(),
     close: () => http.close(),

@@ -3,6 +3,7 @@
  * how the transport is configured. Kept apart from `http.ts` so the cache
  * layer and the observers depend on these types, not on the HTTP library.
  */
+import type { CallTrace } from './call-tracer.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { ServiceName, UpstreamErrorCode } from './errors.js';
 import type { RequestMeta } from './index.js';
@@ -71,6 +72,10 @@ export interface HttpCall<T> {
   guarded?: boolean;
   /** Called with a 2xx response whose body `parse` accepted (the cache stores it). */
   onResponse?: (response: UpstreamResponse) => void;
+  /** Ids asked for, when this is a batch read (for the call tracer). */
+  batchSize?: number;
+  /** A trace already started by the cache layer; otherwise `Http.call` starts one with `meta.tracer`. */
+  trace?: CallTrace | undefined;
 }
 
 export interface Http {

@@ -10,14 +10,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { quietly, startTrace, type CallStart, type CallTrace, type RetryInfo } from './call-tracer.js';
 import type { AttemptVerdict } from './circuit-breaker.js';
 import { UpstreamError, type UpstreamErrorCode } from './errors.js';
-import { isSafeHeaderValue, upstreamHeaders } from './headers.js';
+import { isSafeHeaderValue, traceHeaders, upstreamHeaders } from './headers.js';
 import type { CallEvent, Http, HttpCall, HttpOptions } from './http-types.js';
 import { codeForStatus, codeForTransportError, upstreamError } from './map-error.js';
 import { isRetryableStatus, isRetryableTransportError, MIN_ATTEMPT_MS, retryDelayMs } from './retry-policy.js';
 import { createServiceGuards } from './service-guards.js';
-import { createTransport, type Deadline, type Outcome } from './transport.js';
+import { createTransport, type Attempt, type Deadline, type Outcome } from './transport.js';
 
 export type { CallEvent, CallObserver, Http, HttpCall, HttpMethod, HttpOptions, UpstreamResponse } from './http-types.js';
 
@@ -47,6 +48,8 @@ export function createHttp(options: HttpOptions = {}): Http {
     status: number | undefined;
     attempts: number;
     circuitOpen: boolean;
+    /** The request's tracer's view of this call, when it follows it. */
+    trace: CallTrace | undefined;
   }
 
   /**
@@ -97,7 +100,7 @@ export function createHttp(options: HttpOptions = {}): Http {
         progress.attempts += 1;
         let outcome: Outcome = { kind: 'error', error: new Error('attempt did not finish') };
         try {
-          outcome = await transport.send(attempt, deadline);
+          outcome = await transport.send(progress.trace ? traced(attempt, progress.trace, progress.attempts) : attempt, deadline);
         } finally {
           permit?.report(verdictOf(outcome));
         }
@@ -131,6 +134,12 @@ export function createHttp(options: HttpOptions = {}): Http {
         const waitMs = retryDelayMs(retryAfter, performance.now() - started, deadlineMs);
         // The budget is asked last, so a retry that would not happen anyway does not spend it.
         if (waitMs === undefined || (budget && !budget.withdraw())) throw failure;
+        const { trace } = progress;
+        if (trace?.retry) {
+          const info: RetryInfo = { attempt: progress.attempts, errorCode: failure.code, waitMs };
+          if (failure.status !== undefined) info.status = failure.status;
+          quietly(() => trace.retry?.(info));
+        }
         // retryDelayMs leaves room for an attempt after the wait: the deadline cannot fire during it.
         await sleep(waitMs);
       }
@@ -140,7 +149,8 @@ export function createHttp(options: HttpOptions = {}): Http {
   }
 
   function report(call: HttpCall<unknown>, progress: Progress, started: number, errorCode: UpstreamErrorCode | undefined): void {
-    if (!options.onCall && !call.meta.onCall) return;
+    const { trace } = progress;
+    if (!options.onCall && !call.meta.onCall && !trace) return;
     const event: CallEvent = {
       service: call.service,
       method: call.method,
@@ -151,19 +161,17 @@ export function createHttp(options: HttpOptions = {}): Http {
     if (progress.status !== undefined) event.status = progress.status;
     if (progress.circuitOpen) event.circuitOpen = true;
     if (errorCode !== undefined) event.errorCode = errorCode;
-    for (const observer of [options.onCall, call.meta.onCall]) {
-      try {
-        observer?.(event);
-      } catch {
-        // An observer (metrics, the request log) must never fail a call.
-      }
-    }
+    // An observer (metrics, the request log, tracing) must never fail a call.
+    if (options.onCall) quietly(() => options.onCall?.(event));
+    if (call.meta.onCall) quietly(() => call.meta.onCall?.(event));
+    if (trace) quietly(() => trace.end(event));
   }
 
   return {
     async call<T>(call: HttpCall<T>): Promise<T> {
       const started = performance.now();
-      const progress: Progress = { status: undefined, attempts: 0, circuitOpen: false };
+      const trace = call.trace ?? (call.meta.tracer ? startTrace(call.meta.tracer, callStart(call)) : undefined);
+      const progress: Progress = { status: undefined, attempts: 0, circuitOpen: false, trace };
       try {
         const value = await run(call, progress, started);
         report(call, progress, started, undefined);
@@ -180,6 +188,20 @@ export function createHttp(options: HttpOptions = {}): Http {
       transport.close();
     },
   };
+}
+
+/** What a tracer learns when a call the cache layer did not see starts. */
+function callStart(call: HttpCall<unknown>): CallStart {
+  const start: CallStart = { service: call.service, method: call.method, route: call.route };
+  if (call.batchSize !== undefined) start.batchSize = call.batchSize;
+  return start;
+}
+
+/** The attempt with the headers the tracer adds to it (checked by `traceHeaders`). */
+function traced(attempt: Attempt, trace: CallTrace, number: number): Attempt {
+  const requested = trace.attempt ? quietly(() => trace.attempt?.(number)) : undefined;
+  if (requested === undefined) return attempt;
+  return { ...attempt, headers: attempt.headers.concat(traceHeaders(requested)) };
 }
 
 /** A 5xx or no usable answer counts against the service; any other answer shows it is up. */

@@ -1,6 +1,6 @@
 /**
- * The process-wide entry point of `clients/`: one got instance, one set of
- * keep-alive agents, one circuit breaker and retry budget per service, one
+ * The process-wide entry point of `clients/`: one transport with a
+ * keep-alive pool per upstream origin, one circuit breaker and retry budget per service, one
  * response cache, and cheap per-request views that carry that request's
  * headers and deadline.
  */
@@ -37,8 +37,8 @@ export interface CreateClientsOptions extends ClientsOptions {
 
 /**
  * Builds the clients once per process. `forRequest(meta)` only creates
- * closures over the shared got instance and starts the operation's deadline;
- * `health` never throws; `close` destroys the keep-alive agents and the
+ * closures over the shared transport and starts the operation's deadline;
+ * `health` never throws; `close` destroys the keep-alive pools and the
  * cache's connection. Base URLs may carry a path prefix.
  */
 export function createClients(options: CreateClientsOptions): Clients {

@@ -5,7 +5,8 @@ import { type FaultRig, startFaultRig } from './gateway-faults.js';
 
 const PRODUCT = '{ product(id: "fx-p1") { id name inStock } }';
 // Long enough for the checks made while open to finish before it ends, even on a loaded machine.
-const COOLDOWN_MS = 1_000;
+// (The verbose status and /metrics now probe every upstream's /health inside that window.)
+const COOLDOWN_MS = 2_000;
 
 let rig: FaultRig;
 beforeAll(async () => {

@@ -90,7 +90,7 @@ export const URL_VARIABLES: Record<ServiceName, string> = {
 };
 
 /** Tuned with `npm run bench -- --rows overload` (BENCHMARKS.md, "Overload"). */
-export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 500, maxInFlight: 64, retryAfterSeconds: 1 };
+export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, retryAfterSeconds: 1 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_HS256_SECRET_LENGTH = 32;

@@ -6,18 +6,12 @@
  * /readyz 503 before SIGTERM, or a request cut off by SIGTERM. See
  * BENCHMARKS.md, "Chaos run".
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SignJWT } from 'jose';
-import { SERVICE_NAMES, type ServiceName } from '../../clients/errors.js';
-import { hashApiKey } from '../../src/auth/api-keys.js';
-import { URL_VARIABLES } from '../../src/config.js';
-import { freePort, jsonLines, spawnNode, stopProcess, waitForHttp } from '../processes.js';
-import { BENCH_API_KEY, BENCH_TIER, BENCH_USER, createScenarios, SCENARIO_NAMES, type ScenarioName } from '../scenarios.js';
+import type { ServiceName } from '../../clients/errors.js';
+import { jsonLines, spawnNode, stopProcess } from '../processes.js';
+import { createScenarios, SCENARIO_NAMES, type ScenarioName } from '../scenarios.js';
+import { startGatewayUnderTest } from './gateway.js';
 import { planPhases } from './plan.js';
 import { startChaosRedis } from './redis.js';
 import { failures, formatTable, recoveryMs, type PhaseRecord } from './report.js';
@@ -37,18 +31,8 @@ if (!(durationS >= 10) || !(connections >= 1)) throw new Error('usage: npm run c
 
 const started = Date.now();
 const log = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
-const UNLIMITED = { capacity: 1e12, restorePerSecond: 1e9, dailyQuota: 1e12 };
-const UNLIMITED_TIERS = { tiers: { free: UNLIMITED, pro: UNLIMITED, enterprise: UNLIMITED } };
 /** The gateway as deployed, except shorter waits so a 90 s run sees faults open, contain and heal. */
 const CHAOS_SETTINGS = { UPSTREAM_TIMEOUT_MS: '2000', CIRCUIT_COOLDOWN_MS: '2000', SHUTDOWN_DELAY_MS: '2000' };
-
-const dir = mkdtempSync(join(tmpdir(), 'bff-chaos-'));
-const jwtSecret = randomBytes(32).toString('hex');
-const rateLimitsFile = join(dir, 'rate-limits.json');
-writeFileSync(rateLimitsFile, JSON.stringify({ mobile: UNLIMITED_TIERS, web: UNLIMITED_TIERS, public: UNLIMITED_TIERS }));
-const apiKeysFile = join(dir, 'api-keys.json');
-writeFileSync(apiKeysFile, JSON.stringify([{ consumer: 'chaos-partner', tier: BENCH_TIER, scopes: ['catalog:read'], sha256: hashApiKey(BENCH_API_KEY) }]));
-const token = await new SignJWT({ tier: BENCH_TIER }).setProtectedHeader({ alg: 'HS256' }).setSubject(BENCH_USER).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(jwtSecret));
 
 const redis = await startChaosRedis();
 if (!redis) log('redis-server not installed: no Redis phases');
@@ -60,31 +44,15 @@ const setFault = async (command: object) => {
   await upstreamLines();
 };
 
-const port = await freePort();
-const gatewayUrl = `http://127.0.0.1:${port}`;
-const gateway = spawnNode(
-  'src/main.ts',
-  {
-    ...Object.fromEntries(SERVICE_NAMES.map((service) => [URL_VARIABLES[service], urls[service]])),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    NODE_ENV: 'production',
-    JWT_SECRET: jwtSecret,
-    API_KEYS_FILE: apiKeysFile,
-    RATE_LIMITS_FILE: rateLimitsFile,
-    TRUSTED_DOCUMENTS: 'mobile=off,web=off',
-    LOG_LEVEL: 'warn',
-    ...(redis ? { REDIS_URL: redis.url } : {}),
-    ...CHAOS_SETTINGS,
-    ...(values['no-lag-shedding'] ? { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' } : {}),
-  },
-  { tailStdout: true },
-);
-const gatewayExit = new Promise<number | null>((resolve) => gateway.child.once('exit', (code) => resolve(code)));
+const gateway = await startGatewayUnderTest(urls, {
+  ...(redis ? { REDIS_URL: redis.url } : {}),
+  ...CHAOS_SETTINGS,
+  ...(values['no-lag-shedding'] ? { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' } : {}),
+});
+const gatewayUrl = gateway.url;
 let exitCode: number | null = 1;
 try {
-  await waitForHttp(`${gatewayUrl}/healthz`, gateway);
-  const scenarios = createScenarios(token);
+  const scenarios = createScenarios(gateway.token);
   const requests = Object.fromEntries(SCENARIO_NAMES.map((name) => [name, scenarios[name].gateway])) as Record<ScenarioName, (typeof scenarios)[ScenarioName]['gateway']>;
   // The reference answers, with every service up: what a full answer is.
   const references = {} as Record<ScenarioName, unknown>;
@@ -155,9 +123,9 @@ try {
         break;
       }
       case 'sigterm':
-        gateway.child.kill('SIGTERM');
+        gateway.process.child.kill('SIGTERM');
         await traffic.done;
-        exitCode = await gatewayExit;
+        exitCode = await gateway.exited;
         gatewayGone = true;
         break;
     }
@@ -182,11 +150,10 @@ try {
   process.exitCode = found.length === 0 ? 0 : 1;
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
-  console.error(gateway.stderr());
+  console.error(gateway.process.stderr());
   process.exitCode = 1;
 } finally {
-  if (gateway.child.exitCode === null) await stopProcess(gateway);
+  await gateway.stop();
   await stopProcess(upstreams);
   redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -89,7 +89,7 @@ export const URL_VARIABLES: Record<ServiceName, string> = {
   notifications: 'NOTIFICATIONS_URL',
 };
 
-/** Tuned with `npm run bench -- --rows overload` (BENCHMARKS.md, "Overload"). */
+/** Checked with `npm run bench:overload` (BENCHMARKS.md, "Overload"). */
 export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, retryAfterSeconds: 1 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

@@ -10,7 +10,8 @@ export interface PhaseRecord {
   /** ms on the run's clock. */
   start: number;
   end: number;
-  readyz: number[];
+  /** `/readyz` answers: `200`, or `503 <status>` (`draining`, `overloaded`). */
+  readyz: string[];
   /** Recovery time in ms, when the phase measures one (null: Redis not seen back within the phase). */
   recoveryMs?: number | null;
 }
@@ -74,12 +75,12 @@ export function failures(records: PhaseRecord[], samples: Sample[], exitCode: nu
   const wrong = samples.filter((s) => s.verdict === 'wrong');
   if (wrong.length > 0) found.push(`${wrong.length} wrong answers, e.g. ${wrong[0]!.scenario}: ${wrong[0]!.detail}`);
   records.forEach((record, index) => {
-    const notReady = record.readyz.filter((status) => status !== 200).length;
+    const notReady = record.readyz.filter((status) => status !== '200').length;
     if (record.phase.kind !== 'sigterm' && notReady > 0) found.push(`/readyz answered ${counts(record.readyz)} during "${record.phase.name}"`);
     if (record.phase.kind === 'sigterm') {
       const cut = samples.filter((s) => s.phase === index && s.status === 0);
       if (cut.length > 0) found.push(`${cut.length} requests cut off by SIGTERM (${cut[0]!.detail})`);
-      if (!record.readyz.includes(503)) found.push('/readyz never answered 503 after SIGTERM');
+      if (!record.readyz.includes('503 draining')) found.push('/readyz never answered 503 draining after SIGTERM');
     }
   });
   const refused = samples.filter((s) => s.status === 0 && records[s.phase]?.phase.kind !== 'sigterm');

@@ -80,9 +80,11 @@ try {
   const poller = (async () => {
     while (!gatewayGone) {
       try {
-        const status = (await fetch(`${gatewayUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })).status;
-        records[current]?.readyz.push(status);
-        if (status === 503 && phases[current]?.kind === 'sigterm') draining = true;
+        const response = await fetch(`${gatewayUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        const { status } = (await response.json()) as { status: string };
+        // The reason matters: 503 "overloaded" is shedding by design, 503 for a dependency would be the bug.
+        records[current]?.readyz.push(response.status === 200 ? '200' : `503 ${status}`);
+        if (response.status === 503 && phases[current]?.kind === 'sigterm') draining = true;
       } catch {
         // Listener closed (after SIGTERM) or a probe timed out: the next one tells.
       }

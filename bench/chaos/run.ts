@@ -14,7 +14,7 @@ import { createScenarios, SCENARIO_NAMES, type ScenarioName } from '../scenarios
 import { startGatewayUnderTest } from './gateway.js';
 import { planPhases } from './plan.js';
 import { startChaosRedis } from './redis.js';
-import { failures, formatTable, recoveryMs, type PhaseRecord } from './report.js';
+import { failures, formatTable, recoveryMs, warnings, type PhaseRecord } from './report.js';
 import { startClock, startTraffic } from './traffic.js';
 
 const { values } = parseArgs({
@@ -146,6 +146,7 @@ try {
       `${values['no-lag-shedding'] ? ', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS=0' : ''}` +
       `${redis ? ', REDIS_URL (a local redis-server)' : ', no Redis'}; gateway exit code ${exitCode}`,
   );
+  for (const warning of warnings(records, traffic.samples)) console.log(`WARN: ${warning}`);
   const found = failures(records, traffic.samples, exitCode);
   for (const failure of found) console.log(`FAIL: ${failure}`);
   if (found.length === 0) console.log('PASS: no 5xx, no wrong answer, /readyz 200 through every fault, nothing cut off by SIGTERM');

@@ -1,11 +1,10 @@
 import type { GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
-import { deny, shield } from 'graphql-shield';
 import type { Audience, Context } from '../context.js';
 import { denied } from './denial.js';
 import { mobileRules } from './mobile.js';
 import { publicRules } from './public.js';
 import type { RuleTree } from './rules.js';
+import { applyMiddleware, deny, shield } from './shield.js';
 import { webRules } from './web.js';
 
 export { fieldsWithoutRules } from './coverage.js';

@@ -1,4 +1,4 @@
-import { allow, chain } from 'graphql-shield';
+import { allow, chain } from './shield.js';
 import {
   fields,
   hasScope,

@@ -21,6 +21,8 @@ export interface StackOptions {
    */
   production: boolean;
   apiKeysFile: string;
+  /** The gateway from `src/main.ts` under tsx instead of the build `npm start` runs. */
+  source: boolean;
   /**
    * Write the gateway's CPU profile into this directory (`--cpu-prof`), or
    * null.
@@ -54,7 +56,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const flags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
   // scripts/start.mjs runs dist/main.js in its own process (bench/run.ts built it before the first phase).
   const gateway = spawnNode(
-    'scripts/start.mjs',
+    options.source ? 'src/main.ts' : 'scripts/start.mjs',
     {
       ...urlEnv,
       PORT: String(port),

@@ -51,7 +51,7 @@ export async function spawnGateway(upstreams: Record<ServiceName, string> | null
     }),
   );
 
-  const waitFor = (pattern: RegExp, ms = 15_000) =>
+  const waitFor = (pattern: RegExp, ms = 30_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
         if (pattern.test(stdout)) {

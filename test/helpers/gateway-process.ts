@@ -68,7 +68,13 @@ export async function spawnGateway(upstreams: Record<ServiceName, string> | null
       check();
     });
 
-  await waitFor(/"msg":"gateway listening"/);
+  try {
+    await waitFor(/"msg":"gateway listening"/);
+  } catch (error) {
+    // Nobody will call stop() on a gateway that never said it listens: it must not outlive the test.
+    child.kill('SIGKILL');
+    throw error;
+  }
   const line = stdout.split('\n').find((l) => l.includes('"msg":"gateway listening"'))!;
   const { url } = JSON.parse(line) as { url: string };
   return {

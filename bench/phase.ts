@@ -182,7 +182,7 @@ export async function runPhase(options: BenchOptions, cache: CacheMode, latencyM
       const gateway = await measure(stack, load, mixed, MANY_CONNECTIONS, options.soakS, 0, windowsFor(`${label} (${MANY_CONNECTIONS} conns)`));
       const row: Row = { kind: 'memory', label, latencyMs, cache, connections: MANY_CONNECTIONS, scenario: null, gateway, baseline: null };
       out.rows.push(row);
-      out.notes.push(`gateway V8 heap in use after the memory row: ${await heapUsedMb(stack.gatewayUrl)} MB`);
+      out.notes.push(`gateway V8 heap in use after the memory row, cache ${cache}: ${await heapUsedMb(stack.gatewayUrl)} MB`);
       log(describe(row));
     }
   } finally {

@@ -16,6 +16,13 @@ export interface LoadJob {
   url: string;
   /** Sent in turn on every connection (one request: the same one every time). */
   requests: BenchRequest[];
+  /**
+   * Connection i starts its turn at request i × `staggerStep` (mod the list's
+   * length) instead of every connection at the first: with a block of
+   * `staggerStep` requests per user, requests in flight at the same moment are
+   * for different users.
+   */
+  staggerStep?: number;
   connections: number;
   durationS: number;
 }
@@ -46,11 +53,21 @@ function percentile(sorted: Float64Array, p: number): number | null {
 async function run(job: LoadJob): Promise<LoadResult> {
   let latencies = new Float64Array(65_536);
   let count = 0;
+  const requests = job.requests.map((r) => ({ method: r.method, path: r.path, headers: r.headers, ...(r.body === undefined ? {} : { body: r.body }) }));
+  let clients = 0;
   const options: autocannon.Options = {
     url: job.url,
     connections: job.connections,
     duration: job.durationS,
-    requests: job.requests.map((r) => ({ method: r.method, path: r.path, headers: r.headers, ...(r.body === undefined ? {} : { body: r.body }) })),
+    requests,
+    ...(job.staggerStep !== undefined
+      ? {
+          setupClient: (client: autocannon.Client) => {
+            const offset = (clients++ * job.staggerStep!) % requests.length;
+            client.setRequests([...requests.slice(offset), ...requests.slice(0, offset)]);
+          },
+        }
+      : {}),
   };
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (error: unknown, done: autocannon.Result) => (error ? reject(error) : resolve(done)));

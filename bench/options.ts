@@ -1,40 +1,48 @@
 /**
- * `npm run bench -- [--scenario ProductPage,OrderHistory] [--latency 0,20]
- * [--rows throughput,light,memory] [--duration 10] [--connections 10] [--warmup 1] [--soak 10] [--no-cache]
- * [--dev] [--profile]`.
+ * `npm run bench -- [--quick] [--scenario ProductPage,OrderHistory] [--latency 0,20]
+ * [--cache on,off] [--rows throughput,light,rotating,memory] [--duration 10]
+ * [--connections 10] [--warmup 1] [--soak 10] [--no-cache] [--dev] [--source] [--profile]`.
  */
 import { parseArgs } from 'node:util';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 
-export const ROW_KINDS = ['throughput', 'light', 'memory'] as const;
+export const ROW_KINDS = ['throughput', 'light', 'rotating', 'memory'] as const;
 export type RowKind = (typeof ROW_KINDS)[number];
+export const CACHE_MODES = ['on', 'off'] as const;
+/** `on`: the gateway's response cache as shipped; `off`: the upstreams answer `no-store`, so it keeps nothing. */
+export type CacheMode = (typeof CACHE_MODES)[number];
 
 export interface BenchOptions {
   scenarios: ScenarioName[];
   /**
    * Which rows: `throughput` (every scenario at `connections`), `light`
-   * (ProductPage at 1 connection), `memory` (all scenarios mixed at 50
-   * connections for `soakS`, first latency only).
+   * (ProductPage at 1 connection), `rotating` (OrderHistory at 50 connections
+   * over 50 users' tokens, first latency only), `memory` (all scenarios mixed
+   * at 50 connections over rotating users for `soakS`, first latency only).
    */
   rows: RowKind[];
   /** Upstream latencies to run, in ms; each is a phase with its own processes. */
   latencies: number[];
+  /** Gateway cache modes to run, each at every latency (a phase each). */
+  caches: CacheMode[];
   durationS: number;
-  /** Connections of the throughput rows (light-load rows always use 1, the memory row 50). */
+  /** Connections of the throughput rows (light-load rows always use 1, rotating and memory rows 50). */
   connections: number;
   /** Unmeasured run before each scenario's first measurement, so both servers are JIT-warm. */
   warmupS: number;
   /** Length of the 50-connection memory row (0: none). */
   soakS: number;
-  noCache: boolean;
   /** Run the gateway in development mode instead of `NODE_ENV=production`. */
   dev: boolean;
+  /** Run the gateway from its TypeScript sources under tsx instead of the build (to compare the two). */
+  source: boolean;
   profile: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--scenario ${SCENARIO_NAMES.join(',')}] [--latency 0,20]
-  [--rows ${ROW_KINDS.join(',')}] [--duration 10] [--connections 10] [--warmup 1]
-  [--soak <seconds, default: duration>] [--no-cache] [--dev] [--profile]`;
+export const USAGE = `usage: npm run bench -- [--quick] [--scenario ${SCENARIO_NAMES.join(',')}] [--latency 0,20]
+  [--cache on,off] [--rows ${ROW_KINDS.join(',')}] [--duration 10] [--connections 10] [--warmup 1]
+  [--soak <seconds, default: duration>] [--no-cache] [--dev] [--source] [--profile]
+  --quick: 0 ms only, 3 s runs, 5 s soak (about 2 minutes); --no-cache: --cache off`;
 
 function count(raw: string | undefined, name: string, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -47,13 +55,23 @@ function list(raw: string | undefined): string[] | undefined {
   return raw?.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** Names from `raw` that are all in `known`, in `known`'s order; throws naming any other. */
+function pick<T extends string>(raw: string | undefined, known: readonly T[], what: string): T[] {
+  const names = list(raw) ?? [...known];
+  const unknown = names.filter((name) => !(known as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown ${what} ${unknown.join(', ')}\n${USAGE}`);
+  return known.filter((name) => names.includes(name));
+}
+
 /** Parses and validates the command line; throws with the usage on any mistake. */
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
+      quick: { type: 'boolean', default: false },
       scenario: { type: 'string' },
       latency: { type: 'string' },
+      cache: { type: 'string' },
       rows: { type: 'string' },
       duration: { type: 'string' },
       connections: { type: 'string' },
@@ -61,28 +79,25 @@ export function parseOptions(argv: string[]): BenchOptions {
       soak: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       dev: { type: 'boolean', default: false },
+      source: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
     },
   });
-  const names = list(values.scenario) ?? [...SCENARIO_NAMES];
-  const unknown = names.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
-  const rows = list(values.rows) ?? [...ROW_KINDS];
-  const unknownRows = rows.filter((row) => !(ROW_KINDS as readonly string[]).includes(row));
-  if (unknownRows.length > 0) throw new Error(`unknown row kind ${unknownRows.join(', ')}\n${USAGE}`);
-  const latencies = (list(values.latency) ?? ['0', '20']).map((raw) => count(raw, 'latency', 0, 0));
-  const durationS = count(values.duration, 'duration', 10, 1);
+  if (values['no-cache'] && values.cache !== undefined) throw new Error(`--no-cache and --cache are exclusive\n${USAGE}`);
+  const quick = values.quick;
+  const latencies = (list(values.latency) ?? (quick ? ['0'] : ['0', '20'])).map((raw) => count(raw, 'latency', 0, 0));
+  const durationS = count(values.duration, 'duration', quick ? 3 : 10, 1);
   return {
-    // Keep the canonical order whatever order they were named in.
-    scenarios: SCENARIO_NAMES.filter((name) => names.includes(name)),
-    rows: ROW_KINDS.filter((row) => rows.includes(row)),
+    scenarios: pick(values.scenario, SCENARIO_NAMES, 'scenario'),
+    rows: pick(values.rows, ROW_KINDS, 'row kind'),
     latencies,
+    caches: values['no-cache'] ? ['off'] : pick(values.cache, CACHE_MODES, 'cache mode'),
     durationS,
     connections: count(values.connections, 'connections', 10, 1),
     warmupS: count(values.warmup, 'warmup', 1, 0),
-    soakS: count(values.soak, 'soak', durationS, 0),
-    noCache: values['no-cache'],
+    soakS: count(values.soak, 'soak', quick ? 5 : durationS, 0),
     dev: values.dev,
+    source: values.source,
     profile: values.profile,
   };
 }

@@ -7,16 +7,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAnswers } from './answers.js';
 import type { LoadWorker } from './load-worker.js';
-import type { BenchOptions } from './options.js';
+import type { BenchOptions, CacheMode } from './options.js';
 import { cpuMs, rssKb, sampleRss } from './processes.js';
 import { formatProfile, mainThreadProfile, monotonicUs, topSelfTime, type Window } from './profile.js';
 import type { Measurement, Row } from './report.js';
-import { createScenarios, type BenchRequest, type Scenario } from './scenarios.js';
+import { createScenarios, ROTATING_USERS, rotatingRequests, SCENARIO_NAMES, type BenchRequest, type Scenario } from './scenarios.js';
 import { startStack, type Stack } from './stack.js';
 
 const PROFILE_DIR = 'bench/profiles';
 const LIGHT_CONNECTIONS = 1;
-const MEMORY_CONNECTIONS = 50;
+/** The rotating-users and memory rows: 50 connections, as many as pool users. */
+const MANY_CONNECTIONS = 50;
 
 /** What every phase shares: credentials and the files the gateway is configured with. */
 export interface Setup {
@@ -24,6 +25,8 @@ export interface Setup {
   rateLimitsFile: string;
   apiKeysFile: string;
   token: string;
+  /** One token per `ROTATING_USERS` entry, in the same order. */
+  rotatingTokens: string[];
 }
 
 /** What the phases report, accumulated over the run. */
@@ -42,18 +45,21 @@ interface Target {
   side: 'gateway' | 'baseline';
   url: string;
   requests: BenchRequest[];
+  /** Connection i starts at request i × this (one user's block of requests), so connections ask for different users. */
+  staggerStep?: number;
 }
 
 const mb = (kb: number | null) => (kb === null ? '?' : (kb / 1024).toFixed(0));
 
 async function measure(stack: Stack, load: LoadWorker, target: Target, connections: number, durationS: number, warmupS: number, windows: Window[]): Promise<Measurement> {
-  if (warmupS > 0) await load.run({ url: target.url, requests: target.requests, connections, durationS: warmupS });
+  const job = { url: target.url, requests: target.requests, connections, ...(target.staggerStep === undefined ? {} : { staggerStep: target.staggerStep }) };
+  if (warmupS > 0) await load.run({ ...job, durationS: warmupS });
   await stack.resetUpstreamCalls();
   const pid = stack[target.side].pid;
   const rss = sampleRss(pid);
   const cpuBefore = cpuMs(pid);
   const startUs = monotonicUs();
-  const result = await load.run({ url: target.url, requests: target.requests, connections, durationS });
+  const result = await load.run({ ...job, durationS });
   if (target.side === 'gateway') windows.push({ startUs, endUs: monotonicUs() });
   const samples = rss.stop();
   const cpuAfter = cpuMs(pid);
@@ -72,7 +78,7 @@ async function measure(stack: Stack, load: LoadWorker, target: Target, connectio
 function describe(row: Row): string {
   const side = (name: string, m: Measurement | null) =>
     m === null ? '' : ` ${name} ${m.load.requestsPerSecond.toFixed(0)} req/s p50 ${m.load.p50Ms?.toFixed(2)} ms`;
-  return `  ${row.label} @${row.latencyMs} ms, ${row.connections} conns:${side('gateway', row.gateway)}${side('baseline', row.baseline)}`;
+  return `  ${row.label} @${row.latencyMs} ms, cache ${row.cache}, ${row.connections} conns:${side('gateway', row.gateway)}${side('baseline', row.baseline)}`;
 }
 
 /** The gateway's V8 heap in use, from its own `/metrics` (prom-client's default metrics). */
@@ -87,25 +93,28 @@ async function heapUsedMb(gatewayUrl: string): Promise<string> {
 }
 
 /**
- * Runs one phase at `latencyMs` and appends its rows to `out`. The gateway's
- * CPU profile, with `--profile`, is read after it has exited (Node writes it then).
+ * Runs one phase at `latencyMs` with the gateway cache `cache` and appends its
+ * rows to `out`. The gateway's CPU profile, with `--profile`, is read after it
+ * has exited (Node writes it then).
  */
-export async function runPhase(options: BenchOptions, latencyMs: number, setup: Setup, load: LoadWorker, log: (line: string) => void, out: Outcome): Promise<void> {
+export async function runPhase(options: BenchOptions, cache: CacheMode, latencyMs: number, setup: Setup, load: LoadWorker, log: (line: string) => void, out: Outcome): Promise<void> {
   const scenarios = createScenarios(setup.token);
   const selected = options.scenarios.map((name) => scenarios[name]);
-  const profileDir = join(PROFILE_DIR, `${new Date().toISOString().replace(/[:.]/g, '-')}-${latencyMs}ms`);
+  const profileDir = join(PROFILE_DIR, `${new Date().toISOString().replace(/[:.]/g, '-')}-${latencyMs}ms-cache-${cache}`);
   if (options.profile) mkdirSync(profileDir, { recursive: true });
-  log(`phase: ${latencyMs} ms upstream latency${options.noCache ? ', upstreams answer no-store' : ''}`);
+  log(`phase: ${latencyMs} ms upstream latency, gateway cache ${cache}${cache === 'off' ? ' (upstreams answer no-store)' : ''}`);
+  const firstLatency = latencyMs === options.latencies[0];
   const stack = await startStack({
     latencyMs,
-    noStore: options.noCache,
+    noStore: cache === 'off',
     jwtSecret: setup.jwtSecret,
     rateLimitsFile: setup.rateLimitsFile,
     production: !options.dev,
+    source: options.source,
     apiKeysFile: setup.apiKeysFile,
     profileDir: options.profile ? profileDir : null,
   });
-  out.notes.push(`RSS right after start @${latencyMs} ms: gateway ${mb(rssKb(stack.gateway.pid))} MB, baseline ${mb(rssKb(stack.baseline.pid))} MB`);
+  out.notes.push(`RSS right after start @${latencyMs} ms, cache ${cache}: gateway ${mb(rssKb(stack.gateway.pid))} MB, baseline ${mb(rssKb(stack.baseline.pid))} MB`);
   log(`  servers up: gateway ${stack.gatewayUrl}, baseline ${stack.baselineUrl}`);
   const windows = new Map<string, Window[]>();
   const windowsFor = (key: string) => {
@@ -114,17 +123,31 @@ export async function runPhase(options: BenchOptions, latencyMs: number, setup: 
     return list;
   };
   try {
-    for (const scenario of selected) {
+    const rotatingOrders = rotatingRequests('OrderHistory', setup.rotatingTokens);
+    // The rotating rows ask for other users than u1: check two of them too (one with few orders, the pool's last).
+    const extra = options.rows.includes('rotating') && firstLatency && options.scenarios.includes('OrderHistory')
+      ? [1, ROTATING_USERS.length - 1].map((i) => ({ ...scenarios.OrderHistory, ...rotatingOrders[i]!, label: `OrderHistory(first: 20) as ${ROTATING_USERS[i]}` }))
+      : [];
+    for (const scenario of [...selected, ...extra]) {
       const answer = await checkAnswers(stack.gatewayUrl, stack.baselineUrl, scenario);
-      out.answers.push(`answers match: ${answer.match ? 'yes' : 'no'} — ${scenario.label} @${latencyMs} ms${answer.detail ? ` (${answer.detail})` : ''}`);
+      out.answers.push(`answers match: ${answer.match ? 'yes' : 'no'} — ${scenario.label} @${latencyMs} ms, cache ${cache}${answer.detail ? ` (${answer.detail})` : ''}`);
       if (!answer.match) out.mismatch = true;
     }
     if (out.mismatch) return;
 
-    const pair = async (s: Scenario, kind: Row['kind'], label: string, connections: number, warmupS: number, order: number) => {
+    const pair = async (
+      s: Scenario,
+      kind: Row['kind'],
+      label: string,
+      connections: number,
+      warmupS: number,
+      order: number,
+      requests: { gateway: BenchRequest[]; baseline: BenchRequest[]; staggerStep?: number } = { gateway: [s.gateway], baseline: [s.baseline] },
+    ) => {
+      const stagger = requests.staggerStep === undefined ? {} : { staggerStep: requests.staggerStep };
       const sides: Target[] = [
-        { side: 'gateway', url: stack.gatewayUrl, requests: [s.gateway] },
-        { side: 'baseline', url: stack.baselineUrl, requests: [s.baseline] },
+        { side: 'gateway', url: stack.gatewayUrl, requests: requests.gateway, ...stagger },
+        { side: 'baseline', url: stack.baselineUrl, requests: requests.baseline, ...stagger },
       ];
       // Alternating who goes first spreads the drift of a shared machine over both sides.
       if (order % 2 === 1) sides.reverse();
@@ -132,7 +155,7 @@ export async function runPhase(options: BenchOptions, latencyMs: number, setup: 
       for (const side of sides) {
         measured.set(side.side, await measure(stack, load, side, connections, options.durationS, warmupS, windowsFor(`${label} (${connections} conns)`)));
       }
-      const row: Row = { kind, label, latencyMs, connections, scenario: s, gateway: measured.get('gateway')!, baseline: measured.get('baseline')! };
+      const row: Row = { kind, label, latencyMs, cache, connections, scenario: s, gateway: measured.get('gateway')!, baseline: measured.get('baseline')! };
       out.rows.push(row);
       log(describe(row));
     };
@@ -144,13 +167,22 @@ export async function runPhase(options: BenchOptions, latencyMs: number, setup: 
       const warm = options.rows.includes('throughput') ? 0 : options.warmupS;
       await pair(scenarios.ProductPage, 'light', 'ProductPage (light load)', LIGHT_CONNECTIONS, warm, 0);
     }
-    if (options.rows.includes('memory') && options.soakS > 0 && latencyMs === options.latencies[0]) {
-      const label = `memory: ${selected.length === 4 ? 'all four' : selected.map((s) => s.name).join('+')} mixed, ${options.soakS} s`;
-      const mixed: Target = { side: 'gateway', url: stack.gatewayUrl, requests: selected.map((s) => s.gateway) };
-      const gateway = await measure(stack, load, mixed, MEMORY_CONNECTIONS, options.soakS, 0, windowsFor(`${label} (${MEMORY_CONNECTIONS} conns)`));
-      const row: Row = { kind: 'memory', label, latencyMs, connections: MEMORY_CONNECTIONS, scenario: null, gateway, baseline: null };
+    // Many users at once, each request another user's (so no viewer's data is shared between requests in flight).
+    if (options.rows.includes('rotating') && firstLatency && options.scenarios.includes('OrderHistory')) {
+      const requests = { gateway: rotatingOrders.map((r) => r.gateway), baseline: rotatingOrders.map((r) => r.baseline), staggerStep: 1 };
+      const label = `OrderHistory(first: 20), ${ROTATING_USERS.length} rotating users`;
+      await pair(scenarios.OrderHistory, 'rotating', label, MANY_CONNECTIONS, options.warmupS, 1, requests);
+    }
+    if (options.rows.includes('memory') && options.soakS > 0 && firstLatency) {
+      const label = `memory: ${selected.length === 4 ? 'all four' : selected.map((s) => s.name).join('+')} mixed, rotating users, ${options.soakS} s`;
+      // Per pool user, one request of each selected scenario with that user's token.
+      const perUser = ROTATING_USERS.map((_, i) => createScenarios(setup.rotatingTokens[i]!, ROTATING_USERS[i]));
+      const mixedRequests = perUser.flatMap((byName) => SCENARIO_NAMES.filter((name) => options.scenarios.includes(name)).map((name) => byName[name].gateway));
+      const mixed: Target = { side: 'gateway', url: stack.gatewayUrl, requests: mixedRequests, staggerStep: selected.length };
+      const gateway = await measure(stack, load, mixed, MANY_CONNECTIONS, options.soakS, 0, windowsFor(`${label} (${MANY_CONNECTIONS} conns)`));
+      const row: Row = { kind: 'memory', label, latencyMs, cache, connections: MANY_CONNECTIONS, scenario: null, gateway, baseline: null };
       out.rows.push(row);
-      out.notes.push(`gateway V8 heap in use after the memory row: ${await heapUsedMb(stack.gatewayUrl)} MB`);
+      out.notes.push(`gateway V8 heap in use after the memory row, cache ${cache}: ${await heapUsedMb(stack.gatewayUrl)} MB`);
       log(describe(row));
     }
   } finally {

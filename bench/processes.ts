@@ -1,6 +1,6 @@
 /**
- * Child processes of a benchmark run: spawning TypeScript entry points under
- * tsx with a clean environment, reading their first JSON line, waiting for
+ * Child processes of a benchmark run: spawning entry points (TypeScript ones
+ * under tsx) with a clean environment, reading their first JSON line, waiting for
  * an HTTP endpoint, sampling memory, and stopping them by pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,11 +33,13 @@ export interface SpawnOptions {
 }
 
 /**
- * Spawns `node [flags] --import tsx <script>` with only PATH and `env`, so a
- * developer's shell (REDIS_URL, JWT_SECRET…) cannot change what is measured.
+ * Spawns `node [flags] <script>` (with `--import tsx` for a TypeScript
+ * script) with only PATH and `env`, so a developer's shell (REDIS_URL,
+ * JWT_SECRET…) cannot change what is measured.
  */
 export function spawnNode(script: string, env: Record<string, string>, options: SpawnOptions = {}): NodeProcess {
-  const child = spawn(process.execPath, [...(options.flags ?? []), '--import', 'tsx', script], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(options.flags ?? []), ...loader, script], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });

@@ -1,17 +1,38 @@
 /**
  * Reads a V8 `.cpuprofile` (written by `node --cpu-prof`) and ranks functions
  * by self time, counting only the samples taken inside given time windows
- * (the load runs), so start-up work such as tsx compiling the sources does
- * not drown the hot path.
+ * (the load runs), so start-up work does not drown the hot path. Frames in
+ * the compiled bundle (`dist/main.js`) are mapped back to their TypeScript
+ * file and line through its source map.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
+  columnNumber: number;
+}
+
+const sourceMaps = new Map<string, SourceMap | null>();
+
+/** `frame` with its bundle position replaced by the source position, when the bundle has a source map beside it. */
+function original(frame: CallFrame): CallFrame {
+  if (!frame.url.startsWith('file://') || !frame.url.endsWith('.js')) return frame;
+  const file = fileURLToPath(frame.url);
+  let map = sourceMaps.get(file);
+  if (map === undefined) {
+    map = existsSync(`${file}.map`) ? new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')) as SourceMapPayload) : null;
+    sourceMaps.set(file, map);
+  }
+  if (map === null) return frame;
+  const entry = map.findEntry(frame.lineNumber, frame.columnNumber);
+  if (!('originalSource' in entry)) return frame;
+  const source = entry.originalSource.startsWith('file://') ? entry.originalSource : pathToFileURL(resolve(dirname(file), entry.originalSource)).href;
+  return { ...frame, url: source, lineNumber: entry.originalLine, columnNumber: entry.originalColumn };
 }
 
 interface ProfileNode {
@@ -105,7 +126,7 @@ function location(frame: CallFrame, root: string): string {
  */
 export function topSelfTime(file: string, windows: readonly Window[], limit = 15, root = process.cwd()): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const frames = new Map<number, CallFrame>(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const frames = new Map<number, CallFrame>(profile.nodes.map((node) => [node.id, original(node.callFrame)]));
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   const stamps: number[] = [];

@@ -27,14 +27,26 @@ export interface Scenario {
    * touched per level of fan-out. The baseline makes exactly these.
    */
   minUpstreamCalls: number;
-  /** Target for gateway req/s ÷ baseline req/s at 0 ms upstream latency, when there is one. */
-  ratioTarget?: number;
+  /** Target for gateway req/s ÷ baseline req/s at 0 ms upstream latency, gateway cache on / off. */
+  ratioTarget: { on: number; off: number };
+}
+
+/** The same scenario asked for one user of the rotating pool. */
+export interface UserRequests {
+  gateway: BenchRequest;
+  baseline: BenchRequest;
 }
 
 /** Who the benchmark acts as: demo user `u1` on the `pro` tier, and the pro demo API key. */
 export const BENCH_USER = 'u1';
 export const BENCH_TIER = 'pro';
 export const BENCH_API_KEY = 'demo-public-key-pro';
+/**
+ * The rotating users of the 50-connection rows: demo users `u1`…`u50`, each
+ * with its own token, so no two requests in flight share a viewer's data
+ * (orders, profile, unread count) unless the pool wraps around.
+ */
+export const ROTATING_USERS = Array.from({ length: 50 }, (_, i) => `u${i + 1}`);
 
 function graphql(audience: string, query: string, variables: Record<string, unknown>, auth: Record<string, string>): BenchRequest {
   return {
@@ -45,11 +57,11 @@ function graphql(audience: string, query: string, variables: Record<string, unkn
   };
 }
 
-/** The four scenarios, with the bearer token the gateway is to see. */
-export function createScenarios(token: string): Record<ScenarioName, Scenario> {
+/** The four scenarios, with the bearer token the gateway is to see for `user`. */
+export function createScenarios(token: string, user = BENCH_USER): Record<ScenarioName, Scenario> {
   const bearer = { authorization: `Bearer ${token}` };
   // The baseline trusts these headers: it measures aggregation, not authentication.
-  const viewer = { 'x-user-id': BENCH_USER, 'x-user-tier': BENCH_TIER };
+  const viewer = { 'x-user-id': user, 'x-user-tier': BENCH_TIER };
   return {
     ProductPage: {
       name: 'ProductPage',
@@ -58,7 +70,7 @@ export function createScenarios(token: string): Record<ScenarioName, Scenario> {
       baseline: { method: 'GET', path: '/api/product/p1', headers: viewer },
       // products, inventory, review summary, prices, reviews page; then the authors.
       minUpstreamCalls: 6,
-      ratioTarget: 0.8,
+      ratioTarget: { on: 0.8, off: 0.6 },
     },
     MobileDashboard: {
       name: 'MobileDashboard',
@@ -67,6 +79,7 @@ export function createScenarios(token: string): Record<ScenarioName, Scenario> {
       baseline: { method: 'GET', path: '/dashboard', headers: viewer },
       // user, recent orders, unread count: one level.
       minUpstreamCalls: 3,
+      ratioTarget: { on: 0.6, off: 0.6 },
     },
     OrderHistory: {
       name: 'OrderHistory',
@@ -75,7 +88,7 @@ export function createScenarios(token: string): Record<ScenarioName, Scenario> {
       baseline: { method: 'GET', path: '/api/orders?first=20', headers: viewer },
       // user + orders page; then one products and one inventory batch for every line.
       minUpstreamCalls: 4,
-      ratioTarget: 0.6,
+      ratioTarget: { on: 0.6, off: 0.5 },
     },
     Catalog: {
       name: 'Catalog',
@@ -84,6 +97,15 @@ export function createScenarios(token: string): Record<ScenarioName, Scenario> {
       baseline: { method: 'GET', path: '/api/catalog?first=50', headers: { 'x-user-tier': BENCH_TIER } },
       // products page; then prices, inventory and review summaries batches.
       minUpstreamCalls: 4,
+      ratioTarget: { on: 0.8, off: 0.5 },
     },
   };
+}
+
+/** `scenario` asked once per pool user, in pool order, with that user's token (`tokens[i]` is `ROTATING_USERS[i]`'s). */
+export function rotatingRequests(scenario: ScenarioName, tokens: readonly string[]): UserRequests[] {
+  return ROTATING_USERS.map((user, i) => {
+    const { gateway, baseline } = createScenarios(tokens[i]!, user)[scenario];
+    return { gateway, baseline };
+  });
 }

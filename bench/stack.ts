@@ -1,8 +1,8 @@
 /**
  * One benchmark phase's servers, each its own process: the demo services
- * (at one upstream latency), the real gateway (`src/main.ts`, configured
- * through its environment like any deployment) and the baseline, both
- * pointed at the same services.
+ * (at one upstream latency), the real gateway (the compiled build `npm start`
+ * runs, configured through its environment like any deployment) and the
+ * baseline, both pointed at the same services.
  */
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
 import { URL_VARIABLES } from '../src/config.js';
@@ -21,9 +21,11 @@ export interface StackOptions {
    */
   production: boolean;
   apiKeysFile: string;
+  /** The gateway from `src/main.ts` under tsx instead of the build `npm start` runs. */
+  source: boolean;
   /**
-   * Write the gateway's CPU profiles into this directory (`--cpu-prof`), or
-   * null. One file per thread: tsx's loader hooks run in a worker thread.
+   * Write the gateway's CPU profile into this directory (`--cpu-prof`), or
+   * null.
    */
   profileDir: string | null;
 }
@@ -52,8 +54,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const port = await freePort();
   const flags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+  // scripts/start.mjs runs dist/main.js in its own process (bench/run.ts built it before the first phase).
   const gateway = spawnNode(
-    'src/main.ts',
+    options.source ? 'src/main.ts' : 'scripts/start.mjs',
     {
       ...urlEnv,
       PORT: String(port),

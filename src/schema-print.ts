@@ -5,12 +5,13 @@
  * apps can pin it and review its diffs. A stale file fails `npm test`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { buildSchema, GraphQLSchema, isSpecifiedDirective, printSchema } from 'graphql';
 import { AUDIENCES, type Audience } from './context.js';
+import { projectDir } from './project-root.js';
 import { audienceTypeDefs } from './schema.js';
 
-export const PRINTED_DIR = fileURLToPath(new URL('../schema/printed/', import.meta.url));
+export const PRINTED_DIR = projectDir('schema', 'printed');
 
 /**
  * One audience's client-facing SDL, printed by graphql-js from the same SDL

@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { mobileResolvers } from '../resolvers/mobile/index.js';
@@ -7,8 +6,9 @@ import { publicResolvers } from '../resolvers/public/index.js';
 import { webResolvers } from '../resolvers/web/index.js';
 import type { Audience } from './context.js';
 import { withPermissions } from './permissions/index.js';
+import { projectDir } from './project-root.js';
 
-const SCHEMA_DIR = fileURLToPath(new URL('../schema/', import.meta.url));
+const SCHEMA_DIR = projectDir('schema');
 
 /** The SDL of one audience: the shared types plus the audience's own folder, in a stable order. */
 export function audienceTypeDefs(audience: Audience): string[] {

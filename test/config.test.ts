@@ -24,10 +24,10 @@ function problemsOf(env: Record<string, string>): string[] {
   return [];
 }
 
-/** Runs `src/main.ts` as `npm start` would, with only the given environment. */
+/** Runs the built gateway as `npm start` does, with only the given environment. */
 function startMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['scripts/start.mjs'], {
       env: { PATH: process.env['PATH'] ?? '', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { deny } from 'graphql-shield';
+import { deny } from './shield.js';
 import type { Context } from '../context.js';
 import { denied } from './denial.js';
 import { nameOf } from './rule-name.js';

@@ -8,7 +8,7 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
-import { allow } from 'graphql-shield';
+import { allow } from './shield.js';
 import type { Context } from '../context.js';
 import { fieldsWithoutRules } from './coverage.js';
 import { decide, isPromise, type Verdict } from './decide.js';

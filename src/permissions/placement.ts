@@ -1,4 +1,4 @@
-import { rule } from 'graphql-shield';
+import { rule } from './shield.js';
 import { forbidden } from '../errors.js';
 import { nameOf } from './rule-name.js';
 import type { ShieldRule } from './rules.js';

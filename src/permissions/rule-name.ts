@@ -1,4 +1,4 @@
-import type { and } from 'graphql-shield';
+import type { and } from './shield.js';
 
 type ShieldRule = Parameters<typeof and>[number];
 

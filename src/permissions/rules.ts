@@ -1,4 +1,4 @@
-import { and, rule } from 'graphql-shield';
+import { and, rule } from './shield.js';
 import type { Notification, Order, User } from '../../clients/index.js';
 import type { Context } from '../context.js';
 import { decidedBy } from './decide.js';

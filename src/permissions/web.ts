@@ -1,4 +1,4 @@
-import { allow, chain } from 'graphql-shield';
+import { allow, chain } from './shield.js';
 import { insideFields, ownedFields } from './placement.js';
 import { fields, hasScope, isSelf, isUser, ownsOrder, type RuleTree } from './rules.js';
 

@@ -6,15 +6,15 @@
  * `file` and `cost` are ours.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config.js';
 import type { Audience } from '../context.js';
+import { projectDir } from '../project-root.js';
 import { documentId } from './document-id.js';
 
 export const MANIFEST_FORMAT = 'apollo-persisted-query-manifest';
 
 /** Where the apps' operation files and the manifests live. */
-export const OPERATIONS_DIR = fileURLToPath(new URL('../../operations/', import.meta.url));
+export const OPERATIONS_DIR = projectDir('operations');
 
 /** The price of an operation computed at build time; runtime still prices every request with its own variables. */
 export interface StaticCost {

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { projectDir } from '../project-root.js';
 
 /** One static file of the playground, held in memory for the life of the process. */
 export interface PlaygroundAsset {
@@ -22,7 +22,7 @@ const CSS = 'text/css; charset=utf-8';
 function sources(): Record<string, { path: string; contentType: string }> {
   const require = createRequire(import.meta.url);
   const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
-  const own = fileURLToPath(new URL('./static/', import.meta.url));
+  const own = projectDir('src', 'playground', 'static');
   return {
     'react.production.min.js': { path: join(packageDir('react'), 'umd/react.production.min.js'), contentType: JS },
     'react-dom.production.min.js': { path: join(packageDir('react-dom'), 'umd/react-dom.production.min.js'), contentType: JS },

@@ -1,6 +1,7 @@
 /**
- * The gateway as its own process, started the way `npm start` starts it, for
- * tests that need several processes (shared Redis state) or real signals.
+ * The gateway as its own process, started the way `npm start` starts it (the
+ * compiled build, `scripts/start.mjs`), for tests that need several processes
+ * (shared Redis state), real signals, or the shipped build itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { URL_VARIABLES } from '../../src/config.js';
@@ -23,10 +24,14 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-/** Spawns `src/main.ts` on a free port with the test JWT secret and the given upstreams and settings. */
-export async function spawnGateway(upstreams: Record<ServiceName, string>, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const urlEnv = Object.fromEntries(Object.entries(upstreams).map(([s, url]) => [URL_VARIABLES[s as ServiceName], url]));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Spawns the built gateway on a free port with the test JWT secret and the
+ * given upstreams (null: its embedded demo services, as `npm start` on a
+ * laptop) and settings.
+ */
+export async function spawnGateway(upstreams: Record<ServiceName, string> | null, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const urlEnv = Object.fromEntries(Object.entries(upstreams ?? {}).map(([s, url]) => [URL_VARIABLES[s as ServiceName], url]));
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
     env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...urlEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -46,7 +51,7 @@ export async function spawnGateway(upstreams: Record<ServiceName, string>, env: 
     }),
   );
 
-  const waitFor = (pattern: RegExp, ms = 15_000) =>
+  const waitFor = (pattern: RegExp, ms = 30_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
         if (pattern.test(stdout)) {
@@ -63,7 +68,13 @@ export async function spawnGateway(upstreams: Record<ServiceName, string>, env: 
       check();
     });
 
-  await waitFor(/"msg":"gateway listening"/);
+  try {
+    await waitFor(/"msg":"gateway listening"/);
+  } catch (error) {
+    // Nobody will call stop() on a gateway that never said it listens: it must not outlive the test.
+    child.kill('SIGKILL');
+    throw error;
+  }
   const line = stdout.split('\n').find((l) => l.includes('"msg":"gateway listening"'))!;
   const { url } = JSON.parse(line) as { url: string };
   return {

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { chain, race, rule } from 'graphql-shield';
+import { chain, race, rule } from '../../src/permissions/shield.js';
 import { describe, expect, it } from 'vitest';
 import type { Consumer } from '../../src/auth/consumer.js';
 import { anonymousConsumer } from '../../src/auth/consumer.js';

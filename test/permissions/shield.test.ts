@@ -1,0 +1,43 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import type { Context } from '../../src/context.js';
+import { decide } from '../../src/permissions/decide.js';
+import { chain, race, rule } from '../../src/permissions/shield.js';
+
+// Rules that record the order they ran in, so chain's and race's short-circuiting shows.
+function recorder() {
+  const ran: string[] = [];
+  const passes = (name: string) =>
+    rule(name, { cache: 'no_cache' })(() => {
+      ran.push(name);
+      return true;
+    });
+  const refuses = (name: string) =>
+    rule(name, { cache: 'no_cache' })(() => {
+      ran.push(name);
+      return new GraphQLError(`${name} says no`, { extensions: { code: 'FORBIDDEN' } });
+    });
+  return { ran, passes, refuses };
+}
+
+const ctx = () => ({ audience: 'web', consumer: { kind: 'anonymous', id: 'anon:t', tier: 'free', scopes: new Set() } }) as unknown as Context;
+const info = {} as GraphQLResolveInfo;
+const messageOf = (verdict: unknown) => (verdict === true ? true : (verdict as Error).message);
+
+// graphql-shield's logic rules call util.isUndefined, which Node 23 removed: these fail there without src/permissions/shield.ts.
+describe('graphql-shield on every supported Node line', () => {
+  it('evaluates a chain rule in order, stopping at the first refusal', async () => {
+    const { ran, passes, refuses } = recorder();
+    expect(await decide(chain(passes('a1'), passes('a2')), {}, {}, ctx(), info)).toBe(true);
+    expect(messageOf(await decide(chain(passes('b1'), refuses('b2'), passes('b3')), {}, {}, ctx(), info))).toBe('b2 says no');
+    expect(ran).toEqual(['a1', 'a2', 'b1', 'b2']);
+  });
+
+  it('evaluates a race rule in order, stopping at the first pass', async () => {
+    const { ran, passes, refuses } = recorder();
+    expect(await decide(race(refuses('a1'), passes('a2'), passes('a3')), {}, {}, ctx(), info)).toBe(true);
+    expect(messageOf(await decide(race(refuses('b1'), refuses('b2')), {}, {}, ctx(), info))).toMatch(/^b[12] says no$/);
+    expect(ran).toEqual(['a1', 'a2', 'b1', 'b2']);
+  });
+});

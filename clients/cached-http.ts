@@ -60,6 +60,7 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
   /** Body text of the GETs in flight, by cache key. */
   const inFlight = new Map<string, Promise<string>>();
   const observe = (call: HttpCall<unknown>, result: CacheResult) => {
+    call.trace?.cache(result);
     try {
       options.onCache?.({ service: call.service, route: call.route, result });
     } catch {

@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { createMemoryCache, type ResponseCache } from './cache.js';
+import { withCallTracing } from './call-trace.js';
 import { withResponseCache, type CacheEvent } from './cached-http.js';
 import { SERVICE_NAMES, type ServiceName } from './errors.js';
 import { createHttp } from './http.js';
@@ -57,7 +58,8 @@ export function createClients(options: CreateClientsOptions): Clients {
     ...(options.onCircuitChange === undefined ? {} : { onCircuitChange: options.onCircuitChange }),
   });
   const cache = options.cache ?? createMemoryCache();
-  const cached = withResponseCache(http, { cache, ...(options.onCache === undefined ? {} : { onCache: options.onCache }) });
+  // Tracing outermost: a call's span covers the cache lookup, and a cache hit is a span too.
+  const cached = withCallTracing(withResponseCache(http, { cache, ...(options.onCache === undefined ? {} : { onCache: options.onCache }) }));
   const bind = (service: ServiceName, meta: RequestMeta) => bindUpstream(cached, service, options.urls[service], meta);
 
   return {

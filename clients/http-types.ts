@@ -3,6 +3,7 @@
  * how the one got instance is configured. Kept apart from `http.ts` so the
  * cache layer and the observers depend on these types, not on got.
  */
+import type { CallTrace } from './call-trace.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { ServiceName, UpstreamErrorCode } from './errors.js';
 import type { RequestMeta } from './index.js';
@@ -71,6 +72,8 @@ export interface HttpCall<T> {
   guarded?: boolean;
   /** Called with a 2xx response whose body `parse` accepted (the cache stores it). */
   onResponse?: (response: UpstreamResponse) => void;
+  /** This call's trace when its request is traced (clients/call-trace.ts). */
+  trace?: CallTrace;
 }
 
 export interface Http {

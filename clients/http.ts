@@ -115,6 +115,7 @@ export function createHttp(options: HttpOptions = {}): Http {
     budget?.deposit();
     const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
     const headers = upstreamHeaders(call.meta, call.method, call.idempotencyKey, payload !== undefined);
+    if (call.trace) Object.assign(headers, call.trace.headers);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), deadlineMs);
     let failure: UpstreamError | undefined;
@@ -123,6 +124,7 @@ export function createHttp(options: HttpOptions = {}): Http {
         const permit = breaker?.acquire();
         if (breaker && !permit) {
           progress.circuitOpen = true;
+          call.trace?.circuitOpen();
           throw failure ?? upstreamError('UPSTREAM_UNAVAILABLE', call.service, undefined, new Error('circuit open'));
         }
         progress.attempts += 1;
@@ -162,6 +164,7 @@ export function createHttp(options: HttpOptions = {}): Http {
         const waitMs = retryDelayMs(retryAfter, performance.now() - started, deadlineMs);
         // The budget is asked last, so a retry that would not happen anyway does not spend it.
         if (waitMs === undefined || (budget && !budget.withdraw())) throw failure;
+        call.trace?.retry(progress.attempts + 1, waitMs, outcome.kind === 'response' ? String(outcome.status) : failure.code);
         await sleep(waitMs, undefined, { signal: deadline.signal }).catch((abort: unknown) => {
           throw upstreamError('UPSTREAM_TIMEOUT', call.service, progress.status, abort);
         });
@@ -172,7 +175,7 @@ export function createHttp(options: HttpOptions = {}): Http {
   }
 
   function report(call: HttpCall<unknown>, progress: Progress, started: number, errorCode: UpstreamErrorCode | undefined): void {
-    if (!options.onCall && !call.meta.onCall) return;
+    if (!options.onCall && !call.meta.onCall && !call.trace) return;
     const event: CallEvent = {
       service: call.service,
       method: call.method,
@@ -183,6 +186,7 @@ export function createHttp(options: HttpOptions = {}): Http {
     if (progress.status !== undefined) event.status = progress.status;
     if (progress.circuitOpen) event.circuitOpen = true;
     if (errorCode !== undefined) event.errorCode = errorCode;
+    call.trace?.settle(event);
     for (const observer of [options.onCall, call.meta.onCall]) {
       try {
         observer?.(event);

@@ -2,6 +2,7 @@
  * The typed REST clients' public surface. Everything above `clients/` depends
  * on these interfaces, never on got.
  */
+import type { CallTracer } from './call-trace.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { ServiceName } from './errors.js';
 import type { CallObserver } from './http-types.js';
@@ -17,6 +18,7 @@ import type { Notification } from './notifications/types.js';
 export type { ServiceName } from './errors.js';
 export type { CircuitState } from './circuit-breaker.js';
 export type { CallEvent, CallObserver } from './http-types.js';
+export type { CallStart, CallTrace, CallTracer } from './call-trace.js';
 export { SERVICE_NAMES, UpstreamError, type UpstreamErrorCode } from './errors.js';
 export * from './types.js';
 export type { User } from './users/types.js';
@@ -41,6 +43,8 @@ export interface RequestMeta {
   deadline?: number | undefined;
   /** Told of every upstream call made for this request (the request log counts them). */
   onCall?: CallObserver | undefined;
+  /** Starts a span per upstream call when the request is traced; absent: tracing is off. */
+  tracer?: CallTracer | undefined;
 }
 
 export interface UsersClient {

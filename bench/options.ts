@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [--scenario ProductPage,OrderHistory] [--latency 0,20]
  * [--rows throughput,light,memory] [--duration 10] [--connections 10] [--warmup 1] [--soak 10] [--no-cache]
- * [--dev] [--profile]`.
+ * [--dev] [--profile] [--tracing]`.
  */
 import { parseArgs } from 'node:util';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
@@ -30,11 +30,13 @@ export interface BenchOptions {
   /** Run the gateway in development mode instead of `NODE_ENV=production`. */
   dev: boolean;
   profile: boolean;
+  /** Run every phase a second time with OpenTelemetry tracing on (ratio 1.0, exporting to a local sink). */
+  tracing: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--scenario ${SCENARIO_NAMES.join(',')}] [--latency 0,20]
   [--rows ${ROW_KINDS.join(',')}] [--duration 10] [--connections 10] [--warmup 1]
-  [--soak <seconds, default: duration>] [--no-cache] [--dev] [--profile]`;
+  [--soak <seconds, default: duration>] [--no-cache] [--dev] [--profile] [--tracing]`;
 
 function count(raw: string | undefined, name: string, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -62,6 +64,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'no-cache': { type: 'boolean', default: false },
       dev: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      tracing: { type: 'boolean', default: false },
     },
   });
   const names = list(values.scenario) ?? [...SCENARIO_NAMES];
@@ -84,5 +87,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     noCache: values['no-cache'],
     dev: values.dev,
     profile: values.profile,
+    tracing: values.tracing,
   };
 }

@@ -24,6 +24,8 @@ export interface Setup {
   rateLimitsFile: string;
   apiKeysFile: string;
   token: string;
+  /** Set for the `--tracing` pass: the gateway exports every span (ratio 1.0) to this OTLP/HTTP endpoint. */
+  otlpEndpoint?: string;
 }
 
 /** What the phases report, accumulated over the run. */
@@ -104,6 +106,7 @@ export async function runPhase(options: BenchOptions, latencyMs: number, setup: 
     production: !options.dev,
     apiKeysFile: setup.apiKeysFile,
     profileDir: options.profile ? profileDir : null,
+    ...(setup.otlpEndpoint === undefined ? {} : { otlpEndpoint: setup.otlpEndpoint }),
   });
   out.notes.push(`RSS right after start @${latencyMs} ms: gateway ${mb(rssKb(stack.gateway.pid))} MB, baseline ${mb(rssKb(stack.baseline.pid))} MB`);
   log(`  servers up: gateway ${stack.gatewayUrl}, baseline ${stack.baselineUrl}`);

@@ -43,12 +43,21 @@ export interface CallTracer {
   start(call: CallStart): CallTrace;
 }
 
-/** `?ids=a,b,c` counts 3: the batch-size parameter is the one the route template names after `?`. */
+/**
+ * `?ids=a,b,c` counts 3: the batch-size parameter is the one the route
+ * template names after `?`. Read from the built URL without parsing it (ids
+ * are percent-encoded, so a comma there is always a separator).
+ */
 function batchSizeOf(call: HttpCall<unknown>): number | undefined {
   const at = call.route.indexOf('?');
   if (at < 0) return undefined;
-  const value = new URL(call.url).searchParams.get(call.route.slice(at + 1));
-  return value === null ? undefined : value.split(',').length;
+  const name = call.route.slice(at + 1);
+  const query = call.url.indexOf('?');
+  if (query < 0) return undefined;
+  for (const pair of call.url.slice(query + 1).split('&')) {
+    if (pair.startsWith(`${name}=`)) return pair.split(',').length;
+  }
+  return undefined;
 }
 
 /**

@@ -198,6 +198,20 @@ describe('Tracing: one trace from the caller through the gateway to every upstre
     for (const line of lines) expect(line).toMatchObject({ trace_id: TRACE_ID, span_id: server.spanId });
   });
 
+  it('records a refused operation on its cost admission span, with nothing upstream', async () => {
+    const big = `{ ${Array.from({ length: 20 }, (_, i) => `o${i}: me { orders(first: 100) { edges { node { lines { product { id } } } } } }`).join(' ')} }`;
+    const { status, body } = await gql(gateway, 'web', big, {}, { traceparent: TRACEPARENT });
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.extensions?.['code']).toBe('QUERY_TOO_EXPENSIVE');
+    const spans = await spansOfRequest();
+    const admission = named(spans, 'cost admission');
+    expect(admission.status).toEqual({ code: STATUS_ERROR, message: 'QUERY_TOO_EXPENSIVE' });
+    expect(admission.attributes['bff.cost.requested']).toBeGreaterThan(5_000);
+    expect(named(spans, 'query').attributes).toMatchObject({ 'bff.graphql.outcome': 'rejected', 'error.type': 'QUERY_TOO_EXPENSIVE' });
+    expect(spans.some((s) => s.name === 'execution' || s.kind === SPAN_KIND.CLIENT)).toBe(false);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('records refused credentials on the credentials span', async () => {
     const { status } = await gql(gateway, 'web', '{ me { id } }', {}, { traceparent: TRACEPARENT, authorization: 'Bearer not.a.token' });
     expect(status).toBe(401);

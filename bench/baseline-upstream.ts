@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
 
-/** The same pool shape as the gateway's got agent (clients/http.ts), so neither side wins on sockets. */
+/** The same pool size as the gateway's transport (64 keep-alive sockets per origin, clients/transport.ts), so neither side wins on sockets. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64, scheduling: 'lifo' });
 const TIMEOUT_MS = 5_000;
 

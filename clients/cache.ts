@@ -1,20 +1,32 @@
 /**
  * The upstream response cache: keyv over a bounded in-memory map by default,
  * or over Redis (`clients/redis-cache.ts`) so several gateway processes share
- * it. We call keyv ourselves around each GET instead of got's `cache` option,
- * whose cacheable-request leaks one keyv listener per request (STACK.md
- * pitfall 1). Every operation is bounded in time and never throws: a cache
+ * it. Memory keeps a response as the validated (frozen) value itself, so a
+ * hit costs no JSON.parse and no validation; Redis keeps the body text,
+ * parsed and validated again by the reader (STACK.md pitfall 12). We call keyv ourselves around each GET (an HTTP library's own cache
+ * option, got's cacheable-request, leaked one keyv listener per request:
+ * STACK.md pitfall 1). Every operation is bounded in time and never throws: a cache
  * that is slow or down is a miss, never a failed or hanging call.
  */
 import { Keyv } from 'keyv';
 import { BoundedMap } from './bounded-map.js';
 
+/** A cached upstream response: the validated value itself (memory), or its body text to parse again (Redis). */
+export type CachedResponse = { readonly value: unknown } | { readonly text: string };
+
 export interface ResponseCache {
   readonly kind: 'memory' | 'redis';
-  /** The stored body text, or `undefined` on a miss, an error or a slow store. */
+  /** The stored text, or `undefined` on a miss, an error or a slow store. */
   get(key: string): Promise<string | undefined>;
   /** Stores `text` for `ttlMs`; failures are swallowed (and reported to `onError`). */
   set(key: string, text: string, ttlMs: number): Promise<void>;
+  /** The cached response for `key`, or `undefined` on a miss, an error or a slow store. */
+  getResponse(key: string): Promise<CachedResponse | undefined>;
+  /**
+   * Stores a validated response for `ttlMs`: memory keeps `value` (which the
+   * caller has deep-frozen: every hit hands out that same object), Redis keeps `text`.
+   */
+  setResponse(key: string, response: { text: string; value: unknown }, ttlMs: number): Promise<void>;
   /** True when the store answers now. */
   ready(): Promise<boolean>;
   /** Listeners registered on keyv and its store's connection: flat over any number of calls (pitfall 1). */
@@ -24,8 +36,13 @@ export interface ResponseCache {
 
 export interface KeyvCacheOptions {
   kind: ResponseCache['kind'];
-  /** Longest wait for one store operation before it counts as a miss. */
-  opTimeoutMs: number;
+  /**
+   * Longest wait for one store operation before it counts as a miss; absent:
+   * unbounded (process memory cannot be slow, and a timer per hit is not free).
+   */
+  opTimeoutMs?: number;
+  /** True when the store holds JavaScript values (memory), false when everything must be text (Redis). */
+  keepsValues?: boolean;
   /** False skips the store entirely (a disconnected Redis): an instant miss. */
   available?: () => boolean;
   ready?: () => Promise<boolean>;
@@ -50,25 +67,45 @@ async function bounded<T>(promise: Promise<T>, ms: number, fallback: T): Promise
   }
 }
 
+/** A validated response as the memory store keeps it: distinguishable from any text entry. */
+class StoredValue {
+  constructor(readonly value: unknown) {}
+}
+
 /** Wraps a keyv instance into a `ResponseCache` with bounded, never-throwing operations. */
-export function keyvCache(keyv: Keyv<string>, options: KeyvCacheOptions): ResponseCache {
+export function keyvCache(keyv: Keyv<unknown>, options: KeyvCacheOptions): ResponseCache {
   const available = options.available ?? (() => true);
+  const { opTimeoutMs } = options;
   // One listener for the life of the cache, so a store error is never an unhandled 'error' event.
   keyv.on('error', (error: unknown) => options.onError?.(error));
   const report = (error: unknown) => {
     options.onError?.(error);
     return undefined;
   };
+  const read = async (key: string): Promise<unknown> => {
+    if (!available()) return undefined;
+    const value = keyv.get(key).catch(report);
+    return opTimeoutMs === undefined ? value : bounded(value, opTimeoutMs, undefined);
+  };
+  const write = async (key: string, value: unknown, ttlMs: number): Promise<void> => {
+    if (!available() || ttlMs <= 0) return;
+    const done = keyv.set(key, value, ttlMs).then(() => undefined, report);
+    await (opTimeoutMs === undefined ? done : bounded(done, opTimeoutMs, undefined));
+  };
   return {
     kind: options.kind,
     async get(key) {
-      if (!available()) return undefined;
-      const value = await bounded(keyv.get(key).catch(report), options.opTimeoutMs, undefined);
+      const value = await read(key);
       return typeof value === 'string' ? value : undefined;
     },
-    async set(key, text, ttlMs) {
-      if (!available() || ttlMs <= 0) return;
-      await bounded(keyv.set(key, text, ttlMs).then(() => undefined, report), options.opTimeoutMs, undefined);
+    set: write,
+    async getResponse(key) {
+      const stored = await read(key);
+      if (stored instanceof StoredValue) return stored;
+      return typeof stored === 'string' ? { text: stored } : undefined;
+    },
+    setResponse(key, response, ttlMs) {
+      return write(key, options.keepsValues ? new StoredValue(response.value) : response.text, ttlMs);
     },
     ready: options.ready ?? (async () => true),
     listenerCount: () =>
@@ -79,6 +116,13 @@ export function keyvCache(keyv: Keyv<string>, options: KeyvCacheOptions): Respon
 
 /** The default cache: process memory, at most `maxEntries` entries (least recently used evicted first). */
 export function createMemoryCache(maxEntries = 10_000): ResponseCache {
-  const keyv = new Keyv<string>({ store: new BoundedMap<string, unknown>(maxEntries), namespace: 'bff-cache', useKeyPrefix: false });
-  return keyvCache(keyv, { kind: 'memory', opTimeoutMs: 1_000 });
+  const keyv = new Keyv<unknown>({
+    store: new BoundedMap<string, unknown>(maxEntries),
+    namespace: 'bff-cache',
+    useKeyPrefix: false,
+  });
+  // Values stay JavaScript values: no JSON envelope on every write and read.
+  keyv.serialize = undefined;
+  keyv.deserialize = undefined;
+  return keyvCache(keyv, { kind: 'memory', keepsValues: true });
 }

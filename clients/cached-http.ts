@@ -5,13 +5,19 @@
  * a response is stored only when its `Cache-Control` allows a shared cache to
  * (clients/cache-policy.ts). Consumer-specific services and POSTs pass
  * straight through. The cache key is method + full URL (the price tier is in
- * the prices URL).
+ * the prices URL); one URL is always read by one verb, so by one `parse`.
+ *
+ * Values of these GETs are deep-frozen: a memory hit and every caller of a
+ * coalesced call get the one validated object graph (no JSON.parse, no
+ * validation again), which no caller may change for the others.
  */
 import { performance } from 'node:perf_hooks';
 import { SHARED_SERVICES, sharedCacheTtlMs } from './cache-policy.js';
 import type { ResponseCache } from './cache.js';
-import type { ServiceName } from './errors.js';
-import type { Http, HttpCall } from './http-types.js';
+import { quietly, startTrace, type CallStart, type CallTrace } from './call-tracer.js';
+import { UpstreamError, type ServiceName, type UpstreamErrorCode } from './errors.js';
+import type { CallEvent, Http, HttpCall } from './http-types.js';
+import { deepFreeze } from './freeze.js';
 import { upstreamError } from './map-error.js';
 
 export type CacheResult = 'hit' | 'miss' | 'coalesced';
@@ -27,13 +33,18 @@ export interface CachedHttpOptions {
   onCache?: (event: CacheEvent) => void;
 }
 
-/** Parses a shared or cached body with this caller's own `parse`: a bad one is UPSTREAM_BAD_RESPONSE. */
-function parseText<T>(call: HttpCall<T>, text: string): T {
-  try {
-    return call.parse(JSON.parse(text));
-  } catch (error) {
-    throw upstreamError('UPSTREAM_BAD_RESPONSE', call.service, undefined, error);
-  }
+function startOf(call: HttpCall<unknown>, cache: CacheResult): CallStart {
+  const start: CallStart = { service: call.service, method: call.method, route: call.route, cache };
+  if (call.batchSize !== undefined) start.batchSize = call.batchSize;
+  return start;
+}
+
+/** Ends the trace of a call answered without an attempt of its own (a hit, or a coalesced wait). */
+function traceUnsent(trace: CallTrace | undefined, call: HttpCall<unknown>, started: number, errorCode: UpstreamErrorCode | undefined): void {
+  if (!trace) return;
+  const event: CallEvent = { service: call.service, method: call.method, route: call.route, attempts: 0, durationMs: performance.now() - started };
+  if (errorCode !== undefined) event.errorCode = errorCode;
+  quietly(() => trace.end(event));
 }
 
 /** Waits for a shared call, but never past this caller's own deadline. */
@@ -57,10 +68,9 @@ async function withinDeadline<T>(call: HttpCall<unknown>, shared: Promise<T>): P
 /** Wraps `http` with the response cache and in-flight coalescing; `circuits` and `close` pass through. */
 export function withResponseCache(http: Http, options: CachedHttpOptions): Http {
   const { cache } = options;
-  /** Body text of the GETs in flight, by cache key. */
-  const inFlight = new Map<string, Promise<string>>();
+  /** The frozen values of the GETs in flight, by cache key. */
+  const inFlight = new Map<string, Promise<unknown>>();
   const observe = (call: HttpCall<unknown>, result: CacheResult) => {
-    call.trace?.cache(result);
     try {
       options.onCache?.({ service: call.service, route: call.route, result });
     } catch {
@@ -68,21 +78,27 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
     }
   };
 
-  async function lead<T>(call: HttpCall<T>, key: string): Promise<T> {
-    let text: string | undefined;
-    const value = http.call({
-      ...call,
-      onResponse: (response) => {
-        text = response.text;
-        call.onResponse?.(response);
-        const ttlMs = sharedCacheTtlMs(response.headers);
-        if (ttlMs > 0) void cache.set(key, response.text, ttlMs);
-      },
-    });
-    const body = value.then(() => text ?? '');
-    inFlight.set(key, body);
-    // Followers see the leader's failure through `body`; this copy only ends the sharing.
-    body.then(
+  function lead<T>(call: HttpCall<T>, key: string, trace: CallTrace | undefined): Promise<T> {
+    let ttlMs = 0;
+    let text = '';
+    const value = http
+      .call({
+        ...call,
+        trace,
+        onResponse: (response) => {
+          call.onResponse?.(response);
+          ttlMs = sharedCacheTtlMs(response.headers);
+          text = response.text;
+        },
+      })
+      .then((parsed) => {
+        const frozen = deepFreeze(parsed);
+        if (ttlMs > 0) void cache.setResponse(key, { text, value: frozen }, ttlMs);
+        return frozen;
+      });
+    inFlight.set(key, value);
+    // Followers see the leader's failure through `value`; this copy only ends the sharing.
+    value.then(
       () => inFlight.delete(key),
       () => inFlight.delete(key),
     );
@@ -93,11 +109,20 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
     async call<T>(call: HttpCall<T>): Promise<T> {
       if (call.method !== 'GET' || !SHARED_SERVICES.has(call.service)) return http.call(call);
       const key = `GET ${call.url}`;
-      const cached = await cache.get(key);
+      const { tracer } = call.meta;
+      const started = tracer ? performance.now() : 0;
+      const cached = await cache.getResponse(key);
       if (cached !== undefined) {
-        try {
-          const value = call.parse(JSON.parse(cached));
+        if ('value' in cached) {
           observe(call, 'hit');
+          if (tracer) traceUnsent(startTrace(tracer, startOf(call, 'hit')), call, started, undefined);
+          // Stored by `lead` for this URL, so produced by this same verb's `parse`.
+          return cached.value as T;
+        }
+        try {
+          const value = deepFreeze(call.parse(JSON.parse(cached.text)));
+          observe(call, 'hit');
+          if (tracer) traceUnsent(startTrace(tracer, startOf(call, 'hit')), call, started, undefined);
           return value;
         } catch {
           // An entry this version cannot read (another deploy's shape): fetch afresh.
@@ -106,10 +131,19 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
       const shared = inFlight.get(key);
       if (shared) {
         observe(call, 'coalesced');
-        return parseText(call, await withinDeadline(call, shared));
+        const trace = tracer ? startTrace(tracer, startOf(call, 'coalesced')) : undefined;
+        try {
+          // The leader's value, from this same verb's `parse` (see `lead`).
+          const value = (await withinDeadline(call, shared)) as T;
+          traceUnsent(trace, call, started, undefined);
+          return value;
+        } catch (error) {
+          traceUnsent(trace, call, started, error instanceof UpstreamError ? error.code : 'UPSTREAM_UNAVAILABLE');
+          throw error;
+        }
       }
       observe(call, 'miss');
-      return lead(call, key);
+      return lead(call, key, tracer ? startTrace(tracer, startOf(call, 'miss')) : undefined);
     },
     circuits: () => http.circuits(),
     close: () => http.close(),

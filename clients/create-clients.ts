@@ -1,13 +1,12 @@
 /**
- * The process-wide entry point of `clients/`: one got instance, one set of
- * keep-alive agents, one circuit breaker and retry budget per service, one
+ * The process-wide entry point of `clients/`: one transport with a
+ * keep-alive pool per upstream origin, one circuit breaker and retry budget per service, one
  * response cache, and cheap per-request views that carry that request's
  * headers and deadline.
  */
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { createMemoryCache, type ResponseCache } from './cache.js';
-import { withCallTracing } from './call-trace.js';
 import { withResponseCache, type CacheEvent } from './cached-http.js';
 import { SERVICE_NAMES, type ServiceName } from './errors.js';
 import { createHttp } from './http.js';
@@ -38,8 +37,8 @@ export interface CreateClientsOptions extends ClientsOptions {
 
 /**
  * Builds the clients once per process. `forRequest(meta)` only creates
- * closures over the shared got instance and starts the operation's deadline;
- * `health` never throws; `close` destroys the keep-alive agents and the
+ * closures over the shared transport and starts the operation's deadline;
+ * `health` never throws; `close` destroys the keep-alive pools and the
  * cache's connection. Base URLs may carry a path prefix.
  */
 export function createClients(options: CreateClientsOptions): Clients {
@@ -58,8 +57,7 @@ export function createClients(options: CreateClientsOptions): Clients {
     ...(options.onCircuitChange === undefined ? {} : { onCircuitChange: options.onCircuitChange }),
   });
   const cache = options.cache ?? createMemoryCache();
-  // Tracing outermost: a call's span covers the cache lookup, and a cache hit is a span too.
-  const cached = withCallTracing(withResponseCache(http, { cache, ...(options.onCache === undefined ? {} : { onCache: options.onCache }) }));
+  const cached = withResponseCache(http, { cache, ...(options.onCache === undefined ? {} : { onCache: options.onCache }) });
   const bind = (service: ServiceName, meta: RequestMeta) => bindUpstream(cached, service, options.urls[service], meta);
 
   return {

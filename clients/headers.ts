@@ -39,3 +39,32 @@ export function upstreamHeaders(
   if (hasBody) headers['content-type'] = 'application/json';
   return headers;
 }
+
+/**
+ * Names a call tracer may not set: ours (the allowlist above and the
+ * transport defaults), framing and hop-by-hop headers, and credentials.
+ */
+const RESERVED_NAMES = new Set([
+  'x-correlation-id', 'x-consumer-id', 'idempotency-key', 'content-type', 'accept', 'user-agent',
+  'host', 'connection', 'content-length', 'transfer-encoding', 'te', 'upgrade', 'keep-alive', 'expect',
+  'authorization', 'proxy-authorization', 'cookie', 'x-api-key',
+]);
+const TRACE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+/** Visible ASCII and spaces (W3C `tracestate` has optional spaces), at most 512 characters. */
+const TRACE_VALUE = /^[\x20-\x7e]{1,512}$/;
+
+/**
+ * The headers a call tracer asked to add (W3C `traceparent`, `tracestate`…),
+ * as flat name/value pairs, keeping only lower-case names that are not
+ * reserved and values that cannot split a header.
+ */
+export function traceHeaders(requested: Readonly<Record<string, string>>): string[] {
+  const pairs: string[] = [];
+  for (const name of Object.keys(requested)) {
+    const value = requested[name];
+    if (typeof value === 'string' && TRACE_NAME.test(name) && !RESERVED_NAMES.has(name) && TRACE_VALUE.test(value)) {
+      pairs.push(name, value);
+    }
+  }
+  return pairs;
+}

@@ -1,9 +1,9 @@
 /**
  * The shapes around `Http.call`: what a call asks for, what it reports, and
- * how the one got instance is configured. Kept apart from `http.ts` so the
- * cache layer and the observers depend on these types, not on got.
+ * how the transport is configured. Kept apart from `http.ts` so the cache
+ * layer and the observers depend on these types, not on the HTTP library.
  */
-import type { CallTrace } from './call-trace.js';
+import type { CallTrace } from './call-tracer.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { ServiceName, UpstreamErrorCode } from './errors.js';
 import type { RequestMeta } from './index.js';
@@ -41,11 +41,11 @@ export interface HttpOptions extends ServiceGuardOptions {
   timeoutMs?: number;
   /** Extra attempts of a GET after a connection error or 502/503/504. Default 2. */
   retries?: number;
-  /** Sockets per upstream host. Default 64. */
+  /** Sockets per upstream origin. Default 64. */
   maxSockets?: number;
-  /** Connect phase limit per attempt, so a black-holed host leaves time for a retry. Default 1000. */
+  /** Connect phase limit per attempt (one value per process), so a black-holed host leaves time for a retry. Default 1000. */
   connectTimeoutMs?: number;
-  /** Larger bodies are aborted as malformed. Default 8 MiB. */
+  /** Larger bodies are cut off (in bytes, as they arrive) as malformed. Default 8 MiB. */
   maxResponseBytes?: number;
   onCall?: CallObserver;
 }
@@ -72,8 +72,10 @@ export interface HttpCall<T> {
   guarded?: boolean;
   /** Called with a 2xx response whose body `parse` accepted (the cache stores it). */
   onResponse?: (response: UpstreamResponse) => void;
-  /** This call's trace when its request is traced (clients/call-trace.ts). */
-  trace?: CallTrace;
+  /** Ids asked for, when this is a batch read (for the call tracer). */
+  batchSize?: number;
+  /** A trace already started by the cache layer; otherwise `Http.call` starts one with `meta.tracer`. */
+  trace?: CallTrace | undefined;
 }
 
 export interface Http {
@@ -81,6 +83,6 @@ export interface Http {
   call<T>(call: HttpCall<T>): Promise<T>;
   /** Every service's circuit state right now. */
   circuits(): Record<ServiceName, CircuitState>;
-  /** Destroys the keep-alive agents. */
+  /** Destroys the keep-alive pools. */
   close(): void;
 }

@@ -1,39 +1,34 @@
 /**
- * The project's one got instance and the only module that imports got.
- * Every upstream call goes through `Http.call`: header allowlist, a total
- * deadline that covers retries and fits inside the operation's deadline,
- * GET-only retries with a short jittered backoff within a per-service retry
- * budget, a per-service circuit breaker, our own JSON parsing and payload
- * validation, and the mapping of every failure to an `UpstreamError`
- * (CONTRACT.md §1 and §2 "Upstream calls have a deadline"; HOSTILE-INPUTS.md
- * rows 29, 33–40).
+ * `Http.call`, the one way an upstream call is made: header allowlist, a
+ * total deadline that covers retries and fits inside the operation's
+ * deadline, GET-only retries with a short jittered backoff within a
+ * per-service retry budget, a per-service circuit breaker, our own JSON
+ * parsing and payload validation, and the mapping of every failure to an
+ * `UpstreamError` (CONTRACT.md §1 and §2 "Upstream calls have a deadline";
+ * HOSTILE-INPUTS.md rows 29, 33–40). The bytes move through
+ * `clients/transport.ts` (undici).
  */
-import http from 'node:http';
-import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import got from 'got';
+import { quietly, startTrace, type CallStart, type CallTrace, type RetryInfo } from './call-tracer.js';
 import type { AttemptVerdict } from './circuit-breaker.js';
 import { UpstreamError, type UpstreamErrorCode } from './errors.js';
-import { isSafeHeaderValue, upstreamHeaders } from './headers.js';
-import type { CallEvent, Http, HttpCall, HttpOptions, UpstreamResponse } from './http-types.js';
+import { isSafeHeaderValue, traceHeaders, upstreamHeaders } from './headers.js';
+import type { CallEvent, Http, HttpCall, HttpOptions } from './http-types.js';
 import { codeForStatus, codeForTransportError, upstreamError } from './map-error.js';
 import { isRetryableStatus, isRetryableTransportError, MIN_ATTEMPT_MS, retryDelayMs } from './retry-policy.js';
 import { createServiceGuards } from './service-guards.js';
+import { createTransport, type Attempt, type Deadline, type Outcome } from './transport.js';
 
 export type { CallEvent, CallObserver, Http, HttpCall, HttpMethod, HttpOptions, UpstreamResponse } from './http-types.js';
 
-const USER_AGENT = 'bff-gateway';
-
-type Outcome =
-  | { kind: 'response'; status: number; text: string; headers: UpstreamResponse['headers'] }
-  | { kind: 'error'; error: unknown }
-  | { kind: 'too-large' };
+/** Sent on every call; the per-call allowlisted headers follow. */
+const DEFAULT_HEADERS = ['user-agent', 'bff-gateway', 'accept', 'application/json'];
 
 /**
- * Builds the got instance and keep-alive agents once per process. Retries are
- * ours, not got's: got's retry honours Retry-After and knows nothing of a
- * total deadline, and its per-attempt timeouts cannot bound the whole call.
+ * Builds the transport (one keep-alive pool per upstream origin) once per
+ * process. Retries are ours, not the HTTP library's: they must honour the
+ * retry budget, the circuit and a total deadline, and ignore long Retry-After.
  */
 export function createHttp(options: HttpOptions = {}): Http {
   // A NaN or negative setting would mean "retry until the deadline" or "time out at once".
@@ -41,51 +36,20 @@ export function createHttp(options: HttpOptions = {}): Http {
     value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
   const defaultTimeoutMs = setting(options.timeoutMs, 5000);
   const defaultRetries = Math.floor(setting(options.retries, 2));
-  const connectTimeoutMs = options.connectTimeoutMs ?? 1000;
-  const maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
   const guards = createServiceGuards(options);
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
-  const agent = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
-  const instance = got.extend({
-    agent,
-    http2: false,
-    retry: { limit: 0 },
-    throwHttpErrors: false,
-    // Redirects could carry our headers to another origin; the contract has none.
-    followRedirect: false,
-    // Text, parsed by us: a non-JSON 200 becomes UPSTREAM_BAD_RESPONSE without echoing the body.
-    responseType: 'text',
-    headers: { 'user-agent': USER_AGENT, accept: 'application/json' },
+  const transport = createTransport({
+    connections: options.maxSockets ?? 64,
+    connectTimeoutMs: options.connectTimeoutMs ?? 1000,
+    maxResponseBytes: options.maxResponseBytes ?? 8 * 1024 * 1024,
   });
-
-  async function send(call: HttpCall<unknown>, headers: Record<string, string>, payload: string | undefined, signal: AbortSignal, remainingMs: number): Promise<Outcome> {
-    let tooLarge = false;
-    const request = instance(call.url, {
-      method: call.method,
-      headers,
-      ...(payload === undefined ? {} : { body: payload }),
-      signal,
-      timeout: { connect: Math.max(1, Math.min(connectTimeoutMs, remainingMs)) },
-    });
-    request.on('downloadProgress', (progress) => {
-      if (progress.transferred > maxResponseBytes || (progress.total ?? 0) > maxResponseBytes) {
-        tooLarge = true;
-        request.cancel();
-      }
-    });
-    try {
-      const response = await request;
-      return { kind: 'response', status: response.statusCode, text: response.body, headers: response.headers };
-    } catch (error) {
-      return tooLarge ? { kind: 'too-large' } : { kind: 'error', error };
-    }
-  }
 
   /** Mutated by `run` so the caller can report it whether `run` resolved or threw. */
   interface Progress {
     status: number | undefined;
     attempts: number;
     circuitOpen: boolean;
+    /** The request's tracer's view of this call, when it follows it. */
+    trace: CallTrace | undefined;
   }
 
   /**
@@ -114,29 +78,35 @@ export function createHttp(options: HttpOptions = {}): Http {
     }
     budget?.deposit();
     const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const headers = upstreamHeaders(call.meta, call.method, call.idempotencyKey, payload !== undefined);
-    if (call.trace) Object.assign(headers, call.trace.headers);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), deadlineMs);
+    const allowed = upstreamHeaders(call.meta, call.method, call.idempotencyKey, payload !== undefined);
+    const headers = [...DEFAULT_HEADERS];
+    for (const name in allowed) headers.push(name, allowed[name]!);
+    const attempt = { method: call.method, url: call.url, headers, body: payload };
+    // One timer per logical call, whatever the number of attempts; whole
+    // milliseconds, so concurrent calls share Node's timer lists.
+    const deadline: Deadline = { expired: false, cut: undefined };
+    const timer = setTimeout(() => {
+      deadline.expired = true;
+      deadline.cut?.();
+    }, Math.ceil(deadlineMs));
     let failure: UpstreamError | undefined;
     try {
       for (;;) {
         const permit = breaker?.acquire();
         if (breaker && !permit) {
           progress.circuitOpen = true;
-          call.trace?.circuitOpen();
           throw failure ?? upstreamError('UPSTREAM_UNAVAILABLE', call.service, undefined, new Error('circuit open'));
         }
         progress.attempts += 1;
         let outcome: Outcome = { kind: 'error', error: new Error('attempt did not finish') };
         try {
-          outcome = await send(call, headers, payload, deadline.signal, deadlineMs - (performance.now() - started));
+          outcome = await transport.send(progress.trace ? traced(attempt, progress.trace, progress.attempts) : attempt, deadline);
         } finally {
           permit?.report(verdictOf(outcome));
         }
         // A response that made it before the deadline is still used; only a cut-off attempt is a timeout.
-        if (outcome.kind === 'error' && deadline.signal.aborted) {
-          throw upstreamError('UPSTREAM_TIMEOUT', call.service, progress.status, outcome.error);
+        if (outcome.kind === 'deadline') {
+          throw upstreamError('UPSTREAM_TIMEOUT', call.service, progress.status, new Error('call deadline reached'));
         }
         if (outcome.kind === 'too-large') {
           throw upstreamError('UPSTREAM_BAD_RESPONSE', call.service, progress.status, new Error('response body too large'));
@@ -164,10 +134,14 @@ export function createHttp(options: HttpOptions = {}): Http {
         const waitMs = retryDelayMs(retryAfter, performance.now() - started, deadlineMs);
         // The budget is asked last, so a retry that would not happen anyway does not spend it.
         if (waitMs === undefined || (budget && !budget.withdraw())) throw failure;
-        call.trace?.retry(progress.attempts + 1, waitMs, outcome.kind === 'response' ? String(outcome.status) : failure.code);
-        await sleep(waitMs, undefined, { signal: deadline.signal }).catch((abort: unknown) => {
-          throw upstreamError('UPSTREAM_TIMEOUT', call.service, progress.status, abort);
-        });
+        const { trace } = progress;
+        if (trace?.retry) {
+          const info: RetryInfo = { attempt: progress.attempts, errorCode: failure.code, waitMs };
+          if (failure.status !== undefined) info.status = failure.status;
+          quietly(() => trace.retry?.(info));
+        }
+        // retryDelayMs leaves room for an attempt after the wait: the deadline cannot fire during it.
+        await sleep(waitMs);
       }
     } finally {
       clearTimeout(timer);
@@ -175,7 +149,8 @@ export function createHttp(options: HttpOptions = {}): Http {
   }
 
   function report(call: HttpCall<unknown>, progress: Progress, started: number, errorCode: UpstreamErrorCode | undefined): void {
-    if (!options.onCall && !call.meta.onCall && !call.trace) return;
+    const { trace } = progress;
+    if (!options.onCall && !call.meta.onCall && !trace) return;
     const event: CallEvent = {
       service: call.service,
       method: call.method,
@@ -186,20 +161,17 @@ export function createHttp(options: HttpOptions = {}): Http {
     if (progress.status !== undefined) event.status = progress.status;
     if (progress.circuitOpen) event.circuitOpen = true;
     if (errorCode !== undefined) event.errorCode = errorCode;
-    call.trace?.settle(event);
-    for (const observer of [options.onCall, call.meta.onCall]) {
-      try {
-        observer?.(event);
-      } catch {
-        // An observer (metrics, the request log) must never fail a call.
-      }
-    }
+    // An observer (metrics, the request log, tracing) must never fail a call.
+    if (options.onCall) quietly(() => options.onCall?.(event));
+    if (call.meta.onCall) quietly(() => call.meta.onCall?.(event));
+    if (trace) quietly(() => trace.end(event));
   }
 
   return {
     async call<T>(call: HttpCall<T>): Promise<T> {
       const started = performance.now();
-      const progress: Progress = { status: undefined, attempts: 0, circuitOpen: false };
+      const trace = call.trace ?? (call.meta.tracer ? startTrace(call.meta.tracer, callStart(call)) : undefined);
+      const progress: Progress = { status: undefined, attempts: 0, circuitOpen: false, trace };
       try {
         const value = await run(call, progress, started);
         report(call, progress, started, undefined);
@@ -213,16 +185,30 @@ export function createHttp(options: HttpOptions = {}): Http {
     },
     circuits: () => guards.circuits(),
     close(): void {
-      agent.http.destroy();
-      agent.https.destroy();
+      transport.close();
     },
   };
 }
 
+/** What a tracer learns when a call the cache layer did not see starts. */
+function callStart(call: HttpCall<unknown>): CallStart {
+  const start: CallStart = { service: call.service, method: call.method, route: call.route };
+  if (call.batchSize !== undefined) start.batchSize = call.batchSize;
+  return start;
+}
+
+/** The attempt with the headers the tracer adds to it (checked by `traceHeaders`). */
+function traced(attempt: Attempt, trace: CallTrace, number: number): Attempt {
+  const requested = trace.attempt ? quietly(() => trace.attempt?.(number)) : undefined;
+  if (requested === undefined) return attempt;
+  return { ...attempt, headers: attempt.headers.concat(traceHeaders(requested)) };
+}
+
 /** A 5xx or no usable answer counts against the service; any other answer shows it is up. */
 function verdictOf(outcome: Outcome): AttemptVerdict {
-  if (outcome.kind === 'error') return 'failure';
-  return outcome.kind === 'response' && outcome.status >= 500 ? 'failure' : 'success';
+  if (outcome.kind === 'response') return outcome.status >= 500 ? 'failure' : 'success';
+  // An oversized body still shows the service answered.
+  return outcome.kind === 'too-large' ? 'success' : 'failure';
 }
 
 function parseBody<T>(call: HttpCall<T>, status: number, text: string): T {

@@ -1,10 +1,10 @@
 /**
  * The typed REST clients' public surface. Everything above `clients/` depends
- * on these interfaces, never on got.
+ * on these interfaces, never on the HTTP library.
  */
-import type { CallTracer } from './call-trace.js';
 import type { CircuitState } from './circuit-breaker.js';
 import type { ServiceName } from './errors.js';
+import type { CallTracer } from './call-tracer.js';
 import type { CallObserver } from './http-types.js';
 import type { Page, PageArgs, Tier } from './types.js';
 import type { User } from './users/types.js';
@@ -18,7 +18,7 @@ import type { Notification } from './notifications/types.js';
 export type { ServiceName } from './errors.js';
 export type { CircuitState } from './circuit-breaker.js';
 export type { CallEvent, CallObserver } from './http-types.js';
-export type { CallStart, CallTrace, CallTracer } from './call-trace.js';
+export type { CallStart, CallTrace, CallTracer, RetryInfo } from './call-tracer.js';
 export { SERVICE_NAMES, UpstreamError, type UpstreamErrorCode } from './errors.js';
 export * from './types.js';
 export type { User } from './users/types.js';
@@ -43,7 +43,7 @@ export interface RequestMeta {
   deadline?: number | undefined;
   /** Told of every upstream call made for this request (the request log counts them). */
   onCall?: CallObserver | undefined;
-  /** Starts a span per upstream call when the request is traced; absent: tracing is off. */
+  /** Follows each upstream call of this request step by step, and may add headers to its attempts (tracing). */
   tracer?: CallTracer | undefined;
 }
 

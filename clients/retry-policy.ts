@@ -27,7 +27,7 @@ export function isRetryableTransportError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code, event } = error as { code?: unknown; event?: unknown };
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return true;
-  // got's TimeoutError names the phase that timed out.
+  // The transport's TimeoutError names the phase that timed out (clients/transport.ts).
   if (error.name === 'TimeoutError') return event === 'connect';
   return code === 'ETIMEDOUT';
 }

@@ -1,8 +1,7 @@
 /**
  * One service's calls for one request: `Http` bound to a base URL, a service
- * name and the request's headers. Builds full URL strings itself (no got
- * `prefixUrl`), so base URLs with a path prefix work, and encodes every path
- * segment and query value.
+ * name and the request's headers. Builds full URL strings itself, so base
+ * URLs with a path prefix work, and encodes every path segment and query value.
  */
 import type { Http } from './http.js';
 import type { RequestMeta } from './index.js';
@@ -67,6 +66,15 @@ export async function batchRead<T>(ids: readonly string[], fetchChunk: (chunk: s
   return results.flat();
 }
 
+/** The number of ids of a batch read: the length of its one list-valued query parameter. */
+function batchSizeOf(query: Query): number | undefined {
+  for (const key in query) {
+    const value = query[key];
+    if (Array.isArray(value)) return value.length;
+  }
+  return undefined;
+}
+
 async function nullOn404<T>(call: () => Promise<T>): Promise<T | null> {
   try {
     return await call();
@@ -78,8 +86,11 @@ async function nullOn404<T>(call: () => Promise<T>): Promise<T | null> {
 
 /** Binds `http` to one service and one request's headers (closures only: cheap per request). */
 export function bindUpstream(http: Http, service: ServiceName, baseUrl: string, meta: RequestMeta): Upstream {
-  const get = <T>(route: string, segments: readonly string[], query: Query, parse: (body: unknown) => T): Promise<T> =>
-    http.call({ service, method: 'GET', url: buildUrl(baseUrl, segments, query), route, meta, parse });
+  const get = <T>(route: string, segments: readonly string[], query: Query, parse: (body: unknown) => T): Promise<T> => {
+    const batchSize = batchSizeOf(query);
+    const url = buildUrl(baseUrl, segments, query);
+    return http.call(batchSize === undefined ? { service, method: 'GET', url, route, meta, parse } : { service, method: 'GET', url, route, meta, parse, batchSize });
+  };
   const post = <T>(
     route: string,
     segments: readonly string[],

@@ -61,6 +61,10 @@ export interface Config {
   rateLimitsFile: string | null;
   /** What each audience does with documents outside its app's manifest (`TRUSTED_DOCUMENTS`); always `off` for public. */
   trustedDocuments: Record<Audience, TrustedDocumentsMode>;
+  /** What runs validated operations (`GRAPHQL_EXECUTOR`): graphql-jit compiled plans, or graphql-js for every document. */
+  executor: 'jit' | 'graphql-js';
+  /** Compiled operation plans kept per audience (`PLAN_CACHE_SIZE`), least recently used dropped beyond it. */
+  planCacheSize: number;
   logLevel: string;
   /** OpenTelemetry tracing, or null: off (no OTLP endpoint set, or `OTEL_SDK_DISABLED=true`). */
   tracing: TracingConfig | null;
@@ -243,6 +247,13 @@ function readTracing(env: Env, problems: string[]): TracingConfig | null {
   };
 }
 
+function readExecutor(env: Env, problems: string[]): Config['executor'] {
+  const value = env['GRAPHQL_EXECUTOR'] || 'jit';
+  if (value === 'jit' || value === 'graphql-js') return value;
+  problems.push('GRAPHQL_EXECUTOR must be jit or graphql-js.');
+  return 'jit';
+}
+
 /**
  * Reads and validates the environment (the only place that does). Collects
  * every problem and throws one ConfigError naming them all.
@@ -292,6 +303,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     rateLimitsFile: env['RATE_LIMITS_FILE'] || null,
     trustedDocuments: readTrustedDocuments(env, production, problems),
+    executor: readExecutor(env, problems),
+    planCacheSize: integer(env, 'PLAN_CACHE_SIZE', 500, 10, 100_000, problems),
     logLevel,
     tracing: readTracing(env, problems),
   };

@@ -114,22 +114,22 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const servers = new Map<Audience, ApolloServer<Context>>();
   for (const audience of config.audiences) {
     const documents = manifests.get(audience);
-    servers.set(
-      audience,
-      await createAudienceServer(audience, {
-        production: config.production,
-        maxTokens: config.maxTokens,
-        logger,
-        shapeLimits: config.shapeLimits,
-        rateLimits: rateLimits[audience],
-        budgets,
-        costObserver: metrics,
-        metrics,
-        persistedQueries: persistedQueries && isFirstParty(audience) ? { cache: persistedQueries.cache, ttl: APQ_TTL_SECONDS } : false,
-        ...(documents ? { trustedDocuments: { mode: config.trustedDocuments[audience], documents } } : {}),
-        ...(tracing ? { tracing: tracing.plugins } : {}),
-      }),
-    );
+    const { server: audienceServer } = await createAudienceServer(audience, {
+      production: config.production,
+      maxTokens: config.maxTokens,
+      logger,
+      shapeLimits: config.shapeLimits,
+      rateLimits: rateLimits[audience],
+      budgets,
+      costObserver: metrics,
+      metrics,
+      persistedQueries: persistedQueries && isFirstParty(audience) ? { cache: persistedQueries.cache, ttl: APQ_TTL_SECONDS } : false,
+      ...(documents ? { trustedDocuments: { mode: config.trustedDocuments[audience], documents } } : {}),
+      executor: config.executor,
+      planCacheSize: config.planCacheSize,
+      ...(tracing ? { tracing: tracing.plugins } : {}),
+    });
+    servers.set(audience, audienceServer);
   }
   const authenticator = createAuthenticator(createJwtVerifier(config.jwt), apiKeys);
   const server = createEdgeServer({

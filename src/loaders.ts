@@ -54,14 +54,44 @@ function loader<T>(fetch: (ids: readonly string[]) => Promise<T[]>, idOf: (item:
   return new DataLoader<string, T | null>(batchById(fetch, idOf), { maxBatchSize: MAX_BATCH_IDS });
 }
 
+/**
+ * The loaders of one request, each made on first use: most operations touch
+ * two or three services, so the rest are never built.
+ */
+class RequestLoaders implements Loaders {
+  #users?: Loaders['users'];
+  #orders?: Loaders['orders'];
+  #products?: Loaders['products'];
+  #stock?: Loaders['stock'];
+  #reviewSummaries?: Loaders['reviewSummaries'];
+  #prices?: Loaders['prices'];
+
+  constructor(
+    private readonly clients: ServiceClients,
+    private readonly tier: Tier,
+  ) {}
+
+  get users() {
+    return (this.#users ??= loader((ids) => this.clients.users.getUsersByIds(ids), (u) => u.id));
+  }
+  get orders() {
+    return (this.#orders ??= loader((ids) => this.clients.orders.getOrdersByIds(ids), (o) => o.id));
+  }
+  get products() {
+    return (this.#products ??= loader((ids) => this.clients.products.getProductsByIds(ids), (p) => p.id));
+  }
+  get stock() {
+    return (this.#stock ??= loader((ids) => this.clients.inventory.getStockByProductIds(ids), (s) => s.productId));
+  }
+  get reviewSummaries() {
+    return (this.#reviewSummaries ??= loader((ids) => this.clients.reviews.getSummariesByProductIds(ids), (s) => s.productId));
+  }
+  get prices() {
+    return (this.#prices ??= loader((ids) => this.clients.pricing.getPricesByProductIds(ids, this.tier), (p) => p.productId));
+  }
+}
+
 /** Builds the loaders for one request; `tier` picks which prices are loaded. */
 export function createLoaders(clients: ServiceClients, tier: Tier): Loaders {
-  return {
-    users: loader((ids) => clients.users.getUsersByIds(ids), (u) => u.id),
-    orders: loader((ids) => clients.orders.getOrdersByIds(ids), (o) => o.id),
-    products: loader((ids) => clients.products.getProductsByIds(ids), (p) => p.id),
-    stock: loader((ids) => clients.inventory.getStockByProductIds(ids), (s) => s.productId),
-    reviewSummaries: loader((ids) => clients.reviews.getSummariesByProductIds(ids), (s) => s.productId),
-    prices: loader((ids) => clients.pricing.getPricesByProductIds(ids, tier), (p) => p.productId),
-  };
+  return new RequestLoaders(clients, tier);
 }

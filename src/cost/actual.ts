@@ -8,22 +8,42 @@ import {
   isObjectType,
   type FieldNode,
   type GraphQLCompositeType,
+  type GraphQLField,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type SelectionSetNode,
 } from 'graphql';
 import { collectFields, subSelections } from './collect-fields.js';
+import type { FieldCost } from './model.js';
 import { argumentsWeight, baseWeight, type PriceScope } from './price.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
-/** What a field adds per value, worked out once per field node: none of it depends on the data. */
+/** What a field adds per value, worked out once per field node: none of it depends on the data or the variables. */
 interface FieldPlan {
   base: number;
-  args: number;
+  cost: FieldCost | undefined;
+  field: GraphQLField<unknown, unknown>;
+  node: FieldNode;
   type: GraphQLOutputType;
   named: GraphQLCompositeType | null;
   sets: SelectionSetNode[];
+}
+
+/**
+ * What `actualCost` works out from the document alone. An operation plan
+ * keeps one for all its requests; it is valid while the collected fields do
+ * not depend on the variables (no `@skip`/`@include` reading a variable), so
+ * a plan for such a document passes none and each call builds its own.
+ */
+export interface ActualCostCache {
+  collected: Map<GraphQLObjectType, WeakMap<readonly SelectionSetNode[], Map<string, FieldNode[]>>>;
+  fields: Map<GraphQLObjectType, WeakMap<FieldNode, FieldPlan | null>>;
+}
+
+/** An empty cache for `actualCost`. */
+export function createActualCostCache(): ActualCostCache {
+  return { collected: new Map(), fields: new Map() };
 }
 
 /**
@@ -31,17 +51,17 @@ interface FieldPlan {
  * the estimate but real list lengths: a short page, an empty list or a null
  * object cost less than assumed (Shopify's "actual query cost"). A field that
  * resolved to null still costs its own weight: the work to fetch it was done.
+ * One pass over the data; everything that depends on the document only comes
+ * from `cache`.
  */
 export function actualCost(
   scope: PriceScope,
   rootType: GraphQLObjectType,
   selectionSet: SelectionSetNode,
   data: unknown,
+  cache: ActualCostCache = createActualCostCache(),
 ): number {
-  // Collected fields and field weights depend on the document only: worked out once per (type, selection),
-  // not again for every list item (the per-item recomputation was ~20% of OrderHistory's CPU).
-  const collected = new Map<GraphQLObjectType, WeakMap<readonly SelectionSetNode[], Map<string, FieldNode[]>>>();
-  const plans = new Map<GraphQLObjectType, WeakMap<FieldNode, FieldPlan | null>>();
+  const { collected, fields: plans } = cache;
   const fieldsOf = (type: GraphQLObjectType, sets: readonly SelectionSetNode[]) => {
     let byType = collected.get(type);
     if (!byType) collected.set(type, (byType = new WeakMap()));
@@ -63,7 +83,9 @@ export function actualCost(
       const named = getNamedType(field.type);
       plan = {
         base: baseWeight(scope, parent, field, cost),
-        args: argumentsWeight(cost, getArgumentValues(field, first, scope.variables)),
+        cost,
+        field,
+        node: first,
         type: field.type,
         named: isCompositeType(named) ? named : null,
         sets: subSelections(nodes),
@@ -72,6 +94,9 @@ export function actualCost(
     byType.set(first, plan);
     return plan;
   };
+  // Argument weights read this request's variables; most fields have none, so nothing is read for them.
+  const argsWeight = (plan: FieldPlan): number =>
+    plan.cost && plan.cost.argumentWeights.size > 0 ? argumentsWeight(plan.cost, getArgumentValues(plan.field, plan.node, scope.variables)) : 0;
 
   function objectCost(type: GraphQLCompositeType, sets: readonly SelectionSetNode[], value: unknown): number {
     if (!isRecord(value) || sets.length === 0) return 0;
@@ -84,7 +109,7 @@ export function actualCost(
     let total = 0;
     for (const [key, nodes] of fieldsOf(type, sets)) {
       const plan = planOf(type, nodes);
-      if (plan) total += plan.args + items(plan, plan.type, value[key]);
+      if (plan) total += argsWeight(plan) + items(plan, plan.type, value[key]);
     }
     return total;
   }

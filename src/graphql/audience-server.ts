@@ -14,6 +14,8 @@ import { requestMetricsPlugin } from '../plugins/request-metrics.js';
 import type { TracingPlugins } from '../plugins/tracing.js';
 import { shapeLimitRules, type ShapeLimits } from './shape-limits.js';
 import { buildAudienceSchema } from '../schema.js';
+import { planGateway } from '../plan/plan-gateway.js';
+import { createPlanner, type Planner } from '../plan/planner.js';
 
 export interface AudienceServerOptions {
   production: boolean;
@@ -31,6 +33,16 @@ export interface AudienceServerOptions {
   trustedDocuments?: Pick<TrustedDocumentsPluginOptions, 'mode' | 'documents'>;
   /** The operation's spans when tracing is on (src/plugins/tracing.ts); absent: no tracing hook at all. */
   tracing?: TracingPlugins;
+  /** `jit` (default): operations run as compiled plans; `graphql-js`: every document runs on graphql-js. */
+  executor?: 'jit' | 'graphql-js';
+  /** Bound on the audience's plan cache. */
+  planCacheSize?: number;
+}
+
+export interface AudienceServer {
+  server: ApolloServer<Context>;
+  /** The audience's operation plans (compiled once per document). */
+  planner: Planner;
 }
 
 /**
@@ -42,14 +54,25 @@ export interface AudienceServerOptions {
 export async function createAudienceServer(
   audience: Audience,
   options: AudienceServerOptions,
-): Promise<ApolloServer<Context>> {
+): Promise<AudienceServer> {
   const { production, maxTokens, logger } = options;
   const schema = buildAudienceSchema(audience);
   // Fails start-up on an unbounded list: its cost could not be estimated.
   const model = buildCostModel(schema);
-  const server = new ApolloServer<Context>({
+  const validationRules = shapeLimitRules(options.shapeLimits);
+  const planner = createPlanner({
     schema,
-    validationRules: shapeLimitRules(options.shapeLimits),
+    model,
+    ...(options.executor ? { engine: options.executor } : {}),
+    ...(options.planCacheSize ? { maxPlans: options.planCacheSize } : {}),
+    ...(options.metrics ? { onPlan: (executor, reason) => options.metrics!.observePlan(audience, executor, reason) } : {}),
+  });
+  // The app's own operations are compiled before the first request asks for them.
+  if (options.trustedDocuments) planner.warm([...options.trustedDocuments.documents.values()].map((d) => d.body), validationRules);
+  const server = new ApolloServer<Context>({
+    // Apollo parses, validates and hosts the schema; execution goes through the plans (src/plan).
+    gateway: planGateway(schema, planner),
+    validationRules,
     plugins: [
       // First and last: the operation span covers every other plugin's work.
       ...(options.tracing ? [options.tracing.opening] : []),
@@ -61,7 +84,7 @@ export async function createAudienceServer(
       ...(options.trustedDocuments ? [trustedDocumentsPlugin({ audience, logger, ...options.trustedDocuments })] : []),
       costPlugin({
         audience,
-        model,
+        planner,
         limits: options.rateLimits,
         store: options.budgets,
         logger,
@@ -88,5 +111,5 @@ export async function createAudienceServer(
     logger: logger.child({ audience }),
   });
   await server.start();
-  return server;
+  return { server, planner };
 }

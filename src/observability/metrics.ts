@@ -34,6 +34,11 @@ export interface Metrics {
   rateLimited(audience: string, reason?: string): void;
   /** One budget decision taken locally because the shared (Redis) budget store could not answer. */
   budgetFallback(): void;
+  /**
+   * One operation plan made (a document seen for the first time, or again after eviction): which
+   * executor runs it, and for graphql-js why (`configured`, `introspection`, or `jit_failed`).
+   */
+  observePlan(audience: string, executor: 'jit' | 'graphql-js', reason: string | undefined): void;
   /** The exposition text and its content type. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -90,6 +95,7 @@ export function createMetrics(): Metrics {
   const costActual = histogram('bff_operation_cost_actual', 'Measured cost of an operation after it ran.', ['audience'], COST_BUCKETS);
   const rateLimited = counter('bff_rate_limited_total', 'Requests refused by the cost rate limiter.', ['audience', 'reason']);
   const budgetFallbacks = counter('bff_budget_fallback_total', 'Budget decisions taken in process memory because Redis could not answer.', []);
+  const plans = counter('bff_operation_plans_total', 'Operation plans compiled, by the executor that runs them and why graphql-js when it does.', ['audience', 'executor', 'reason']);
 
   return {
     registry,
@@ -121,6 +127,10 @@ export function createMetrics(): Metrics {
     },
     budgetFallback() {
       budgetFallbacks.inc();
+    },
+    observePlan(audience, executor, reason) {
+      const bounded = reason === undefined ? 'none' : reason === 'configured' || reason === 'introspection' ? reason : 'jit_failed';
+      plans.inc({ audience, executor, reason: bounded });
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

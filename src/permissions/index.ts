@@ -1,8 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
-import { deny, shield } from 'graphql-shield';
-import type { Audience, Context } from '../context.js';
-import { denied } from './denial.js';
+import type { Audience } from '../context.js';
+import { guardSchema } from './guard-schema.js';
 import { mobileRules } from './mobile.js';
 import { publicRules } from './public.js';
 import type { RuleTree } from './rules.js';
@@ -16,28 +14,13 @@ export { viewerId } from './viewer.js';
 export const RULE_TREES: Readonly<Record<Audience, RuleTree>> = { mobile: mobileRules, web: webRules, public: publicRules };
 
 /**
- * Shield's defaults are unsafe for us (DESIGN.md "Known traps"): a field
- * without a rule is denied, not allowed; a denial is a GraphQLError with our
- * code (the default is one shared plain Error reported as INTERNAL_SERVER_ERROR);
- * resolver errors pass through untouched so `formatError` can map upstream
- * failures to their codes and mask the rest.
+ * The audience's schema with its permission rules applied to the fields
+ * whose rule decides something (src/permissions/guard-schema.ts). Deny by
+ * default is enforced at start-up: a field without a rule, a rule naming a
+ * field the schema lacks, or a way around an `inside` guard stops the
+ * gateway from starting, with the offending fields named. graphql-shield is
+ * imported only in this folder.
  */
-const SHIELD_OPTIONS = {
-  debug: false,
-  allowExternalErrors: true,
-  fallbackRule: deny,
-  // Shield hands back the context Apollo built for this request.
-  fallbackError: (_error: unknown, _parent: object, _args: object, ctx: object) => denied(ctx as Context),
-  // Used only by `strict`-cached rules; ours key their cache by the id that decides them instead.
-  hashFunction: ({ parent, args }: { parent: unknown; args: unknown }) => JSON.stringify([parent, args]),
-};
-
-/**
- * The audience's schema with its permission rules wrapped around every field
- * resolver (graphql-shield through graphql-middleware, both imported only in
- * this module). Throws at start-up if a rule names a type or field the schema
- * lacks.
- */
-export function withPermissions(audience: Audience, schema: GraphQLSchema): GraphQLSchema {
-  return applyMiddleware(schema, shield(RULE_TREES[audience], SHIELD_OPTIONS));
+export function withPermissions(audience: Audience, schema: GraphQLSchema, rules: RuleTree = RULE_TREES[audience]): GraphQLSchema {
+  return guardSchema(schema, rules, `src/permissions/${audience}.ts`);
 }

@@ -1,6 +1,7 @@
 import { and, rule } from 'graphql-shield';
 import type { Notification, Order, User } from '../../clients/index.js';
 import type { Context } from '../context.js';
+import { decidedBy } from './decide.js';
 import { denied, notSignedIn } from './denial.js';
 
 /**
@@ -8,21 +9,25 @@ import { denied, notSignedIn } from './denial.js';
  * GraphQLError carrying our code; it never throws (shield would turn a throw
  * into a generic denial and hide an upstream failure's real code).
  *
- * Caching (per request, in shield's `ctx._shield.cache`): rules that read only
- * the consumer are `contextual` (one evaluation per request whatever the number
- * of fields); rules that read an object are keyed by the id that decides them
- * (the owner's id, the requested order id) — exact, and far cheaper than
- * `strict`, which object-hashes the whole parent and arguments on every field.
+ * Each rule is a graphql-shield rule (so `chain`, `and`, `race` compose
+ * them) registered with the key that decides it within a request: rules that
+ * read only the consumer are decided once per request, ownership rules once
+ * per owner id. src/permissions/decide.ts remembers verdicts by that key, so
+ * a repeated check is a Map look-up, not a promise.
  */
 
 export type ShieldRule = Parameters<typeof and>[number];
 /** An audience's rule tree: one rule per field of every object type, no wildcards. */
 export type RuleTree = Readonly<Record<string, Readonly<Record<string, ShieldRule>>>>;
 
+/** A rule that reads only the consumer: one verdict per request. */
+function contextual(name: string, check: (ctx: Context) => true | Error): ShieldRule {
+  const run = (_parent: unknown, _args: unknown, ctx: Context) => check(ctx);
+  return decidedBy(rule(name, { cache: 'contextual' })(run), () => '', run);
+}
+
 /** Passes for a signed-in user (mobile/web bearer token); UNAUTHENTICATED otherwise. */
-export const isUser = rule('isUser', { cache: 'contextual' })(
-  (_parent: unknown, _args: unknown, ctx: Context) => ctx.consumer.kind === 'user' || notSignedIn(ctx),
-);
+export const isUser = contextual('isUser', (ctx) => ctx.consumer.kind === 'user' || notSignedIn(ctx));
 
 const scopeRules = new Map<string, ShieldRule>();
 
@@ -33,56 +38,33 @@ const scopeRules = new Map<string, ShieldRule>();
 export function hasScope(scope: string): ShieldRule {
   let found = scopeRules.get(scope);
   if (!found) {
-    found = rule(`hasScope:${scope}`, { cache: 'contextual' })(
-      (_parent: unknown, _args: unknown, ctx: Context) =>
-        ctx.consumer.scopes.has(scope) || denied(ctx, `Missing scope \`${scope}\`.`),
-    );
+    found = contextual(`hasScope:${scope}`, (ctx) => ctx.consumer.scopes.has(scope) || denied(ctx, `Missing scope \`${scope}\`.`));
     scopeRules.set(scope, found);
   }
   return found;
 }
 
 /**
- * A rule on the fields of a type whose parent object names its owner: passes
- * only for the signed-in user who owns it. Runs on the object the service
- * returned, so no id guessed by a client gets past it.
+ * A rule on an object naming its owner: passes only for the signed-in user who
+ * owns it. Runs on the object the service returned, so no id guessed by a
+ * client gets past it; decided once per owner id and request.
  */
-function ownedBy<T>(what: string, ownerOf: (parent: T) => string): ShieldRule {
-  return rule(`owns:${what}`, { cache: (parent: T) => ownerOf(parent) })((parent: T, _args: unknown, ctx: Context) => {
+function ownedBy<T>(what: string, ownerOf: (object: T) => string): ShieldRule {
+  const run = (object: T, _args: unknown, ctx: Context) => {
     if (ctx.consumer.kind !== 'user') return notSignedIn(ctx);
-    return ownerOf(parent) === ctx.consumer.id || denied(ctx, `This ${what} belongs to another user.`);
-  });
+    return ownerOf(object) === ctx.consumer.id || denied(ctx, `This ${what} belongs to another user.`);
+  };
+  return decidedBy(rule(`owns:${what}`, { cache: (object: T) => ownerOf(object) })(run), (object: T) => ownerOf(object), run);
 }
 
-/** On `Order` fields: the order's `userId` is the viewer. */
+/** An `Order`: its `userId` is the viewer. */
 export const ownsOrder = ownedBy<Order>('order', (order) => order.userId);
-/** On `Notification` fields: the notification's `userId` is the viewer. */
+/** A `Notification`: its `userId` is the viewer. */
 export const ownsNotification = ownedBy<Notification>('notification', (n) => n.userId);
-/** On the fields of the viewer's own profile (`User` on mobile, `Viewer` on web). */
-export const isSelf = ownedBy<User>('profile', (user) => user.id);
-/** On `Dashboard` fields: the dashboard was built for the viewer. */
+/** The viewer's own profile (`User` on mobile, `Viewer` on web). */
+export const isSelf = ownedBy<Pick<User, 'id'>>('profile', (user) => user.id);
+/** A `Dashboard`: it was built for the viewer. */
 export const ownsDashboard = ownedBy<{ userId: string }>('dashboard', (d) => d.userId);
-
-/**
- * On `Query.order(id:)`: loads the order through the request's DataLoader (the
- * resolver then reads the same cached promise: no second upstream call) and
- * passes when it is unknown (the resolver answers null) or the viewer's; another
- * user's order is FORBIDDEN at `["order"]` with nothing of it returned. An
- * upstream failure is returned as itself, so the field carries its real code.
- * Shield runs a field's rule before its resolver, hence the load here.
- */
-export const ownsRequestedOrder = rule('ownsRequestedOrder', { cache: (_: unknown, args: { id: string }) => args.id })(
-  async (_parent: unknown, { id }: { id: string }, ctx: Context) => {
-    let order: Order | null;
-    try {
-      order = await ctx.loaders.orders.load(id);
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
-    }
-    if (order === null || order.userId === ctx.consumer.id) return true;
-    return denied(ctx, 'This order belongs to another user.');
-  },
-);
 
 /** The same rule for each named field: a type map entry that still names every field explicitly. */
 export function fields(names: readonly string[], fieldRule: ShieldRule): Record<string, ShieldRule> {

@@ -1,5 +1,6 @@
 import { allow, chain } from 'graphql-shield';
-import { fields, hasScope, isSelf, isUser, ownsOrder, ownsRequestedOrder, type RuleTree } from './rules.js';
+import { insideFields, ownedFields } from './placement.js';
+import { fields, hasScope, isSelf, isUser, ownsOrder, type RuleTree } from './rules.js';
 
 const PRODUCT_FIELDS = [
   'id', 'name', 'description', 'imageUrl', 'thumbnailUrl', 'categoryId', 'tags',
@@ -9,25 +10,28 @@ const PRODUCT_FIELDS = [
 /**
  * The web shop's rules. The catalog (products, reviews, their public author
  * card) is open to anonymous visitors; the viewer's profile and orders need a
- * user token and are checked against their owner; checkout needs `orders:write`.
+ * user token and are checked against their owner wherever they enter the
+ * response (`me`, `order(id:)`, each order edge, a placed order); checkout
+ * needs `orders:write`.
  */
 export const webRules: RuleTree = {
   Query: {
     me: isUser,
     product: allow,
     products: allow,
-    order: chain(isUser, ownsRequestedOrder),
+    // The order is checked against the viewer once loaded (Order is owned): another user's is FORBIDDEN at ["order"].
+    order: isUser,
   },
   Mutation: {
     placeOrder: chain(isUser, hasScope('orders:write')),
   },
-  Viewer: fields(['id', 'name', 'email', 'avatarUrl', 'tier', 'createdAt', 'orders'], isSelf),
-  Order: fields(['id', 'status', 'createdAt', 'total', 'itemCount', 'lines'], ownsOrder),
+  Viewer: ownedFields(['id', 'name', 'email', 'avatarUrl', 'tier', 'createdAt', 'orders'], isSelf),
+  Order: ownedFields(['id', 'status', 'createdAt', 'total', 'itemCount', 'lines'], ownsOrder),
   // Lines are reachable only through an order whose owner was checked; they carry no owner of their own.
-  OrderLine: fields(['quantity', 'unitPrice', 'product'], isUser),
-  OrderConnection: fields(['edges', 'pageInfo'], isUser),
-  OrderEdge: fields(['cursor', 'node'], isUser),
-  PlaceOrderPayload: { order: isUser },
+  OrderLine: insideFields(['quantity', 'unitPrice', 'product'], ownsOrder),
+  OrderConnection: insideFields(['edges', 'pageInfo'], isSelf),
+  OrderEdge: insideFields(['cursor', 'node'], isSelf),
+  PlaceOrderPayload: insideFields(['order'], isUser),
   Product: fields(PRODUCT_FIELDS, allow),
   ProductConnection: fields(['edges', 'pageInfo'], allow),
   ProductEdge: fields(['cursor', 'node'], allow),

@@ -1,14 +1,12 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
-import { getVariableValues, type GraphQLObjectType, type SelectionSetNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { Audience, Context } from '../context.js';
-import { actualCost } from '../cost/actual.js';
 import { secondsUntilAvailable, type BucketPolicy, type BudgetState, type BudgetStore } from '../cost/budget-store.js';
 import { bucketPolicy, type AudienceLimits } from '../cost/limits.js';
-import type { CostModel } from '../cost/model.js';
-import { estimateCost, type PriceScope } from '../cost/price.js';
 import { rateLimitHeaders } from '../cost/rate-limit-headers.js';
 import { ErrorCode, gatewayError } from '../errors.js';
+import type { Planner } from '../plan/planner.js';
+import { planRequest, type PlannedRequest } from '../plan/request-plan.js';
 
 /** Hooks for metrics; the plugin works without them. */
 export interface CostObserver {
@@ -18,7 +16,8 @@ export interface CostObserver {
 
 export interface CostPluginOptions {
   audience: Audience;
-  model: CostModel;
+  /** The audience's operation plans: the estimate and the actual-cost pass come from the request's plan. */
+  planner: Planner;
   limits: AudienceLimits;
   store: BudgetStore;
   logger: Logger;
@@ -45,34 +44,24 @@ function headerMap(headers: Record<string, string>): HeaderMap {
  * RateLimit headers.
  */
 export function costPlugin(options: CostPluginOptions): ApolloServerPlugin<Context> {
-  const { audience, model, limits, store, logger, observer } = options;
+  const { audience, planner, limits, store, logger, observer } = options;
   return {
     async requestDidStart({ contextValue, request }): Promise<GraphQLRequestListener<Context>> {
       const policy: BucketPolicy = bucketPolicy(limits, contextValue.consumer.tier);
       const key = `${audience}:${contextValue.consumer.id}`;
       const dryRun = request.http?.headers.get(DRY_RUN_HEADER) === 'true';
-      let scope: PriceScope | undefined;
-      let root: GraphQLObjectType | undefined;
-      let selection: SelectionSetNode | undefined;
+      let planned: PlannedRequest | null = null;
       let requested: number | undefined;
       let reserved = false;
       let state: BudgetState | undefined;
 
       return {
-        async didResolveOperation({ schema, document, operation }) {
+        async didResolveOperation({ document, operation, queryHash, operationName }) {
           if (!operation) return;
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-          if (coerced.errors) return; // execution answers 400 with the coercion errors
-          const rootType =
-            operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
-          if (!rootType) return;
-          root = rootType;
-          selection = operation.selectionSet;
-          const fragments = Object.fromEntries(
-            document.definitions.flatMap((d) => (d.kind === 'FragmentDefinition' ? [[d.name.value, d]] : [])),
-          );
-          scope = { schema, fragments, variables: coerced.coerced, model };
-          requested = estimateCost(scope, rootType, operation.selectionSet);
+          // Priced from the plan with this request's variables; coercion errors are answered 400 by execution.
+          planned = planRequest(planner, contextValue, { document, queryHash, operationName, variables: request.variables });
+          if (!planned || planned.errors) return;
+          requested = planned.plan.estimate(planned.variables);
           contextValue.cost = { requested };
 
           const maximum = Math.min(limits.maxOperationCost, policy.capacity);
@@ -117,9 +106,9 @@ export function costPlugin(options: CostPluginOptions): ApolloServerPlugin<Conte
 
         async willSendResponse({ response }) {
           let actual = 0;
-          if (reserved && scope && root && selection && requested !== undefined && response.body.kind === 'single') {
+          if (reserved && planned?.variables && requested !== undefined && response.body.kind === 'single') {
             // Never above the estimate: a refund is what was reserved and not used.
-            actual = Math.min(requested, actualCost(scope, root, selection, response.body.singleResult.data));
+            actual = Math.min(requested, planned.plan.actual(planned.variables, response.body.singleResult.data));
             contextValue.cost = { ...contextValue.cost, requested, actual };
             observer?.observeCost?.(audience, requested, actual);
             state = actual < requested ? await store.refund(key, requested - actual, policy) : state;

@@ -61,7 +61,7 @@ const HOSTILE = {
   'proxy-authorization': 'Basic Zm9vOmJhcg==',
 };
 
-/** Everything the gateway may send upstream (CONTRACT.md §1), plus what HTTP/1.1 and got add themselves. */
+/** Everything the gateway may send upstream (CONTRACT.md §1), plus what HTTP/1.1 and the HTTP client add themselves. */
 const ALLOWED_UPSTREAM = new Set([
   'x-correlation-id', 'x-consumer-id', 'idempotency-key', 'content-type', 'content-length',
   'accept', 'accept-encoding', 'user-agent', 'host', 'connection',

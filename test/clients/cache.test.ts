@@ -45,6 +45,31 @@ describe('Upstream response cache', () => {
     expect(h.events).toHaveLength(1);
   });
 
+  it('keeps the validated value in memory: a hit is the same frozen objects, not a new parse', async () => {
+    h = await startHarness();
+    h.hook(answerWith(PUBLIC));
+    const [first] = await h.api.products.getProductsByIds(['fx-p1']);
+    const [second] = await h.api.products.getProductsByIds(['fx-p1']);
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first!.tags)).toBe(true);
+    expect(() => {
+      (first as { name: string }).name = 'changed by one request';
+    }).toThrow(TypeError);
+    const [third] = await h.api.products.getProductsByIds(['fx-p1']);
+    expect(third!.name).toBe(h.upstream.data.products.find((p) => p.id === 'fx-p1')!.name);
+    expect(h.upstream.requests).toHaveLength(1);
+  });
+
+  it('hands every caller of a coalesced call the same frozen value, uncached ones too', async () => {
+    h = await startHarness();
+    h.hook(() => sleep(50).then(() => undefined));
+    const [a, b] = await Promise.all([h.api.products.getProduct('fx-p1'), h.api.products.getProduct('fx-p1')]);
+    expect(h.upstream.requests).toHaveLength(1);
+    expect(b).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+  });
+
   it('keys entries by the full URL: other ids or another price tier are other entries', async () => {
     h = await startHarness();
     h.hook(answerWith(PUBLIC));

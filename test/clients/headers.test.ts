@@ -16,7 +16,7 @@ const ALLOWED = new Set([
   'accept',
   'content-type',
   'user-agent',
-  // transport: added by Node / got, carry nothing of the caller
+  // transport: added by the HTTP client itself, carry nothing of the caller
   'host',
   'connection',
   'content-length',

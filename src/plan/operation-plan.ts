@@ -1,0 +1,162 @@
+import {
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  visit,
+  BREAK,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { actualCost, createActualCostCache, type ActualCostCache } from '../cost/actual.js';
+import type { CostModel } from '../cost/model.js';
+import { estimateCost } from '../cost/price.js';
+
+/** Which engine runs a plan's operation. */
+export type PlanExecutor = 'jit' | 'graphql-js';
+
+/** Priced estimates kept per plan, by variables; beyond this the memo starts afresh. */
+const MAX_ESTIMATES_PER_PLAN = 256;
+
+/** Variables coerced against the operation's definitions (graphql-js's rules and messages), or why not. */
+export type CoercedVariables = { ok: true; variables: Record<string, unknown> } | { ok: false; errors: readonly GraphQLError[] };
+
+/**
+ * Everything about one operation of one document that does not depend on a
+ * request's variables or credentials, worked out once: the operation and its
+ * fragments, the root type, the executor (graphql-jit compiled, or graphql-js
+ * where jit cannot run it), the cost estimate memoised per variables, and what
+ * the actual-cost pass needs from the document.
+ */
+export interface OperationPlan {
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+  readonly root: GraphQLObjectType | null;
+  readonly executor: PlanExecutor;
+  /** Why graphql-js runs this plan, when it does. */
+  readonly fallbackReason: string | undefined;
+  /** The compiled operation, when `executor` is `jit`. */
+  readonly compiled: CompiledQuery | null;
+  /** The request's variables coerced as graphql-js does (its errors are the contract's 400 BAD_USER_INPUT). */
+  coerce(raw: Record<string, unknown> | undefined): CoercedVariables;
+  /** The IBM-spec estimate with these coerced variables; throws the pricing errors (`first` out of range, too complex). */
+  estimate(variables: Record<string, unknown>): number;
+  /** The actual cost of `data`, in one pass, from the plan's per-document work. */
+  actual(variables: Record<string, unknown>, data: unknown): number;
+}
+
+export interface PlanOptions {
+  schema: GraphQLSchema;
+  model: CostModel;
+  /** `graphql-js`: never compile (the operator's escape hatch, and the reference in tests). Default `jit`. */
+  engine?: PlanExecutor;
+  /** The compiler; tests swap it to exercise the fallback. */
+  compile?: typeof compileQuery;
+}
+
+/** Introspection runs on graphql-js: rare, uncached by clients anyway, and outside what jit is tested for here. */
+function readsIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** Whether any `@skip`/`@include` reads a variable: then the fields an operation collects depend on the request. */
+function hasVariableConditions(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Directive(node) {
+      if ((node.name.value === 'skip' || node.name.value === 'include') && node.arguments?.some((a) => a.value.kind === Kind.VARIABLE)) {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function rootOf(schema: GraphQLSchema, operation: OperationDefinitionNode): GraphQLObjectType | null {
+  switch (operation.operation) {
+    case 'query':
+      return schema.getQueryType() ?? null;
+    case 'mutation':
+      return schema.getMutationType() ?? null;
+    default:
+      return schema.getSubscriptionType() ?? null;
+  }
+}
+
+/**
+ * Plans `operation` of an already validated `document`. Compilation failures
+ * are not errors: graphql-js runs the document instead, and `fallbackReason`
+ * says why (the planner counts it).
+ */
+export function planOperation(options: PlanOptions, document: DocumentNode, operation: OperationDefinitionNode): OperationPlan {
+  const { schema, model } = options;
+  const compile = options.compile ?? compileQuery;
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  const root = rootOf(schema, operation);
+  const definitions = operation.variableDefinitions ?? [];
+
+  let compiled: CompiledQuery | null = null;
+  let fallbackReason: string | undefined;
+  if (options.engine === 'graphql-js') {
+    fallbackReason = 'configured';
+  } else if (readsIntrospection(document)) {
+    fallbackReason = 'introspection';
+  } else {
+    try {
+      const result = compile(schema, document, operation.name?.value);
+      if (isCompiledQuery(result)) compiled = result;
+      else fallbackReason = result.errors?.[0]?.message ?? 'graphql-jit could not compile the operation';
+    } catch (error) {
+      fallbackReason = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  const estimates = new Map<string, number>();
+  // Shared by every request unless the collected fields depend on variables.
+  const costCache: ActualCostCache | null = hasVariableConditions(document) ? null : createActualCostCache();
+  const scopeFor = (variables: Record<string, unknown>) => ({ schema, fragments, variables, model });
+
+  return {
+    document,
+    operation,
+    root,
+    executor: compiled ? 'jit' : 'graphql-js',
+    fallbackReason,
+    compiled,
+    coerce(raw) {
+      if (definitions.length === 0) return { ok: true, variables: {} };
+      const result = getVariableValues(schema, definitions, raw ?? {});
+      return result.errors ? { ok: false, errors: result.errors } : { ok: true, variables: result.coerced };
+    },
+    estimate(variables) {
+      if (!root) return 0;
+      const key = definitions.length === 0 ? '' : JSON.stringify(variables);
+      const hit = estimates.get(key);
+      if (hit !== undefined) return hit;
+      const cost = estimateCost(scopeFor(variables), root, operation.selectionSet);
+      if (estimates.size >= MAX_ESTIMATES_PER_PLAN) estimates.clear();
+      estimates.set(key, cost);
+      return cost;
+    },
+    actual(variables, data) {
+      if (!root) return 0;
+      return actualCost(scopeFor(variables), root, operation.selectionSet, data, costCache ?? createActualCostCache());
+    },
+  };
+}

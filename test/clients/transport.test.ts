@@ -1,0 +1,89 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHttp } from '../../clients/http.js';
+import { codeForTransportError } from '../../clients/map-error.js';
+import { isRetryableTransportError } from '../../clients/retry-policy.js';
+import { transportError } from '../../clients/transport.js';
+import { META, rejectionOf } from './harness.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+/** A loopback server answering every request with `answer`; counts TCP connections. */
+async function serve(answer: (res: ServerResponse) => void): Promise<{ url: string; connections: () => number }> {
+  let connections = 0;
+  const server = createServer((_, res) => answer(res));
+  server.on('connection', () => {
+    connections += 1;
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
+}
+
+const get = (url: string) => ({ service: 'products' as const, method: 'GET' as const, url: `${url}/products`, route: '/products', meta: META, parse: (b: unknown) => b });
+
+describe('Clients: the undici transport', () => {
+  it('reuses keep-alive connections: 20 sequential calls to one origin open at most two', async () => {
+    const upstream = await serve((res) => res.end('{"items":[]}'));
+    const http = createHttp();
+    for (let i = 0; i < 20; i++) expect(await http.call(get(upstream.url))).toEqual({ items: [] });
+    // A call made in the same tick as the previous response ended may find that socket not yet released.
+    expect(upstream.connections()).toBeLessThanOrEqual(2);
+    http.close();
+  });
+
+  it('cuts off an endless body at the byte limit at once, without reading on to the deadline', async () => {
+    const chunk = 'x'.repeat(16 * 1024);
+    const upstream = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(chunk), 1);
+      res.on('close', () => clearInterval(timer));
+    });
+    const http = createHttp({ maxResponseBytes: 64 * 1024, timeoutMs: 5_000 });
+    const started = performance.now();
+    expect(await rejectionOf(http.call(get(upstream.url)))).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', service: 'products' });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    http.close();
+  });
+
+  it('refuses a body whose Content-Length is over the limit before reading it', async () => {
+    const upstream = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 10_000_000 });
+      res.write('{');
+    });
+    const http = createHttp({ maxResponseBytes: 1024, timeoutMs: 5_000 });
+    const started = performance.now();
+    expect(await rejectionOf(http.call(get(upstream.url)))).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    http.close();
+  });
+
+  it('counts the limit in bytes, not characters', async () => {
+    // 600 three-byte characters: 1,800 bytes of JSON in 600 characters.
+    const upstream = await serve((res) => res.end(JSON.stringify({ s: '€'.repeat(600) })));
+    const http = createHttp({ maxResponseBytes: 1024 });
+    expect(await rejectionOf(http.call(get(upstream.url)))).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE' });
+    http.close();
+  });
+
+  it('maps undici socket errors to the retry policy’s codes: a reset and a connect timeout are retried, a read timeout is not', () => {
+    const undici = (code: string) => Object.assign(new Error(code), { code });
+    const closed = transportError(undici('UND_ERR_SOCKET'));
+    expect(closed).toMatchObject({ code: 'ECONNRESET' });
+    expect(isRetryableTransportError(closed)).toBe(true);
+    expect(isRetryableTransportError(transportError(undici('ECONNREFUSED')))).toBe(true);
+    const connect = transportError(undici('UND_ERR_CONNECT_TIMEOUT'));
+    expect(isRetryableTransportError(connect)).toBe(true);
+    expect(codeForTransportError(connect)).toBe('UPSTREAM_TIMEOUT');
+    const headers = transportError(undici('UND_ERR_HEADERS_TIMEOUT'));
+    expect(isRetryableTransportError(headers)).toBe(false);
+    expect(codeForTransportError(headers)).toBe('UPSTREAM_TIMEOUT');
+    expect(isRetryableTransportError(transportError(undici('ENOTFOUND')))).toBe(false);
+    expect(codeForTransportError(transportError(undici('ECONNREFUSED')))).toBe('UPSTREAM_UNAVAILABLE');
+  });
+});

@@ -10,8 +10,8 @@ const AUDIENCES = ['mobile', 'web', 'public'] as const;
 
 const mappers: Record<string, string> = {
   Money: '../../clients/index.js#Money',
-  User: '../../clients/index.js#User',
-  Viewer: '../../clients/index.js#User',
+  User: '../../resolvers/shared/models.js#ProfileModel',
+  Viewer: '../../resolvers/shared/models.js#ProfileModel',
   ReviewAuthor: '../../clients/index.js#User',
   Order: '../../clients/index.js#Order',
   OrderLine: '../../clients/index.js#OrderLine',

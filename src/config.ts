@@ -65,9 +65,25 @@ export interface Config {
   executor: 'jit' | 'graphql-js';
   /** Compiled operation plans kept per audience (`PLAN_CACHE_SIZE`), least recently used dropped beyond it. */
   planCacheSize: number;
+  /**
+   * After SIGTERM, how long `/readyz` answers 503 while requests are still
+   * served, so load balancers stop sending before the listener closes (`SHUTDOWN_DELAY_MS`).
+   */
+  shutdownDelayMs: number;
+  overload: OverloadConfig;
   logLevel: string;
   /** OpenTelemetry tracing, or null: off (no OTLP endpoint set, or `OTEL_SDK_DISABLED=true`). */
   tracing: TracingConfig | null;
+}
+
+/** When new GraphQL requests are refused with 503 `OVERLOADED` at the edge; `0` turns a limit off. */
+export interface OverloadConfig {
+  /** Event-loop delay (p99 over a sampling window, in ms) that, held for two windows, starts shedding (`OVERLOAD_MAX_EVENT_LOOP_DELAY_MS`). */
+  maxEventLoopDelayMs: number;
+  /** GraphQL requests in progress in this process beyond which new ones are refused (`OVERLOAD_MAX_IN_FLIGHT`). */
+  maxInFlight: number;
+  /** The `Retry-After` of a refusal, in seconds (`OVERLOAD_RETRY_AFTER_SECONDS`). */
+  retryAfterSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +102,9 @@ export const URL_VARIABLES: Record<ServiceName, string> = {
   pricing: 'PRICING_URL',
   notifications: 'NOTIFICATIONS_URL',
 };
+
+/** Checked with `npm run bench:overload` (BENCHMARKS.md, "Overload"). */
+export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, retryAfterSeconds: 1 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_HS256_SECRET_LENGTH = 32;
@@ -305,6 +324,13 @@ export function loadConfig(env: Env = process.env): Config {
     trustedDocuments: readTrustedDocuments(env, production, problems),
     executor: readExecutor(env, problems),
     planCacheSize: integer(env, 'PLAN_CACHE_SIZE', 500, 10, 100_000, problems),
+    // Long enough for a readiness probe every 2 s to fail twice; development stops at once.
+    shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', production ? 5_000 : 0, 0, 60_000, problems),
+    overload: {
+      maxEventLoopDelayMs: integer(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', DEFAULT_OVERLOAD.maxEventLoopDelayMs, 0, 60_000, problems),
+      maxInFlight: integer(env, 'OVERLOAD_MAX_IN_FLIGHT', DEFAULT_OVERLOAD.maxInFlight, 0, 1_000_000, problems),
+      retryAfterSeconds: integer(env, 'OVERLOAD_RETRY_AFTER_SECONDS', DEFAULT_OVERLOAD.retryAfterSeconds, 1, 3_600, problems),
+    },
     logLevel,
     tracing: readTracing(env, problems),
   };

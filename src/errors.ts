@@ -4,7 +4,7 @@ import { UpstreamError } from '../clients/errors.js';
 /**
  * The public error codes (`extensions.code`): the contract's list, plus
  * `BAD_REQUEST` for a malformed HTTP request, `PERSISTED_QUERY_NOT_ALLOWED`
- * for an untrusted document and `INTERNAL_SERVER_ERROR` for anything
+ * for an untrusted document, `OVERLOADED` for a request shed at the edge and `INTERNAL_SERVER_ERROR` for anything
  * unexpected (masked). Every code here is documented in the README.
  */
 export const ErrorCode = {
@@ -24,6 +24,8 @@ export const ErrorCode = {
   UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
   UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
   NOT_FOUND: 'NOT_FOUND',
+  /** This gateway process is shedding load: refused at the edge before any work; retry after `Retry-After`. */
+  OVERLOADED: 'OVERLOADED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

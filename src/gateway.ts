@@ -16,7 +16,10 @@ import type { Audience, Context } from './context.js';
 import { startDemoServices, type DemoServices } from './demo/index.js';
 import { createAudienceServer } from './graphql/audience-server.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
+import { createOverloadGuard } from './http/overload.js';
+import { createReadiness } from './http/readiness.js';
 import { createEdgeServer } from './http/server.js';
+import { checkUpstreams } from './http/upstream-status.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { throttledWarn } from './observability/throttled-log.js';
@@ -37,6 +40,11 @@ export interface Gateway {
   metrics: Metrics;
   /** Stops accepting, lets in-flight requests finish, then releases everything. */
   close(): Promise<void>;
+  /**
+   * SIGTERM: `/readyz` answers 503 at once, requests are still served for
+   * `SHUTDOWN_DELAY_MS` (load balancers notice and stop sending), then `close()`.
+   */
+  shutdown(): Promise<void>;
 }
 
 /** A URL fit for the log: any user and password in it dropped. */
@@ -131,6 +139,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     });
     servers.set(audience, audienceServer);
   }
+  const overload = createOverloadGuard(config.overload);
+  const readiness = createReadiness(overload.shedding);
+  metrics.watchEdge(() => ({ ready: readiness.state() === 'ready', inFlight: overload.stats().inFlight }));
+  const redisConfigured = config.redisUrl !== null;
+  metrics.watchDependencies(() => checkUpstreams(clients, { redisConfigured }), redisConfigured);
+  // Shedding is a flood by nature: one line a second says it is happening and how much.
+  const logShed = throttledWarn(logger, 'overloaded: shedding GraphQL requests (503 OVERLOADED)', 1_000);
   const authenticator = createAuthenticator(createJwtVerifier(config.jwt), apiKeys);
   const server = createEdgeServer({
     audiences: config.audiences,
@@ -141,7 +156,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     graphql: createGraphQLHandler({ servers, authenticator, clients, logger, maxBodyBytes: config.maxBodyBytes }),
     metrics,
     headersTimeoutMs: config.headersTimeoutMs,
-    redisConfigured: config.redisUrl !== null,
+    redisConfigured,
+    readiness,
+    overload,
+    retryAfterSeconds: config.overload.retryAfterSeconds,
+    onShed: (audience, reason) => {
+      metrics.shed(audience, reason);
+      logShed(reason);
+    },
     playground: await createPlayground(config),
     tracing,
   });
@@ -153,30 +175,40 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 
+  const close = async (graceMs = DRAIN_GRACE_MS): Promise<void> => {
+    readiness.drain();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // A keep-alive connection whose last response just finished would otherwise stay until its idle timeout.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    // In-flight requests get a grace period (their upstream calls are bounded by the deadline); then the rest is cut.
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    await closed;
+    clearInterval(sweep);
+    clearTimeout(cut);
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+    // Every request has finished, so every span has ended: send what the batch processor still holds.
+    await tracing?.shutdown();
+    await budgets.close();
+    await persistedQueries?.close();
+    await clients.close();
+    if (redis) await closeRedis(redis);
+    overload.close();
+    await demo?.close();
+  };
+
   return {
     server,
     url,
     upstreams,
     demo,
     metrics,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // A keep-alive connection whose last response just finished would otherwise stay until its idle timeout.
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
-      // In-flight requests get a grace period (their upstream calls are bounded by the deadline); then the rest is cut.
-      const cut = setTimeout(() => server.closeAllConnections(), DRAIN_GRACE_MS);
-      await closed;
-      clearInterval(sweep);
-      clearTimeout(cut);
-      await Promise.all([...servers.values()].map((s) => s.stop()));
-      // Every request has finished, so every span has ended: send what the batch processor still holds.
-      await tracing?.shutdown();
-      await budgets.close();
-      await persistedQueries?.close();
-      await clients.close();
-      if (redis) await closeRedis(redis);
-      await demo?.close();
+    close: () => close(),
+    async shutdown() {
+      readiness.drain();
+      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      // The whole shutdown stays inside the grace the orchestrator gives before SIGKILL.
+      await close(Math.max(1_000, DRAIN_GRACE_MS - config.shutdownDelayMs));
     },
   };
 }

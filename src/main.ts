@@ -4,7 +4,8 @@ import { createLogger } from './logger.js';
 
 /**
  * `npm start`: read the configuration, start the gateway, and on SIGTERM or
- * SIGINT stop accepting, finish in-flight requests, then exit 0.
+ * SIGINT fail readiness at once, keep serving for `SHUTDOWN_DELAY_MS`, stop
+ * accepting, finish in-flight requests, then exit 0.
  */
 async function main(): Promise<void> {
   let config;
@@ -30,8 +31,8 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'draining in-flight requests');
-    gateway.close().then(
+    logger.info({ signal, shutdownDelayMs: config.shutdownDelayMs }, 'draining in-flight requests');
+    gateway.shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -4,3 +4,13 @@
 export interface DashboardModel {
   userId: string;
 }
+
+/**
+ * The signed-in user as the schema's `Viewer` (web) and `User` (mobile) see
+ * it: only the id, known from the token. The profile fields load the user
+ * themselves (`profileField`), so a users-service failure nulls those fields
+ * and nothing else.
+ */
+export interface ProfileModel {
+  id: string;
+}

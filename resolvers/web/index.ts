@@ -1,25 +1,17 @@
 import type { Resolvers } from '../../src/generated/web.js';
 import { viewerId } from '../../src/permissions/viewer.js';
-import { selectedChildArgs } from '../shared/lookahead.js';
 import { moneyResolvers } from '../shared/money.js';
 import { orderFieldResolvers, orderLineResolvers, ordersConnection } from '../shared/order.js';
 import { productById, productFieldResolvers, productsConnection } from '../shared/product.js';
-import { reviewsConnection, type ConnectionArgs } from '../shared/review.js';
+import { profileField } from '../shared/profile.js';
+import { reviewsConnection } from '../shared/review.js';
 import { placeOrder } from './place-order.js';
-
-const ignore = (): void => undefined;
 
 /** The web shop's resolver map. */
 export const webResolvers: Resolvers = {
   Query: {
-    me: (_, __, ctx, info) => {
-      const userId = viewerId(ctx);
-      // The order history does not depend on the profile: ask both services at once.
-      for (const args of selectedChildArgs<ConnectionArgs>(info, 'orders')) {
-        ordersConnection(ctx, userId, args).catch(ignore);
-      }
-      return ctx.loaders.users.load(userId);
-    },
+    // Built from the token: the profile fields and the orders load side by side, and one failing leaves the other.
+    me: (_, __, ctx) => ({ id: viewerId(ctx) }),
     product: (_, { id }, ctx, info) => productById(ctx, id, info),
     products: (_, args, ctx) => productsConnection(ctx, args),
     // Ownership is a permission rule (src/permissions/web.ts), checked on the order the service returned.
@@ -29,7 +21,12 @@ export const webResolvers: Resolvers = {
     placeOrder: (_, { input }, ctx) => placeOrder(ctx, input),
   },
   Viewer: {
-    orders: (user, args, ctx) => ordersConnection(ctx, user.id, args),
+    name: profileField('name'),
+    email: profileField('email'),
+    avatarUrl: profileField('avatarUrl'),
+    tier: profileField('tier'),
+    createdAt: profileField('createdAt'),
+    orders: (viewer, args, ctx) => ordersConnection(ctx, viewer.id, args),
   },
   Product: {
     ...productFieldResolvers,

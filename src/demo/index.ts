@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SERVICE_NAMES, type ServiceName } from '../../clients/errors.js';
 import type { DemoData } from './data.js';
+import { withFaults, type FaultSwitch } from './faults.js';
 import type { DemoHandler, HandlerOptions } from './http.js';
 import { createInventoryHandler } from './inventory.js';
 import { createNotificationsHandler } from './notifications.js';
@@ -16,6 +17,7 @@ import { createUsersHandler } from './users.js';
 export type { DemoData, PricePoint } from './data.js';
 export type { ServiceStats } from './stats.js';
 export { createSeed } from './seed.js';
+export { createFaultSwitch, FAULT_MODES, type FaultMode, type FaultSwitch } from './faults.js';
 
 export interface DemoServicesOptions {
   /** Default `127.0.0.1`. */
@@ -26,6 +28,8 @@ export interface DemoServicesOptions {
   latencyMs?: number;
   /** The data to serve (and mutate); default a fresh `createSeed()`. */
   data?: DemoData;
+  /** Fault injection, controlled in process only (chaos runs); absent: the services never fail on purpose. */
+  faults?: FaultSwitch;
 }
 
 export interface DemoServices {
@@ -64,7 +68,9 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
   const handlerOptions: HandlerOptions = { latencyMs: options.latencyMs ?? 0 };
   const handlers = SERVICE_NAMES.map((name) => DEMO_HANDLER_FACTORIES[name](data, handlerOptions));
   const servers = handlers.map((handler) => {
-    const server = createServer({ keepAlive: true }, handler.listener);
+    const faults = options.faults;
+    const listener = faults ? withFaults(handler.name, handler.listener, faults) : handler.listener;
+    const server = createServer({ keepAlive: true }, listener);
     server.keepAliveTimeout = DEMO_KEEP_ALIVE_TIMEOUT_MS;
     server.headersTimeout = DEMO_KEEP_ALIVE_TIMEOUT_MS + 1_000;
     return server;

@@ -1,44 +1,24 @@
-import { SERVICE_NAMES, type CircuitState, type Clients, type ServiceName } from '../../clients/index.js';
+/** The gateway's own ability to take traffic: the only thing `/readyz` answers for. */
+export type ReadinessState = 'ready' | 'draining' | 'overloaded';
 
 export interface Readiness {
-  ready: boolean;
-  upstreams: Record<ServiceName, 'up' | 'down'>;
-  circuits: Record<ServiceName, CircuitState>;
-  /** Services whose circuit is open (failing fast, cooling down). */
-  openCircuits: ServiceName[];
-  /** The Redis behind the response cache; absent when the cache is in memory. */
-  redis?: 'up' | 'down';
-}
-
-export interface ReadinessOptions {
-  timeoutMs?: number;
-  /** True when the cache lives in Redis, whose reachability then counts. */
-  redisConfigured?: boolean;
+  state(): ReadinessState;
+  /** SIGTERM arrived: from now on `/readyz` answers 503, whatever else happens. */
+  drain(): void;
 }
 
 /**
- * Ready when every upstream's `/health` answers within a short deadline, no
- * circuit is open, and Redis (when configured) answers. A circuit past its
- * cool-down (half-open) no longer counts: the instance must get traffic again
- * for the probe call that can close it.
+ * Ready once started (the edge only listens after everything is up) and while
+ * neither draining nor shedding load. Upstream and Redis health are left out
+ * on purpose: they are the same for every replica, so counting them would take
+ * all replicas out of rotation at once where partial answers were possible.
  */
-export async function checkReadiness(clients: Clients, options: ReadinessOptions = {}): Promise<Readiness> {
-  const timeoutMs = options.timeoutMs ?? 1000;
-  const [results, redisUp] = await Promise.all([
-    Promise.all(SERVICE_NAMES.map((service) => clients.health(service, timeoutMs))),
-    options.redisConfigured ? clients.cacheReady() : Promise.resolve(true),
-  ]);
-  const upstreams = {} as Record<ServiceName, 'up' | 'down'>;
-  SERVICE_NAMES.forEach((service, i) => {
-    upstreams[service] = results[i] ? 'up' : 'down';
-  });
-  const circuits = clients.circuits();
-  const openCircuits = SERVICE_NAMES.filter((service) => circuits[service] === 'open');
+export function createReadiness(overloaded: () => boolean): Readiness {
+  let draining = false;
   return {
-    ready: results.every(Boolean) && openCircuits.length === 0 && redisUp,
-    upstreams,
-    circuits,
-    openCircuits,
-    ...(options.redisConfigured ? { redis: redisUp ? ('up' as const) : ('down' as const) } : {}),
+    state: () => (draining ? 'draining' : overloaded() ? 'overloaded' : 'ready'),
+    drain() {
+      draining = true;
+    },
   };
 }

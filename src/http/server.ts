@@ -11,8 +11,10 @@ import { correlationIdFrom } from './correlation.js';
 import { applyCors } from './cors.js';
 import type { createGraphQLHandler } from './graphql-handler.js';
 import { serveMetrics } from './metrics-route.js';
-import { checkReadiness } from './readiness.js';
+import type { OverloadGuard } from './overload.js';
+import type { Readiness } from './readiness.js';
 import { sendGraphQLError, sendJson } from './respond.js';
+import { checkUpstreams } from './upstream-status.js';
 
 export interface EdgeOptions {
   audiences: readonly Audience[];
@@ -25,8 +27,16 @@ export interface EdgeOptions {
   metrics?: Metrics;
   /** Time a client has to send its request headers (slow-loris). Default 10000. */
   headersTimeoutMs?: number;
-  /** True when the cache is in Redis: `/readyz` then also needs Redis. */
+  /** True when `REDIS_URL` is set: `/readyz?verbose` then also shows Redis. */
   redisConfigured?: boolean;
+  /** What `/readyz` answers: started, not draining, not shedding. */
+  readiness: Readiness;
+  /** Sheds GraphQL requests at the edge when the process is overloaded. */
+  overload: OverloadGuard;
+  /** A refused request, for the metric and the (throttled) log line. */
+  onShed?: (audience: Audience, reason: string) => void;
+  /** `Retry-After` of a refusal, in seconds. */
+  retryAfterSeconds?: number;
   /** The browser playground pages and their assets; null or absent: none served. */
   playground?: Playground | null;
   /** OpenTelemetry tracing; null or absent: off, and the request listener is not wrapped. */
@@ -48,8 +58,8 @@ function serverLimits(headersTimeoutMs: number) {
 const GRAPHQL_PATH = /^\/(mobile|web|public)\/graphql\/?$/;
 
 /**
- * The edge: one node:http server routing `/{audience}/graphql`, `/healthz`
- * and `/readyz`, with a correlation id on every request and response and CORS
+ * The edge: one node:http server routing `/{audience}/graphql`, `/healthz`,
+ * `/readyz` and `/metrics` (those three always answered, overload or not), with a correlation id on every request and response and CORS
  * from an allowlist. A handler that throws is answered with a masked 500 and
  * logged; the server keeps serving.
  */
@@ -62,8 +72,12 @@ export function createEdgeServer(options: EdgeOptions): Server {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
-      const readiness = await checkReadiness(options.clients, { redisConfigured: options.redisConfigured === true });
-      return sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not ready', ...readiness });
+      const state = options.readiness.state();
+      // The status is the gateway's own; the details (dependencies) are for people and dashboards only.
+      const details = url.searchParams.has('verbose')
+        ? { ...options.overload.stats(), ...(await checkUpstreams(options.clients, { redisConfigured: options.redisConfigured === true })) }
+        : {};
+      return sendJson(res, state === 'ready' ? 200 : 503, { status: state, ...details }, { 'cache-control': 'no-store' });
     }
     if (url.pathname === '/metrics' && options.metrics) return serveMetrics(req, res, options.metrics);
     // Before Apollo: its landing page is off, so a browser's bare GET would be a CSRF 400 there.
@@ -77,6 +91,15 @@ export function createEdgeServer(options: EdgeOptions): Server {
     if (req.method !== 'GET' && req.method !== 'POST') {
       return sendGraphQLError(res, 405, ErrorCode.BAD_REQUEST, 'Use GET or POST.', { allow: 'GET, POST' });
     }
+    // Before the body is read, the credentials checked or anything parsed: a refusal must cost next to nothing.
+    const shed = options.overload.admit();
+    if (shed !== null) {
+      options.onShed?.(audience, shed);
+      return sendGraphQLError(res, 503, ErrorCode.OVERLOADED, 'The gateway is overloaded; retry later.', {
+        'retry-after': String(options.retryAfterSeconds ?? 1),
+      });
+    }
+    res.once('close', options.overload.release);
     return options.graphql(req, res, {
       audience,
       correlationId,
@@ -89,6 +112,8 @@ export function createEdgeServer(options: EdgeOptions): Server {
     const correlationId = correlationIdFrom(req.headers['x-correlation-id']);
     res.setHeader('x-correlation-id', correlationId);
     res.setHeader('x-content-type-options', 'nosniff');
+    // Draining: keep-alive clients reconnect, through the load balancer, to a replica that stays.
+    if (options.readiness.state() === 'draining') res.setHeader('connection', 'close');
     route(req, res, correlationId).catch((error: unknown) => {
       options.logger.error({ err: error, correlationId }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');

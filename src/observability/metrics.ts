@@ -32,6 +32,12 @@ export interface Metrics {
   observeCost(audience: string, requested: number, actual: number): void;
   /** One request refused by the rate limiter; called by the cost plugin. */
   rateLimited(audience: string, reason?: string): void;
+  /** One GraphQL request refused at the edge because the process is overloaded (src/http/overload.ts). */
+  shed(audience: string, reason: string): void;
+  /** Where the edge gauges read readiness and the in-flight count at each scrape. */
+  watchEdge(read: () => { ready: boolean; inFlight: number }): void;
+  /** Where the dependency gauges probe upstream health and Redis at each scrape (the facts of `/readyz?verbose`). */
+  watchDependencies(probe: () => Promise<DependencyStatus>, redisConfigured: boolean): void;
   /** One budget decision taken locally because the shared (Redis) budget store could not answer. */
   budgetFallback(): void;
   /**
@@ -43,9 +49,16 @@ export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
+/** What `bff_upstream_up` and `bff_redis_up` report; `redis` absent when it is not configured. */
+export interface DependencyStatus {
+  upstreams: Record<ServiceName, 'up' | 'down'>;
+  redis?: 'up' | 'down';
+}
+
 /** Numeric circuit state for the gauge: 0 closed, 1 half-open (probe allowed), 2 open. */
 export const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
+const DEPENDENCY_PROBE_REUSE_MS = 2_000;
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const COST_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
 
@@ -94,6 +107,42 @@ export function createMetrics(): Metrics {
   const costRequested = histogram('bff_operation_cost_requested', 'Estimated cost of an operation before it runs.', ['audience'], COST_BUCKETS);
   const costActual = histogram('bff_operation_cost_actual', 'Measured cost of an operation after it ran.', ['audience'], COST_BUCKETS);
   const rateLimited = counter('bff_rate_limited_total', 'Requests refused by the cost rate limiter.', ['audience', 'reason']);
+  const shed = counter('bff_shed_total', 'GraphQL requests refused at the edge with 503 OVERLOADED, by reason.', ['audience', 'reason']);
+  let readEdge: (() => { ready: boolean; inFlight: number }) | undefined;
+  new Gauge({
+    name: 'bff_ready',
+    help: 'What /readyz answers: 1 ready, 0 draining or shedding load. Upstreams and Redis never count.',
+    registers,
+    collect() {
+      this.set(readEdge?.().ready === false ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: 'bff_in_flight_requests',
+    help: 'GraphQL requests in progress in this process (the overload limit counts these).',
+    registers,
+    collect() {
+      this.set(readEdge?.().inFlight ?? 0);
+    },
+  });
+  let probeDependencies: (() => Promise<DependencyStatus>) | undefined;
+  let probing: Promise<DependencyStatus> | undefined;
+  // One probe serves both dependency gauges and any scrape within 2 s: scrapes stay cheap, and never hammer a service.
+  const probeOnce = (probe: () => Promise<DependencyStatus>) => {
+    probing ??= probe().finally(() => setTimeout(() => (probing = undefined), DEPENDENCY_PROBE_REUSE_MS).unref());
+    return probing;
+  };
+  new Gauge({
+    name: 'bff_upstream_up',
+    help: "Each upstream's GET /health at scrape time: 1 answering, 0 not.",
+    labelNames: ['service'] as const,
+    registers,
+    async collect() {
+      if (!probeDependencies) return;
+      const status = await probeOnce(probeDependencies);
+      for (const service of SERVICE_NAMES) this.set({ service }, status.upstreams[service] === 'up' ? 1 : 0);
+    },
+  });
   const budgetFallbacks = counter('bff_budget_fallback_total', 'Budget decisions taken in process memory because Redis could not answer.', []);
   const plans = counter('bff_operation_plans_total', 'Operation plans compiled, by the executor that runs them and why graphql-js when it does.', ['audience', 'executor', 'reason']);
 
@@ -124,6 +173,25 @@ export function createMetrics(): Metrics {
     },
     rateLimited(audience, reason = 'budget') {
       rateLimited.inc({ audience, reason });
+    },
+    shed(audience, reason) {
+      shed.inc({ audience, reason });
+    },
+    watchEdge(read) {
+      readEdge = read;
+    },
+    watchDependencies(probe, redisConfigured) {
+      probeDependencies = probe;
+      // Only with REDIS_URL: a series that always read 0 would look like an outage.
+      if (!redisConfigured) return;
+      new Gauge({
+        name: 'bff_redis_up',
+        help: 'Redis PING at scrape time: 1 answering, 0 not. Only when REDIS_URL is set.',
+        registers,
+        async collect() {
+          this.set((await probeOnce(probe)).redis === 'up' ? 1 : 0);
+        },
+      });
     },
     budgetFallback() {
       budgetFallbacks.inc();

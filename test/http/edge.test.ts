@@ -20,11 +20,13 @@ const post = (path: string, body: string, headers: Record<string, string> = {}) 
   fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
 describe('The edge', () => {
-  it('answers /healthz and /readyz with every upstream up', async () => {
+  it('answers /healthz and /readyz, and shows every upstream up in the verbose status', async () => {
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gateway.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { upstreams: Record<string, string> }).upstreams.orders).toBe('up');
+    expect(await ready.json()).toEqual({ status: 'ready' });
+    const verbose = await fetch(`${gateway.url}/readyz?verbose`);
+    expect(((await verbose.json()) as { upstreams: Record<string, string> }).upstreams.orders).toBe('up');
   });
 
   it('refuses a body over the limit with 413 and serves the next request', async () => {

@@ -27,11 +27,29 @@ afterAll(async () => {
 });
 
 describe('Readiness and a dead upstream', () => {
-  it('answers /readyz with 503 naming the service that is down, while /healthz stays 200', async () => {
+  it('stays ready (200) while an upstream refuses connections: the gateway itself can serve', async () => {
     const ready = await fetch(`${gateway.url}/readyz`);
-    expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { upstreams: Record<string, string> }).upstreams).toMatchObject({ inventory: 'down', users: 'up' });
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+  });
+
+  it('names the failing upstream in the verbose status, whose HTTP status stays the readiness', async () => {
+    const verbose = await fetch(`${gateway.url}/readyz?verbose`);
+    expect(verbose.status).toBe(200);
+    expect(await verbose.json()).toMatchObject({
+      status: 'ready',
+      inFlight: 0,
+      upstreams: { inventory: 'down', users: 'up', products: 'up' },
+      circuits: { inventory: 'closed' },
+    });
+  });
+
+  it('reports the same facts in /metrics', async () => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(text).toMatch(/^bff_upstream_up\{service="inventory"\} 0$/m);
+    expect(text).toMatch(/^bff_upstream_up\{service="users"\} 1$/m);
+    expect(text).toMatch(/^bff_ready 1$/m);
   });
 
   it('nulls only the stock fields, with UPSTREAM_UNAVAILABLE at their paths and no address in the message', async () => {

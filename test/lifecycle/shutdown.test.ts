@@ -53,4 +53,42 @@ describe('SIGTERM', () => {
     expect(await response.json()).toMatchObject({ data: { product: { id: 'fx-p1', name: 'Fx Anvil' } } });
     expect(await gateway.stop()).toBe(0);
   });
+
+  it('answers /readyz 503 from the moment SIGTERM arrives, keeps serving through SHUTDOWN_DELAY_MS, and completes the request in flight', async () => {
+    let arrived!: () => void;
+    const held = new Promise<void>((resolve) => (arrived = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    upstream = await startFixtureUpstream({
+      onRequest: async (req) => {
+        if (req.service === 'products' && req.path !== '/health') {
+          arrived();
+          await released;
+        }
+      },
+    });
+    gateway = await spawnGateway(upstream.urls, { UPSTREAM_TIMEOUT_MS: '15000', SHUTDOWN_DELAY_MS: '1500' });
+    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+
+    const inFlight = fetch(`${gateway.url}/web/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ product(id: "fx-p1") { id name } }' }),
+    });
+    await held;
+    gateway.child.kill('SIGTERM');
+    await gateway.waitFor(/"msg":"draining in-flight requests"/);
+
+    const ready = await fetch(`${gateway.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'draining' });
+    expect(ready.headers.get('connection')).toBe('close');
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+
+    release();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ data: { product: { id: 'fx-p1', name: 'Fx Anvil' } } });
+    expect(await gateway.stop()).toBe(0);
+  });
 });

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/gateway.js';
+import { createOverloadGuard } from '../../src/http/overload.js';
+import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { startTestGateway, tokenFor } from '../helpers/gateway.js';
+
+const QUERY = 'query ($id: ID!) { product(id: $id) { id name } }';
+
+describe('Overload shedding at the edge (in-flight limit 2)', () => {
+  let upstream: FixtureUpstream;
+  let gateway: Gateway;
+  let release!: () => void;
+  let released: Promise<void>;
+  beforeAll(async () => {
+    released = new Promise<void>((resolve) => (release = resolve));
+    upstream = await startFixtureUpstream({
+      // Hold every admitted request at the products service: they stay in flight until released.
+      onRequest: async (req) => {
+        if (req.service === 'products' && req.path !== '/health') await released;
+      },
+    });
+    gateway = await startTestGateway({
+      upstreams: upstream.urls,
+      env: { OVERLOAD_MAX_IN_FLIGHT: '2', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_RETRY_AFTER_SECONDS: '2' },
+    });
+  });
+  afterAll(async () => {
+    release();
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('refuses the rest of a burst with 503 OVERLOADED and Retry-After, touching no upstream and no budget, while /healthz, /readyz and /metrics answer', async () => {
+    const token = await tokenFor('fx-alice');
+    // Two products, so the two admitted requests are not coalesced into one upstream call.
+    const send = (i: number) =>
+      fetch(`${gateway.url}/web/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-correlation-id': `burst-${i}` },
+        body: JSON.stringify({ query: QUERY, variables: { id: i % 2 === 0 ? 'fx-p1' : 'fx-p2' } }),
+      });
+    const admitted = [send(0), send(1)];
+    await expect.poll(() => upstream.requests.filter((r) => r.service === 'products').length).toBe(2);
+
+    const refused = await Promise.all([2, 3, 4, 5, 6].map(send));
+    for (const response of refused) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('2');
+      expect(response.headers.get('ratelimit')).toBeNull();
+      expect(await response.json()).toEqual({
+        errors: [{ message: 'The gateway is overloaded; retry later.', extensions: { code: 'OVERLOADED' } }],
+      });
+    }
+
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${gateway.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'overloaded' });
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/^bff_shed_total\{audience="web",reason="in_flight"\} 5$/m);
+    expect(metrics).toMatch(/^bff_in_flight_requests 2$/m);
+
+    release();
+    for (const response of await Promise.all(admitted)) expect(response.status).toBe(200);
+
+    // Nothing of a refused request went upstream (its correlation id is sent on every call) ...
+    const upstreamIds = new Set(upstream.requests.map((r) => r.headers['x-correlation-id']));
+    expect([...upstreamIds].filter((id) => /^burst-[2-6]$/.test(String(id)))).toEqual([]);
+    // ... nor to the budget: only the two admitted operations were priced.
+    const after = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(after).toMatch(/^bff_operation_cost_requested_count\{audience="web"\} 2$/m);
+
+    // Once nothing has been refused for a second, the replica is ready again and serves.
+    await expect.poll(async () => (await fetch(`${gateway.url}/readyz`)).status, { timeout: 5_000 }).toBe(200);
+    expect((await send(7)).status).toBe(200);
+  });
+});
+
+describe('Overload shedding on event-loop delay', () => {
+  it('refuses new requests once the delay stayed over the limit for two windows, and admits again when it falls back', async () => {
+    const guard = createOverloadGuard({ maxEventLoopDelayMs: 50, maxInFlight: 0, retryAfterSeconds: 1 });
+    try {
+      // Starve the event loop in 300 ms slices, letting the sampler run in between.
+      const blockFor = (ms: number) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end);
+      };
+      await expect
+        .poll(
+          async () => {
+            blockFor(300);
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            return guard.admit();
+          },
+          { timeout: 10_000, interval: 0 },
+        )
+        .toBe('event_loop_delay');
+      expect(guard.shedding()).toBe(true);
+      await expect.poll(() => guard.admit(), { timeout: 5_000 }).toBeNull();
+    } finally {
+      guard.close();
+    }
+  });
+
+  it('never sheds with both limits at 0', () => {
+    const guard = createOverloadGuard({ maxEventLoopDelayMs: 0, maxInFlight: 0, retryAfterSeconds: 1 });
+    for (let i = 0; i < 10_000; i++) expect(guard.admit()).toBeNull();
+    expect(guard.shedding()).toBe(false);
+    guard.close();
+  });
+});

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FormattedExecutionResult } from 'graphql';
 import type { Context } from '../context.js';
 import { errorCodes, requestOutcome } from '../observability/request-outcome.js';
@@ -36,8 +36,9 @@ export function tracingPlugins(): TracingPlugins {
     async requestDidStart({ contextValue }): Promise<GraphQLRequestListener<Context> | void> {
       const trace = requestTraceOfContext(contextValue);
       if (!trace) return;
-      const operation = startSpan(trace.tracing, 'GraphQL operation', trace.parent, {
-        attributes: { 'bff.consumer.tier': contextValue.consumer.tier, 'bff.consumer.kind': contextValue.consumer.kind },
+      const operation = startSpan(trace.tracing, 'GraphQL operation', trace.parent, SpanKind.INTERNAL, {
+        'bff.consumer.tier': contextValue.consumer.tier,
+        'bff.consumer.kind': contextValue.consumer.kind,
       });
       operations.set(trace, operation);
       const underOperation = contextWith(operation);
@@ -106,7 +107,7 @@ export function tracingPlugins(): TracingPlugins {
           }
           operation.end(now());
           operations.delete(trace);
-          trace.parent = contextWith(trace.server);
+          trace.parent = trace.serverContext;
         },
       };
     },

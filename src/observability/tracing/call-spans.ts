@@ -8,7 +8,7 @@
  * the trace backend.
  */
 import { SpanKind, SpanStatusCode, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import type { CallEvent, CallStart, CallTrace, CallTracer, RetryInfo } from '../../../clients/index.js';
+import type { CallEvent, CallStart, CallTrace, RetryInfo } from '../../../clients/index.js';
 import type { Tracing } from './create-tracing.js';
 import { now, startSpan } from './spans.js';
 
@@ -63,18 +63,14 @@ class CallSpan implements CallTrace {
   }
 }
 
-/** A CallTracer whose spans hang under whatever `parent()` is when each call starts. */
-export function createCallTracer(tracing: Tracing, parent: () => Context): CallTracer {
-  return {
-    start(call: CallStart): CallTrace {
-      const attributes: Attributes = {
-        'http.request.method': call.method,
-        'url.template': call.route,
-        'peer.service': call.service,
-      };
-      if (call.batchSize !== undefined) attributes['bff.upstream.batch_size'] = call.batchSize;
-      if (call.cache !== undefined) attributes['bff.upstream.cache'] = call.cache;
-      return new CallSpan(startSpan(tracing, `${call.method} ${call.route}`, parent(), { kind: SpanKind.CLIENT, attributes }));
-    },
+/** Starts the span of one logical call under `parent` (the request's execution span while the operation runs). */
+export function startCallSpan(tracing: Tracing, parent: Context, call: CallStart): CallTrace {
+  const attributes: Attributes = {
+    'http.request.method': call.method,
+    'url.template': call.route,
+    'peer.service': call.service,
   };
+  if (call.batchSize !== undefined) attributes['bff.upstream.batch_size'] = call.batchSize;
+  if (call.cache !== undefined) attributes['bff.upstream.cache'] = call.cache;
+  return new CallSpan(startSpan(tracing, `${call.method} ${call.route}`, parent, SpanKind.CLIENT, attributes));
 }

@@ -19,6 +19,8 @@ import type { Tracing } from './create-tracing.js';
 export interface RequestTrace {
   readonly tracing: Tracing;
   readonly server: Span;
+  /** A context whose span is the server span (where spans hang outside the operation). */
+  readonly serverContext: Context;
   /** Where new spans hang: the server span, then the operation's spans. */
   parent: Context;
   /** `RequestMeta.tracer`: one client span per upstream call. */

@@ -5,9 +5,10 @@
  * Probes, metrics scrapes and unknown paths are not traced.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { createCallTracer } from './call-spans.js';
+import type { CallStart, CallTrace, CallTracer } from '../../../clients/index.js';
+import { startCallSpan } from './call-spans.js';
 import type { Tracing } from './create-tracing.js';
 import { setRequestTrace, type RequestTrace } from './request-trace.js';
 import { contextWith, now, recordFailure, startSpan } from './spans.js';
@@ -22,37 +23,63 @@ function audienceOf(url: string | undefined): string | undefined {
   return GRAPHQL_PATH.exec(query < 0 ? raw : raw.slice(0, query))?.[1];
 }
 
+/**
+ * One traced request; also its `CallTracer` (`RequestMeta.tracer`), so a
+ * request costs one object of ours, not a closure per method.
+ */
+class TracedRequest implements RequestTrace, CallTracer {
+  readonly serverContext: Context;
+  parent: Context;
+  private child: { base: Logger; logger: Logger } | undefined;
+
+  constructor(
+    readonly tracing: Tracing,
+    readonly server: Span,
+  ) {
+    this.serverContext = contextWith(server);
+    this.parent = this.serverContext;
+  }
+
+  get calls(): CallTracer {
+    return this;
+  }
+
+  start(call: CallStart): CallTrace {
+    return startCallSpan(this.tracing, this.parent, call);
+  }
+
+  logger(base: Logger): Logger {
+    if (this.child?.base !== base) {
+      const { traceId, spanId } = this.server.spanContext();
+      this.child = { base, logger: base.child({ trace_id: traceId, span_id: spanId }) };
+    }
+    return this.child.logger;
+  }
+
+  async inSpan<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const child = startSpan(this.tracing, name, this.parent);
+    try {
+      return await work();
+    } catch (error) {
+      recordFailure(child, error);
+      throw error;
+    } finally {
+      child.end(now());
+    }
+  }
+}
+
 function startTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse, audience: string): RequestTrace {
   const method = KNOWN_METHODS.has(req.method ?? '') ? (req.method as string) : '_OTHER';
   const route = `/${audience}/graphql`;
   const incoming = tracing.propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
-  const span = startSpan(tracing, `${method} ${route}`, incoming, {
-    kind: SpanKind.SERVER,
-    attributes: { 'http.request.method': method, 'http.route': route, 'url.path': route, 'url.scheme': 'http', 'bff.audience': audience },
+  const span = startSpan(tracing, `${method} ${route}`, incoming, SpanKind.SERVER, {
+    'http.request.method': method,
+    'http.route': route,
+    'url.path': route,
+    'url.scheme': 'http',
+    'bff.audience': audience,
   });
-  const ids = span.spanContext();
-  let logger: { base: Logger; child: Logger } | undefined;
-  const trace: RequestTrace = {
-    tracing,
-    server: span,
-    parent: contextWith(span),
-    calls: createCallTracer(tracing, () => trace.parent),
-    logger(base) {
-      if (logger?.base !== base) logger = { base, child: base.child({ trace_id: ids.traceId, span_id: ids.spanId }) };
-      return logger.child;
-    },
-    async inSpan(name, work) {
-      const child = startSpan(tracing, name, trace.parent);
-      try {
-        return await work();
-      } catch (error) {
-        recordFailure(child, error);
-        throw error;
-      } finally {
-        child.end(now());
-      }
-    },
-  };
   res.once('close', () => {
     span.setAttribute('http.response.status_code', res.statusCode);
     const correlationId = res.getHeader('x-correlation-id');
@@ -62,7 +89,7 @@ function startTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse,
     if (!res.writableFinished) span.setAttribute('error.type', 'connection_closed');
     span.end(now());
   });
-  return trace;
+  return new TracedRequest(tracing, span);
 }
 
 /** `listener` with a server span around every GraphQL endpoint request. */

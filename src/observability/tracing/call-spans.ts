@@ -7,7 +7,7 @@
  * events. Never the URL, host or body: ids and upstream detail stay out of
  * the trace backend.
  */
-import { SpanKind, SpanStatusCode, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { isSpanContextValid, SpanKind, SpanStatusCode, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { CallEvent, CallStart, CallTrace, RetryInfo } from '../../../clients/index.js';
 import type { Tracing } from './create-tracing.js';
 import { now, startSpan } from './spans.js';
@@ -18,8 +18,11 @@ import { now, startSpan } from './spans.js';
  * propagator, which builds a context per call for the same string.
  * https://www.w3.org/TR/trace-context/#traceparent-header
  */
-function traceHeadersOf(span: Span): Readonly<Record<string, string>> {
-  const { traceId, spanId, traceFlags, traceState } = span.spanContext();
+function traceHeadersOf(span: Span): Readonly<Record<string, string>> | undefined {
+  const context = span.spanContext();
+  // As the W3C propagator does: an invalid context (all-zero ids) is never sent.
+  if (!isSpanContextValid(context)) return undefined;
+  const { traceId, spanId, traceFlags, traceState } = context;
   const traceparent = `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
   const state = traceState?.serialize();
   return state ? { traceparent, tracestate: state } : { traceparent };
@@ -27,12 +30,14 @@ function traceHeadersOf(span: Span): Readonly<Record<string, string>> {
 
 /** Follows one call: the same `traceparent` on every attempt (retries are events of this span, not spans). */
 class CallSpan implements CallTrace {
-  private headers: Readonly<Record<string, string>> | undefined;
+  /** null until the first attempt asks; undefined when there is nothing to send. */
+  private headers: Readonly<Record<string, string>> | undefined | null = null;
 
   constructor(private readonly span: Span) {}
 
-  attempt(): Readonly<Record<string, string>> {
-    return (this.headers ??= traceHeadersOf(this.span));
+  attempt(): Readonly<Record<string, string>> | undefined {
+    if (this.headers === null) this.headers = traceHeadersOf(this.span);
+    return this.headers;
   }
 
   retry(info: RetryInfo): void {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [--quick] [--scenario ProductPage,OrderHistory] [--latency 0,20]
  * [--cache on,off] [--rows throughput,light,rotating,memory] [--duration 10]
- * [--connections 10] [--warmup 1] [--soak 10] [--no-cache] [--dev] [--source] [--profile]`.
+ * [--connections 10] [--warmup 1] [--soak 10] [--no-cache] [--dev] [--source] [--profile] [--tracing]`.
  */
 import { parseArgs } from 'node:util';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
@@ -37,12 +37,14 @@ export interface BenchOptions {
   /** Run the gateway from its TypeScript sources under tsx instead of the build (to compare the two). */
   source: boolean;
   profile: boolean;
+  /** Run every phase a second time with OpenTelemetry tracing on (ratio 1.0, exporting to a local sink). */
+  tracing: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--scenario ${SCENARIO_NAMES.join(',')}] [--latency 0,20]
   [--cache on,off] [--rows ${ROW_KINDS.join(',')}] [--duration 10] [--connections 10] [--warmup 1]
-  [--soak <seconds, default: duration>] [--no-cache] [--dev] [--source] [--profile]
-  --quick: 0 ms only, 3 s runs, 5 s soak (about 2 minutes); --no-cache: --cache off`;
+  [--soak <seconds, default: duration>] [--no-cache] [--dev] [--source] [--profile] [--tracing]
+  --quick: 0 ms only, 3 s runs, 5 s soak (about 2 minutes); --no-cache: --cache off; --tracing: each phase again with tracing on`;
 
 function count(raw: string | undefined, name: string, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -81,6 +83,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       dev: { type: 'boolean', default: false },
       source: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      tracing: { type: 'boolean', default: false },
     },
   });
   if (values['no-cache'] && values.cache !== undefined) throw new Error(`--no-cache and --cache are exclusive\n${USAGE}`);
@@ -99,5 +102,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     dev: values.dev,
     source: values.source,
     profile: values.profile,
+    tracing: values.tracing,
   };
 }

@@ -27,6 +27,8 @@ export interface Setup {
   token: string;
   /** One token per `ROTATING_USERS` entry, in the same order. */
   rotatingTokens: string[];
+  /** Set for the `--tracing` pass: the gateway exports every span (ratio 1.0) to this OTLP/HTTP endpoint. */
+  otlpEndpoint?: string;
 }
 
 /** What the phases report, accumulated over the run. */
@@ -113,6 +115,7 @@ export async function runPhase(options: BenchOptions, cache: CacheMode, latencyM
     source: options.source,
     apiKeysFile: setup.apiKeysFile,
     profileDir: options.profile ? profileDir : null,
+    ...(setup.otlpEndpoint === undefined ? {} : { otlpEndpoint: setup.otlpEndpoint }),
   });
   out.notes.push(`RSS right after start @${latencyMs} ms, cache ${cache}: gateway ${mb(rssKb(stack.gateway.pid))} MB, baseline ${mb(rssKb(stack.baseline.pid))} MB`);
   log(`  servers up: gateway ${stack.gatewayUrl}, baseline ${stack.baselineUrl}`);

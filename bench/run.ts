@@ -18,7 +18,8 @@ import { isStale } from '../scripts/build-state.mjs';
 import { hashApiKey } from '../src/auth/api-keys.js';
 import { startLoadWorker } from './load-worker.js';
 import { machineLine } from './machine.js';
-import { parseOptions, USAGE, type BenchOptions } from './options.js';
+import { startOtlpSink } from './otlp-sink.js';
+import { parseOptions, USAGE, type BenchOptions, type CacheMode } from './options.js';
 import { runPhase, type Outcome, type Setup } from './phase.js';
 import { failures, formatTable, formatVerdicts, MEMORY_TARGET_SOAK_S, targetsFor } from './report.js';
 import { BENCH_API_KEY, BENCH_TIER, BENCH_USER, ROTATING_USERS } from './scenarios.js';
@@ -75,6 +76,20 @@ function report(options: BenchOptions, out: Outcome, before: string): number {
   return out.mismatch || failed > 0 ? 1 : 0;
 }
 
+/** `--tracing`: the same phase again with every span exported to a local sink; its rows say so. */
+async function runTracedPhase(options: BenchOptions, cache: CacheMode, latencyMs: number, setup: Setup, load: ReturnType<typeof startLoadWorker>, out: Outcome): Promise<void> {
+  const sink = await startOtlpSink();
+  const first = out.rows.length;
+  try {
+    await runPhase(options, cache, latencyMs, { ...setup, otlpEndpoint: sink.url }, load, log, out);
+  } finally {
+    await sink.close();
+  }
+  for (const row of out.rows.slice(first)) row.label = `${row.label} [tracing on]`;
+  const { requests, bytes } = sink.received();
+  out.notes.push(`tracing on @${latencyMs} ms, cache ${cache}: the sink received ${requests} OTLP exports, ${(bytes / 1_048_576).toFixed(1)} MB`);
+}
+
 async function main(): Promise<number> {
   let options: BenchOptions;
   try {
@@ -98,6 +113,7 @@ async function main(): Promise<number> {
       for (const latencyMs of options.latencies) {
         await runPhase(options, cache, latencyMs, setup, load, log, out);
         if (out.mismatch) break phases;
+        if (options.tracing) await runTracedPhase(options, cache, latencyMs, setup, load, out);
       }
     }
   } finally {

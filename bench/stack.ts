@@ -28,6 +28,8 @@ export interface StackOptions {
    * null.
    */
   profileDir: string | null;
+  /** Tracing on, every span exported to this OTLP/HTTP endpoint; absent: tracing off (as shipped). */
+  otlpEndpoint?: string;
 }
 
 export interface Stack {
@@ -69,6 +71,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       TRUSTED_DOCUMENTS: 'mobile=off,web=off',
       // One log line per request would be measured too; warnings still show problems.
       LOG_LEVEL: 'warn',
+      // The default sampler (parent-based, ratio 1.0): every request traced and exported.
+      ...(options.otlpEndpoint === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint }),
     },
     { flags, tailStdout: true },
   );

@@ -1,5 +1,13 @@
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
 import { AUDIENCES, type Audience } from './context.js';
+import {
+  DEFAULT_SERVICE_NAME,
+  OTLP_PROTOCOLS,
+  parseKeyValueList,
+  SAMPLERS,
+  tracesUrlFrom,
+  type TracingConfig,
+} from './observability/tracing/settings.js';
 import { defaultTrustedDocumentsMode, isFirstParty, TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from './persisted/mode.js';
 
 /** A development-only HS256 secret, used (and said so in the log) when no key is configured outside production. */
@@ -64,6 +72,8 @@ export interface Config {
   shutdownDelayMs: number;
   overload: OverloadConfig;
   logLevel: string;
+  /** OpenTelemetry tracing, or null: off (no OTLP endpoint set, or `OTEL_SDK_DISABLED=true`). */
+  tracing: TracingConfig | null;
 }
 
 /** When new GraphQL requests are refused with 503 `OVERLOADED` at the edge; `0` turns a limit off. */
@@ -203,6 +213,59 @@ function readJwt(env: Env, production: boolean, problems: string[]): JwtConfig {
   return { kind: 'secret', secret: DEV_JWT_SECRET, isDevSecret: true, ...claims };
 }
 
+function keyValues(env: Env, names: readonly string[], problems: string[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const name of names) {
+    const raw = env[name];
+    if (!raw) continue;
+    const parsed = parseKeyValueList(raw);
+    if (parsed) Object.assign(merged, parsed);
+    else problems.push(`${name} must be a comma list of key=value pairs (values percent-encoded).`);
+  }
+  return merged;
+}
+
+/**
+ * The OpenTelemetry variables, as the specification defines them (only the
+ * OTLP/HTTP exporter: gRPC is not supported). Tracing is on when an OTLP
+ * endpoint is set; signal-specific variables win over the general ones.
+ */
+function readTracing(env: Env, problems: string[]): TracingConfig | null {
+  const tracesUrl = tracesUrlFrom(env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], env['OTEL_EXPORTER_OTLP_ENDPOINT']);
+  if (tracesUrl === undefined || env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return null;
+  if (!isHttpUrl(tracesUrl)) problems.push(`OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT must be an http(s) URL (got "${tracesUrl}").`);
+  const rawProtocol = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] || env['OTEL_EXPORTER_OTLP_PROTOCOL'] || 'http/protobuf';
+  const protocol = OTLP_PROTOCOLS.find((p) => p === rawProtocol);
+  if (!protocol) problems.push(`OTEL_EXPORTER_OTLP_PROTOCOL must be ${OTLP_PROTOCOLS.join(' or ')} (got "${rawProtocol}"; gRPC is not supported).`);
+  const rawSampler = env['OTEL_TRACES_SAMPLER'] || 'parentbased_traceidratio';
+  const sampler = SAMPLERS.find((s) => s === rawSampler);
+  if (!sampler) problems.push(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(', ')} (got "${rawSampler}").`);
+  const rawRatio = env['OTEL_TRACES_SAMPLER_ARG'];
+  const ratio = rawRatio === undefined || rawRatio === '' ? 1 : Number(rawRatio);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) problems.push(`OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 (got "${rawRatio}").`);
+  const resourceAttributes = keyValues(env, ['OTEL_RESOURCE_ATTRIBUTES'], problems);
+  // OTEL_SERVICE_NAME wins over a service.name in the resource attributes (specification).
+  const serviceName = env['OTEL_SERVICE_NAME'] || resourceAttributes['service.name'] || DEFAULT_SERVICE_NAME;
+  delete resourceAttributes['service.name'];
+  const maxQueueSize = integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000, problems);
+  return {
+    tracesUrl,
+    protocol: protocol ?? 'http/protobuf',
+    headers: keyValues(env, ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'], problems),
+    serviceName,
+    resourceAttributes,
+    sampler: sampler ?? 'parentbased_traceidratio',
+    samplerRatio: Number.isFinite(ratio) ? Math.min(1, Math.max(0, ratio)) : 1,
+    batch: {
+      maxQueueSize,
+      // The specification's rule: a batch never larger than the queue.
+      maxExportBatchSize: Math.min(maxQueueSize, integer(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000, problems)),
+      scheduledDelayMs: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 1, 3_600_000, problems),
+      exportTimeoutMs: integer(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000, 1, 3_600_000, problems),
+    },
+  };
+}
+
 function readExecutor(env: Env, problems: string[]): Config['executor'] {
   const value = env['GRAPHQL_EXECUTOR'] || 'jit';
   if (value === 'jit' || value === 'graphql-js') return value;
@@ -269,6 +332,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryAfterSeconds: integer(env, 'OVERLOAD_RETRY_AFTER_SECONDS', DEFAULT_OVERLOAD.retryAfterSeconds, 1, 3_600, problems),
     },
     logLevel,
+    tracing: readTracing(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -47,6 +47,14 @@ export interface Gateway {
   shutdown(): Promise<void>;
 }
 
+/** A URL fit for the log: any user and password in it dropped. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href;
+}
+
 /** Longest a shutdown waits for in-flight requests: inside Kubernetes' default 30 s termination grace. */
 const DRAIN_GRACE_MS = 25_000;
 
@@ -76,6 +84,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   }
 
   const metrics = createMetrics();
+  // Off unless an OTLP endpoint is configured: then nothing on the hot path but a null check.
+  const tracing = config.tracing ? (await import('./observability/tracing/create-tracing.js')).createTracing(config.tracing, logger) : null;
+  if (config.tracing) {
+    logger.info(
+      { endpoint: withoutCredentials(config.tracing.tracesUrl), protocol: config.tracing.protocol, sampler: config.tracing.sampler, ratio: config.tracing.samplerRatio },
+      'tracing: OpenTelemetry spans exported over OTLP/HTTP',
+    );
+  }
   // One Redis connection for everything shared between processes: response cache, persisted queries, budgets.
   const redis = config.redisUrl
     ? connectRedis({ url: config.redisUrl, onError: throttledWarn(logger, 'Redis connection problem (cache, persisted queries, rate-limit budgets)') })
@@ -119,6 +135,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       ...(documents ? { trustedDocuments: { mode: config.trustedDocuments[audience], documents } } : {}),
       executor: config.executor,
       planCacheSize: config.planCacheSize,
+      ...(tracing ? { tracing: tracing.plugins } : {}),
     });
     servers.set(audience, audienceServer);
   }
@@ -148,6 +165,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       logShed(reason);
     },
     playground: await createPlayground(config),
+    tracing,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -169,6 +187,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     clearInterval(sweep);
     clearTimeout(cut);
     await Promise.all([...servers.values()].map((s) => s.stop()));
+    // Every request has finished, so every span has ended: send what the batch processor still holds.
+    await tracing?.shutdown();
     await budgets.close();
     await persistedQueries?.close();
     await clients.close();

@@ -11,6 +11,7 @@ import { trustedDocumentsPlugin, type TrustedDocumentsPluginOptions } from '../p
 import type { Metrics } from '../observability/metrics.js';
 import { requestLogPlugin } from '../plugins/request-log.js';
 import { requestMetricsPlugin } from '../plugins/request-metrics.js';
+import type { TracingPlugins } from '../plugins/tracing.js';
 import { shapeLimitRules, type ShapeLimits } from './shape-limits.js';
 import { buildAudienceSchema } from '../schema.js';
 import { planGateway } from '../plan/plan-gateway.js';
@@ -30,6 +31,8 @@ export interface AudienceServerOptions {
   persistedQueries?: PersistedQueryOptions | false;
   /** The app's manifest and mode; absent: no trusted documents (the public API). */
   trustedDocuments?: Pick<TrustedDocumentsPluginOptions, 'mode' | 'documents'>;
+  /** The operation's spans when tracing is on (src/plugins/tracing.ts); absent: no tracing hook at all. */
+  tracing?: TracingPlugins;
   /** `jit` (default): operations run as compiled plans; `graphql-js`: every document runs on graphql-js. */
   executor?: 'jit' | 'graphql-js';
   /** Bound on the audience's plan cache. */
@@ -71,6 +74,8 @@ export async function createAudienceServer(
     gateway: planGateway(schema, planner),
     validationRules,
     plugins: [
+      // First and last: the operation span covers every other plugin's work.
+      ...(options.tracing ? [options.tracing.opening] : []),
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are used and the edge sends `Cache-Control: no-store` itself (src/http/graphql-handler.ts);
       // Apollo's default cache-control plugin would still hook every field resolution (15-20% of OrderHistory CPU).
@@ -88,6 +93,7 @@ export async function createAudienceServer(
       // After the cost plugin: its willSendResponse fills `contextValue.cost.actual` that the log line reports.
       requestLogPlugin(logger),
       ...(options.metrics ? [requestMetricsPlugin(options.metrics)] : []),
+      ...(options.tracing ? [options.tracing.closing] : []),
     ],
     formatError: createFormatError(!production),
     includeStacktraceInErrorResponses: !production,

@@ -8,6 +8,7 @@ import { createOnce, type Audience, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { createLoaders } from '../loaders.js';
 import type { Logger } from '../logger.js';
+import { requestTraceOf, withRequestTrace } from '../observability/tracing/request-trace.js';
 import { createUpstreamCallCounter, withUpstreamCallCounter } from '../observability/upstream-calls.js';
 import { PayloadTooLargeError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
@@ -60,6 +61,9 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
   return async (req: IncomingMessage, res: ServerResponse, edge: EdgeRequest): Promise<void> => {
     const server = deps.servers.get(edge.audience);
     if (!server) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'No such endpoint.');
+    // Set by the edge when tracing is on: this request's spans, and its trace ids on every log line.
+    const trace = requestTraceOf(req);
+    const logger = trace ? trace.logger(deps.logger) : deps.logger;
 
     let body: unknown = undefined;
     if (req.method === 'POST') {
@@ -81,10 +85,11 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
 
     let consumer;
     try {
-      consumer = await deps.authenticator.authenticate(edge.audience, req.headers, edge.clientAddress);
+      const authenticate = () => deps.authenticator.authenticate(edge.audience, req.headers, edge.clientAddress);
+      consumer = await (trace ? trace.inSpan('credentials', authenticate) : authenticate());
     } catch (error) {
       if (!(error instanceof CredentialError)) throw error;
-      deps.logger.info({ correlationId: edge.correlationId, reason: error.reason }, 'credentials rejected');
+      logger.info({ correlationId: edge.correlationId, reason: error.reason }, 'credentials rejected');
       const challenge = error.scheme === 'Bearer' ? 'Bearer error="invalid_token"' : 'ApiKey';
       return sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, 'Invalid credentials.', {
         'www-authenticate': challenge,
@@ -100,16 +105,18 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
           correlationId: edge.correlationId,
           consumerId: upstreamConsumerId(consumer),
           onCall: upstreamCalls.observe,
+          tracer: trace?.calls,
         });
-        return withUpstreamCallCounter<Context>({
+        const context = withUpstreamCallCounter<Context>({
           audience: edge.audience,
           consumer,
           correlationId: edge.correlationId,
           clients,
           loaders: createLoaders(clients, consumer.tier),
-          logger: deps.logger,
+          logger,
           once: createOnce(),
         }, upstreamCalls);
+        return withRequestTrace(context, trace);
       },
     });
 

@@ -1,9 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Clients } from '../../clients/index.js';
 import { AUDIENCES, type Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing/create-tracing.js';
 import type { Playground } from '../playground/handler.js';
 import { clientAddress } from './client-address.js';
 import { correlationIdFrom } from './correlation.js';
@@ -38,6 +39,8 @@ export interface EdgeOptions {
   retryAfterSeconds?: number;
   /** The browser playground pages and their assets; null or absent: none served. */
   playground?: Playground | null;
+  /** OpenTelemetry tracing; null or absent: off, and the request listener is not wrapped. */
+  tracing?: Pick<Tracing, 'traceRequests'> | null;
 }
 
 /** Node's own limits, tighter than its defaults where a gateway needs them (slow-loris, huge headers). */
@@ -105,7 +108,7 @@ export function createEdgeServer(options: EdgeOptions): Server {
     });
   }
 
-  return createServer(serverLimits(options.headersTimeoutMs ?? 10_000), (req, res) => {
+  const listener: RequestListener = (req, res) => {
     const correlationId = correlationIdFrom(req.headers['x-correlation-id']);
     res.setHeader('x-correlation-id', correlationId);
     res.setHeader('x-content-type-options', 'nosniff');
@@ -116,5 +119,7 @@ export function createEdgeServer(options: EdgeOptions): Server {
       if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
       else res.destroy();
     });
-  });
+  };
+  // With tracing on, a server span around each GraphQL request (src/observability/tracing/server-span.ts).
+  return createServer(serverLimits(options.headersTimeoutMs ?? 10_000), options.tracing?.traceRequests(listener) ?? listener);
 }

@@ -83,7 +83,7 @@ export function costPlugin(options: CostPluginOptions): ApolloServerPlugin<Conte
           observer?.rateLimited?.(audience, decision.reason ?? 'budget');
           if (limits.mode === 'measure') {
             contextValue.cost.wouldThrottle = true;
-            logger.warn({ audience, consumer: contextValue.consumer.id, requested, reason: decision.reason }, 'over budget (measure mode: not enforced)');
+            (contextValue.logger ?? logger).warn({ audience, consumer: contextValue.consumer.id, requested, reason: decision.reason }, 'over budget (measure mode: not enforced)');
             return;
           }
           const retryAfter =

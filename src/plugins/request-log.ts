@@ -20,6 +20,8 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
       const started = performance.now();
       return {
         async willSendResponse({ contextValue, response, operation, operationName, document, request }) {
+          // The request's own logger: it carries the trace ids when the request is traced.
+          const log = contextValue.logger ?? logger;
           const status = response.http.status ?? 200;
           const result: FormattedExecutionResult | undefined = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const codes = errorCodes(result);
@@ -32,7 +34,7 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
             consumer: contextValue.consumer.id,
             correlationId: contextValue.correlationId,
           };
-          logger.info(
+          log.info(
             {
               ...base,
               operationType: operation?.operation ?? null,
@@ -49,7 +51,7 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
           if (operation?.operation !== 'mutation') return;
           const fields = auditedFields(document, operation, request.variables);
           const key = fields.find((f) => f.field === 'placeOrder')?.idempotencyKey;
-          logger.info(
+          log.info(
             {
               audit: 'mutation',
               ...base,

@@ -1,0 +1,102 @@
+/**
+ * The edge's part of tracing: one SERVER span per GraphQL endpoint request
+ * (`POST /web/graphql`), child of the caller's span when a valid W3C
+ * `traceparent` came in (a malformed one is ignored: a new trace starts).
+ * Probes, metrics scrapes and unknown paths are not traced.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { CallStart, CallTrace, CallTracer } from '../../../clients/index.js';
+import { startCallSpan } from './call-spans.js';
+import type { Tracing } from './create-tracing.js';
+import { setRequestTrace, type RequestTrace } from './request-trace.js';
+import { contextWith, now, recordFailure, startSpan } from './spans.js';
+
+const GRAPHQL_PATH = /^\/(mobile|web|public)\/graphql\/?$/;
+/** Semantic conventions: other methods are `_OTHER` (a client must not mint span names). */
+const KNOWN_METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD', 'PUT', 'DELETE', 'PATCH']);
+
+function audienceOf(url: string | undefined): string | undefined {
+  const raw = url ?? '/';
+  const query = raw.indexOf('?');
+  return GRAPHQL_PATH.exec(query < 0 ? raw : raw.slice(0, query))?.[1];
+}
+
+/**
+ * One traced request; also its `CallTracer` (`RequestMeta.tracer`), so a
+ * request costs one object of ours, not a closure per method.
+ */
+class TracedRequest implements RequestTrace, CallTracer {
+  readonly serverContext: Context;
+  parent: Context;
+  private child: { base: Logger; logger: Logger } | undefined;
+
+  constructor(
+    readonly tracing: Tracing,
+    readonly server: Span,
+  ) {
+    this.serverContext = contextWith(server);
+    this.parent = this.serverContext;
+  }
+
+  get calls(): CallTracer {
+    return this;
+  }
+
+  start(call: CallStart): CallTrace {
+    return startCallSpan(this.tracing, this.parent, call);
+  }
+
+  logger(base: Logger): Logger {
+    if (this.child?.base !== base) {
+      const { traceId, spanId } = this.server.spanContext();
+      this.child = { base, logger: base.child({ trace_id: traceId, span_id: spanId }) };
+    }
+    return this.child.logger;
+  }
+
+  async inSpan<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const child = startSpan(this.tracing, name, this.parent);
+    try {
+      return await work();
+    } catch (error) {
+      recordFailure(child, error);
+      throw error;
+    } finally {
+      child.end(now());
+    }
+  }
+}
+
+function startTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse, audience: string): RequestTrace {
+  const method = KNOWN_METHODS.has(req.method ?? '') ? (req.method as string) : '_OTHER';
+  const route = `/${audience}/graphql`;
+  const incoming = tracing.propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+  const span = startSpan(tracing, `${method} ${route}`, incoming, SpanKind.SERVER, {
+    'http.request.method': method,
+    'http.route': route,
+    'url.path': route,
+    'url.scheme': 'http',
+    'bff.audience': audience,
+  });
+  res.once('close', () => {
+    span.setAttribute('http.response.status_code', res.statusCode);
+    const correlationId = res.getHeader('x-correlation-id');
+    if (typeof correlationId === 'string') span.setAttribute('bff.correlation_id', correlationId);
+    // Server spans fail on 5xx only: a 4xx is the client's mistake (HTTP semantic conventions).
+    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: String(res.statusCode) });
+    if (!res.writableFinished) span.setAttribute('error.type', 'connection_closed');
+    span.end(now());
+  });
+  return new TracedRequest(tracing, span);
+}
+
+/** `listener` with a server span around every GraphQL endpoint request. */
+export function traceRequests(tracing: Tracing, listener: RequestListener): RequestListener {
+  return (req, res) => {
+    const audience = audienceOf(req.url);
+    if (audience !== undefined) setRequestTrace(req, startTrace(tracing, req, res, audience));
+    listener(req, res);
+  };
+}

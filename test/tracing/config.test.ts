@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('Tracing configuration (OpenTelemetry environment variables)', () => {
+  it('is off without an OTLP endpoint, and with OTEL_SDK_DISABLED=true', () => {
+    expect(loadConfig({ OTEL_SERVICE_NAME: 'x', OTEL_TRACES_SAMPLER: 'always_on' }).tracing).toBeNull();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeNull();
+  });
+
+  it('defaults to http/protobuf, parentbased_traceidratio at 1.0 and service bff-gateway, appending /v1/traces to the base endpoint', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toMatchObject({
+      tracesUrl: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 1,
+      serviceName: 'bff-gateway',
+      resourceAttributes: {},
+      headers: {},
+      batch: { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMs: 5000, exportTimeoutMs: 30000 },
+    });
+  });
+
+  it('uses the traces endpoint as it is, and the signal-specific settings over the general ones', () => {
+    const tracing = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otlp.example.com/custom/traces',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-team=a,x-key=general',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-key=s%20ecret',
+      OTEL_TRACES_SAMPLER: 'traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_BSP_MAX_QUEUE_SIZE: '100',
+    }).tracing;
+    expect(tracing).toMatchObject({
+      tracesUrl: 'https://otlp.example.com/custom/traces',
+      protocol: 'http/json',
+      headers: { 'x-team': 'a', 'x-key': 's ecret' },
+      sampler: 'traceidratio',
+      samplerRatio: 0.25,
+      // A batch never larger than the queue.
+      batch: { maxQueueSize: 100, maxExportBatchSize: 100 },
+    });
+  });
+
+  it('reads resource attributes, with OTEL_SERVICE_NAME over their service.name', () => {
+    const base = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attrs,deployment.environment=prod,team=web%20apps' };
+    expect(loadConfig(base).tracing).toMatchObject({ serviceName: 'from-attrs', resourceAttributes: { 'deployment.environment': 'prod', team: 'web apps' } });
+    expect(loadConfig({ ...base, OTEL_SERVICE_NAME: 'gateway-eu' }).tracing?.serviceName).toBe('gateway-eu');
+    expect(loadConfig({ ...base, OTEL_SERVICE_NAME: 'gateway-eu' }).tracing?.resourceAttributes).not.toHaveProperty('service.name');
+  });
+
+  it('refuses gRPC, unknown samplers, ratios outside 0–1, malformed lists and non-HTTP endpoints, naming each variable', () => {
+    const problems = problemsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_TRACES_SAMPLER: 'jaeger_remote',
+      OTEL_TRACES_SAMPLER_ARG: '1.5',
+      OTEL_RESOURCE_ATTRIBUTES: 'novalue',
+      OTEL_BSP_MAX_QUEUE_SIZE: '0',
+    });
+    expect(problems.join('\n')).toMatch(/OTEL_EXPORTER_OTLP_\(TRACES_\)ENDPOINT/);
+    expect(problems.join('\n')).toMatch(/OTEL_EXPORTER_OTLP_PROTOCOL .*gRPC is not supported/);
+    expect(problems.join('\n')).toMatch(/OTEL_TRACES_SAMPLER must be one of/);
+    expect(problems.join('\n')).toMatch(/OTEL_TRACES_SAMPLER_ARG/);
+    expect(problems.join('\n')).toMatch(/OTEL_RESOURCE_ATTRIBUTES/);
+    expect(problems.join('\n')).toMatch(/OTEL_BSP_MAX_QUEUE_SIZE/);
+  });
+});

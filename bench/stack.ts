@@ -73,6 +73,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       LOG_LEVEL: 'warn',
       // The default sampler (parent-based, ratio 1.0): every request traced and exported.
       ...(options.otlpEndpoint === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint }),
+      // `GRAPHQL_EXECUTOR=graphql-js npm run bench …` measures the same gateway without compiled plans (the plans lever).
+      ...(process.env['GRAPHQL_EXECUTOR'] ? { GRAPHQL_EXECUTOR: process.env['GRAPHQL_EXECUTOR'] } : {}),
     },
     { flags, tailStdout: true },
   );

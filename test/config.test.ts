@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../src/config.js';
+import { problemsOf } from './helpers/config-problems.js';
+import { DEV_JWT_SECRET, loadConfig } from '../src/config.js';
 import { DEFAULT_RATE_LIMITS, loadRateLimits } from '../src/cost/limits.js';
 import { tempFile } from './helpers/temp-file.js';
 
@@ -14,15 +15,6 @@ const ALL_URLS = {
   NOTIFICATIONS_URL: 'http://127.0.0.1:1/n',
 };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 /** Runs the built gateway as `npm start` does, with only the given environment. */
 function startMain(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {

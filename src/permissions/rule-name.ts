@@ -1,6 +1,4 @@
-import type { and } from './shield.js';
-
-type ShieldRule = Parameters<typeof and>[number];
+import type { ShieldRule } from './shield.js';
 
 /** A rule's name, for start-up messages and decision keys (logic rules have none of their own). */
 export function nameOf(rule: ShieldRule): string {

@@ -1,4 +1,4 @@
-import { and, rule } from './shield.js';
+import { rule, type ShieldRule } from './shield.js';
 import type { Notification, Order, User } from '../../clients/index.js';
 import type { Context } from '../context.js';
 import { decidedBy } from './decide.js';
@@ -16,7 +16,7 @@ import { denied, notSignedIn } from './denial.js';
  * a repeated check is a Map look-up, not a promise.
  */
 
-export type ShieldRule = Parameters<typeof and>[number];
+export type { ShieldRule };
 /** An audience's rule tree: one rule per field of every object type, no wildcards. */
 export type RuleTree = Readonly<Record<string, Readonly<Record<string, ShieldRule>>>>;
 

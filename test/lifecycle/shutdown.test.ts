@@ -20,25 +20,11 @@ describe('SIGTERM', () => {
   });
 
   it('stops accepting, completes the request in flight with its full 200, then exits 0', async () => {
-    let arrived!: () => void;
-    const held = new Promise<void>((resolve) => (arrived = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    upstream = await startFixtureUpstream({
-      onRequest: async (req) => {
-        if (req.service === 'products') {
-          arrived();
-          await released;
-        }
-      },
-    });
-    gateway = await spawnGateway(upstream.urls, { UPSTREAM_TIMEOUT_MS: '15000' });
+    const { held, release, fixture } = await holdProductCalls();
+    upstream = fixture;
+    gateway = await spawnGateway(fixture.urls, { UPSTREAM_TIMEOUT_MS: '15000' });
 
-    const inFlight = fetch(`${gateway.url}/web/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ product(id: "fx-p1") { id name } }' }),
-    });
+    const inFlight = askForProduct(gateway);
     await held;
     gateway.child.kill('SIGTERM');
     await gateway.waitFor(/"msg":"draining in-flight requests"/);
@@ -55,26 +41,12 @@ describe('SIGTERM', () => {
   });
 
   it('answers /readyz 503 from the moment SIGTERM arrives, keeps serving through SHUTDOWN_DELAY_MS, and completes the request in flight', async () => {
-    let arrived!: () => void;
-    const held = new Promise<void>((resolve) => (arrived = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    upstream = await startFixtureUpstream({
-      onRequest: async (req) => {
-        if (req.service === 'products' && req.path !== '/health') {
-          arrived();
-          await released;
-        }
-      },
-    });
-    gateway = await spawnGateway(upstream.urls, { UPSTREAM_TIMEOUT_MS: '15000', SHUTDOWN_DELAY_MS: '1500' });
+    const { held, release, fixture } = await holdProductCalls();
+    upstream = fixture;
+    gateway = await spawnGateway(fixture.urls, { UPSTREAM_TIMEOUT_MS: '15000', SHUTDOWN_DELAY_MS: '1500' });
     expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
 
-    const inFlight = fetch(`${gateway.url}/web/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ product(id: "fx-p1") { id name } }' }),
-    });
+    const inFlight = askForProduct(gateway);
     await held;
     gateway.child.kill('SIGTERM');
     await gateway.waitFor(/"msg":"draining in-flight requests"/);
@@ -92,3 +64,29 @@ describe('SIGTERM', () => {
     expect(await gateway.stop()).toBe(0);
   });
 });
+
+/** A fixture upstream whose product reads (not its health probe) wait until `release()`; `held` resolves when one arrives. */
+async function holdProductCalls(): Promise<{ held: Promise<void>; release: () => void; fixture: FixtureUpstream }> {
+  let arrived!: () => void;
+  const held = new Promise<void>((resolve) => (arrived = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const fixture = await startFixtureUpstream({
+    onRequest: async (req) => {
+      if (req.service === 'products' && req.path !== '/health') {
+        arrived();
+        await released;
+      }
+    },
+  });
+  return { held, release, fixture };
+}
+
+/** One web query that needs the products service. */
+function askForProduct(gateway: GatewayProcess): Promise<Response> {
+  return fetch(`${gateway.url}/web/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ product(id: "fx-p1") { id name } }' }),
+  });
+}

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { problemsOf } from '../helpers/config-problems.js';
+import { loadConfig } from '../../src/config.js';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('Tracing configuration (OpenTelemetry environment variables)', () => {
   it('is off without an OTLP endpoint, and with OTEL_SDK_DISABLED=true', () => {

@@ -30,6 +30,11 @@ export interface SpawnOptions {
    * pipe nobody reads fills up and blocks the writer (the gateway's log).
    */
   tailStdout?: boolean;
+  /**
+   * Run on these CPUs only (`taskset -c`, Linux), so a load generator on the
+   * other cores cannot take the measured process's CPU, nor it the generator's.
+   */
+  cpus?: string;
 }
 
 /**
@@ -39,7 +44,9 @@ export interface SpawnOptions {
  */
 export function spawnNode(script: string, env: Record<string, string>, options: SpawnOptions = {}): NodeProcess {
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...(options.flags ?? []), ...loader, script], {
+  const node = [process.execPath, ...(options.flags ?? []), ...loader, script];
+  const command = options.cpus === undefined ? node : ['taskset', '-c', options.cpus, ...node];
+  const child = spawn(command[0]!, command.slice(1), {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });

@@ -80,8 +80,15 @@ export interface Config {
 export interface OverloadConfig {
   /** Event-loop delay (p99 over a sampling window, in ms) that, held for two windows, starts shedding (`OVERLOAD_MAX_EVENT_LOOP_DELAY_MS`). */
   maxEventLoopDelayMs: number;
-  /** GraphQL requests in progress in this process beyond which new ones are refused (`OVERLOAD_MAX_IN_FLIGHT`). */
+  /** GraphQL requests in progress in this process beyond which new ones are refused (`OVERLOAD_MAX_IN_FLIGHT`): the hard cap. */
   maxInFlight: number;
+  /**
+   * Event-loop delay (p99 of a window, ms) the adaptive in-flight limit steers
+   * to (`OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS`): over it the limit shrinks,
+   * under it the limit grows back to `maxInFlight`. `0`: the limit stays at
+   * `maxInFlight`.
+   */
+  targetEventLoopDelayMs: number;
   /** The `Retry-After` of a refusal, in seconds (`OVERLOAD_RETRY_AFTER_SECONDS`). */
   retryAfterSeconds: number;
 }
@@ -104,7 +111,7 @@ export const URL_VARIABLES: Record<ServiceName, string> = {
 };
 
 /** Checked with `npm run bench:overload` (BENCHMARKS.md, "Overload"). */
-export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, retryAfterSeconds: 1 };
+export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 100, retryAfterSeconds: 1 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_HS256_SECRET_LENGTH = 32;
@@ -329,6 +336,7 @@ export function loadConfig(env: Env = process.env): Config {
     overload: {
       maxEventLoopDelayMs: integer(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', DEFAULT_OVERLOAD.maxEventLoopDelayMs, 0, 60_000, problems),
       maxInFlight: integer(env, 'OVERLOAD_MAX_IN_FLIGHT', DEFAULT_OVERLOAD.maxInFlight, 0, 1_000_000, problems),
+      targetEventLoopDelayMs: integer(env, 'OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS', DEFAULT_OVERLOAD.targetEventLoopDelayMs, 0, 60_000, problems),
       retryAfterSeconds: integer(env, 'OVERLOAD_RETRY_AFTER_SECONDS', DEFAULT_OVERLOAD.retryAfterSeconds, 1, 3_600, problems),
     },
     logLevel,

@@ -141,7 +141,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   }
   const overload = createOverloadGuard(config.overload);
   const readiness = createReadiness(overload.shedding);
-  metrics.watchEdge(() => ({ ready: readiness.state() === 'ready', inFlight: overload.stats().inFlight }));
+  metrics.watchEdge(() => {
+    const { inFlight, inFlightLimit } = overload.stats();
+    return { ready: readiness.state() === 'ready', inFlight, inFlightLimit };
+  });
   const redisConfigured = config.redisUrl !== null;
   metrics.watchDependencies(() => checkUpstreams(clients, { redisConfigured }), redisConfigured);
   // Shedding is a flood by nature: one line a second says it is happening and how much.

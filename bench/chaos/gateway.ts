@@ -29,7 +29,18 @@ export interface GatewayUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startGatewayUnderTest(urls: Record<ServiceName, string>, env: Record<string, string>): Promise<GatewayUnderTest> {
+export interface GatewayProcessOptions {
+  /** `src/main.ts` under tsx (the default), or `scripts/start.mjs`: the compiled build `npm start` runs. */
+  script?: string;
+  /** Pin the gateway to these CPUs (`taskset -c`). */
+  cpus?: string;
+}
+
+export async function startGatewayUnderTest(
+  urls: Record<ServiceName, string>,
+  env: Record<string, string>,
+  options: GatewayProcessOptions = {},
+): Promise<GatewayUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'bff-gateway-run-'));
   const jwtSecret = randomBytes(32).toString('hex');
   const rateLimitsFile = join(dir, 'rate-limits.json');
@@ -44,7 +55,7 @@ export async function startGatewayUnderTest(urls: Record<ServiceName, string>, e
     .sign(new TextEncoder().encode(jwtSecret));
   const port = await freePort();
   const proc = spawnNode(
-    'src/main.ts',
+    options.script ?? 'src/main.ts',
     {
       ...Object.fromEntries(SERVICE_NAMES.map((service) => [URL_VARIABLES[service], urls[service]])),
       PORT: String(port),
@@ -58,7 +69,7 @@ export async function startGatewayUnderTest(urls: Record<ServiceName, string>, e
       LOG_LEVEL: 'warn',
       ...env,
     },
-    { tailStdout: true },
+    { tailStdout: true, ...(options.cpus === undefined ? {} : { cpus: options.cpus }) },
   );
   const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;

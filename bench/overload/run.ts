@@ -1,5 +1,5 @@
 /**
- * `npm run bench:overload [-- --duration 10 --multiple 3 --connections 10]`:
+ * `npm run bench:overload [-- --duration 10 --multiple 3 --connections 10 --per-second]`:
  * what the overload shedding does. Against the demo services at 0 ms, with
  * the gateway's default limits (NODE_ENV=production):
  *
@@ -9,12 +9,22 @@
  * 2. `--multiple`× that rate, open loop: the accepted requests' p99, the
  *    refusals' p99 and the share refused.
  *
+ * The gateway is the compiled build (`npm start`'s). On a machine with two
+ * or more cores it runs pinned to CPU 0 while this generator and the demo
+ * services share the others (`taskset`), so the generator neither steals the
+ * gateway's CPU nor falls behind its own schedule because the gateway took
+ * its core; the generator's own lag is printed either way.
+ *
  * Prints both rows; exits 1 when a request fails other than by a 503
  * OVERLOADED, or when the normal load is shed. Timing targets (accepted p99
  * < 250 ms, refusal p99 < 10 ms) are reported, never a failure. See
  * BENCHMARKS.md, "Overload".
  */
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { buildBundle } from '../../scripts/build.mjs';
+import { isStale } from '../../scripts/build-state.mjs';
 import type { ServiceName } from '../../clients/errors.js';
 import { startGatewayUnderTest } from '../chaos/gateway.js';
 import { machineLine } from '../machine.js';
@@ -27,6 +37,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     multiple: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
+    // Accepted and refused latencies for each second of the 3× load, by when the requests were due.
+    'per-second': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.duration);
@@ -47,26 +59,40 @@ function row(label: string, offered: string, answers: Answer[], seconds: number)
   return `| ${label} | ${offered} | ${(ok.length / seconds).toFixed(0)} | ${p(ok, 50)} / ${p(ok, 99)} | ${refused.length} (${share.toFixed(1)}%) | ${p(refused, 50)} / ${p(refused, 99)} | ${other} |`;
 }
 
-const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0' });
-const { urls } = (await jsonLines(upstreams)()) as { urls: Record<ServiceName, string> };
-const gateway = await startGatewayUnderTest(urls, {});
-let failed = false;
-try {
-  const scenarios = createScenarios(gateway.token);
-  const requests = SCENARIO_NAMES.map((name) => scenarios[name].gateway);
-  process.stderr.write(`warm-up ${Math.min(3, seconds)} s\n`);
-  await closedLoop(gateway.url, requests, connections, Math.min(3, seconds));
-  process.stderr.write(`normal load: ${connections} connections, ${seconds} s\n`);
-  const normal = await closedLoop(gateway.url, requests, connections, seconds);
-  const capacity = normal.filter((a) => a.status === 200).length / seconds;
-  const rate = Math.round(capacity * multiple);
-  process.stderr.write(`${multiple}× load: ${rate} req/s offered for ${seconds} s\n`);
-  // What the gateway saw, from its own verbose status (a probe that is never shed).
-  const seen = { inFlight: 0, eventLoopDelayMs: 0, notReady: 0 };
+/** CPU 0 for the gateway, the rest for everything else; null when there is one core or no `taskset`. */
+function cpuSplit(): { gateway: string; others: string } | null {
+  const cores = availableParallelism();
+  if (cores < 2) return null;
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  return { gateway: '0', others: cores === 2 ? '1' : `1-${cores - 1}` };
+}
+
+// Read before pinning this process, which would make it see one core.
+const machineBefore = machineLine();
+const split = cpuSplit();
+if (split) execFileSync('taskset', ['-a', '-p', '-c', split.others, String(process.pid)], { stdio: 'ignore' });
+else process.stderr.write('one core or no taskset: the generator and the gateway share the CPU, so latencies include the generator\'s\n');
+if (isStale()) {
+  process.stderr.write('building dist/ (npm run build)\n');
+  await buildBundle();
+}
+interface Seen {
+  inFlight: number;
+  eventLoopDelayMs: number;
+  notReady: number;
+}
+
+/** What the gateway saw, from its own verbose status (a probe that is never shed), sampled every 250 ms until `stop`. */
+function watchGateway(url: string): { stop(): Promise<Seen> } {
+  const seen: Seen = { inFlight: 0, eventLoopDelayMs: 0, notReady: 0 };
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const response = await fetch(`${gateway.url}/readyz?verbose`).catch(() => null);
+      const response = await fetch(`${url}/readyz?verbose`).catch(() => null);
       if (response) {
         const status = (await response.json()) as { inFlight: number; eventLoopDelayMs: number };
         seen.inFlight = Math.max(seen.inFlight, status.inFlight);
@@ -76,17 +102,57 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
-  const over = await openLoop(gateway.url, requests, rate, seconds);
-  sampling = false;
-  await sampler;
+  return {
+    async stop() {
+      sampling = false;
+      await sampler;
+      return seen;
+    },
+  };
+}
+
+const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0' }, split ? { cpus: split.others } : {});
+const { urls } = (await jsonLines(upstreams)()) as { urls: Record<ServiceName, string> };
+// `OVERLOAD_MAX_IN_FLIGHT=16 npm run bench:overload` tries other limits; by default the gateway's defaults.
+const limits = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('OVERLOAD_') && entry[1] !== undefined));
+const gateway = await startGatewayUnderTest(urls, limits, { script: 'scripts/start.mjs', ...(split ? { cpus: split.gateway } : {}) });
+let failed = false;
+try {
+  const scenarios = createScenarios(gateway.token);
+  const requests = SCENARIO_NAMES.map((name) => scenarios[name].gateway);
+  process.stderr.write(`warm-up ${Math.min(3, seconds)} s\n`);
+  await closedLoop(gateway.url, requests, connections, Math.min(3, seconds));
+  process.stderr.write(`normal load: ${connections} connections, ${seconds} s\n`);
+  const normalWatch = watchGateway(gateway.url);
+  const normal = await closedLoop(gateway.url, requests, connections, seconds);
+  const normalSeen = await normalWatch.stop();
+  const capacity = normal.filter((a) => a.status === 200).length / seconds;
+  const rate = Math.round(capacity * multiple);
+  process.stderr.write(`${multiple}× load: ${rate} req/s offered for ${seconds} s\n`);
+  const overWatch = watchGateway(gateway.url);
+  const { answers: over, lagP99Ms, lagMaxMs } = await openLoop(gateway.url, requests, rate, seconds);
+  const seen = await overWatch.stop();
+  if (values['per-second']) {
+    for (let second = 0; second < seconds; second += 1) {
+      const inSecond = over.filter((a) => a.at !== undefined && a.at >= second * 1000 && a.at < (second + 1) * 1000);
+      const ok = inSecond.filter((a) => a.status === 200).map((a) => a.ms).sort((x, y) => x - y);
+      const no = inSecond.filter((a) => a.status === 503).map((a) => a.ms).sort((x, y) => x - y);
+      const byOp = [0, 1, 2, 3].map((op) => inSecond.filter((a) => a.status === 200 && (a as { op?: number }).op === op).length);
+      process.stderr.write(`s${second}: ok ${ok.length} p50 ${p(ok, 50)} p99 ${p(ok, 99)} max ${p(ok, 100)}; refused ${no.length} p99 ${p(no, 99)}; ok by op ${byOp.join('/')}\n`);
+    }
+  }
   const readyz = (await fetch(`${gateway.url}/metrics`).then((r) => r.text())).match(/^bff_shed_total\{.*$/gm) ?? [];
 
   console.log(`\n| load | offered | accepted req/s | accepted p50 / p99 ms | refused (share) | refusal p50 / p99 ms | other failures |`);
   console.log(`| --- | --: | --: | --: | --: | --: | --: |`);
   console.log(row(`normal: ${connections} connections, closed loop`, `${capacity.toFixed(0)} req/s`, normal, seconds));
   console.log(row(`${multiple}× that, open loop`, `${rate} req/s`, over, seconds));
-  console.log(`\n${machineLine()}`);
+  console.log(`\nmachine before: ${machineBefore}`);
+  console.log(`limits: ${Object.entries(limits).map(([name, value]) => `${name}=${value}`).join(' ') || 'the defaults'}`);
+  console.log(split ? `CPUs: gateway on ${split.gateway}, generator and demo services on ${split.others}` : 'CPUs: shared (one core or no taskset)');
+  console.log(`generator lag against its schedule at ${multiple}×: p99 ${lagP99Ms.toFixed(1)} ms, worst ${lagMaxMs.toFixed(1)} ms`);
   console.log(`gateway counters: ${readyz.join('; ') || 'nothing shed'}`);
+  console.log(`during the normal load the gateway saw at most ${normalSeen.inFlight} in flight and ${normalSeen.eventLoopDelayMs.toFixed(0)} ms event-loop delay; /readyz 503 in ${normalSeen.notReady} samples`);
   console.log(`during the ${multiple}× load the gateway saw at most ${seen.inFlight} in flight and ${seen.eventLoopDelayMs.toFixed(0)} ms event-loop delay; /readyz 503 in ${seen.notReady} samples`);
   const normalShed = normal.filter((a) => a.status !== 200);
   const otherFailures = over.filter((a) => a.status !== 200 && !(a.status === 503 && a.code === 'OVERLOADED' && a.retryAfter !== null));

@@ -14,8 +14,8 @@ export interface OverloadGuard {
   release(): void;
   /** True while the guard is refusing, or refused within the last second: `/readyz` answers 503. */
   shedding(): boolean;
-  /** In-flight requests and the last sampled event-loop delay (ms), for metrics and the verbose status. */
-  stats(): { inFlight: number; eventLoopDelayMs: number };
+  /** In-flight requests, the in-flight limit now (adaptive) and the last sampled event-loop delay (ms), for metrics and the verbose status. */
+  stats(): { inFlight: number; inFlightLimit: number; eventLoopDelayMs: number };
   close(): void;
 }
 
@@ -24,13 +24,30 @@ const WINDOW_MS = 250;
 const WINDOWS_OVER_TO_SHED = 2;
 /** A refusal keeps `/readyz` at 503 this long, so a probe between bursts still sees the overload. */
 const SHEDDING_MEMORY_MS = 1_000;
+/** The adaptive in-flight limit never falls below this (or below the cap, when the cap is lower). */
+export const MIN_ADAPTIVE_LIMIT = 8;
+
+/**
+ * The in-flight limit for the next window (AIMD, as TCP and Envoy's adaptive
+ * concurrency do): a window whose event-loop delay was over `targetMs` cuts it
+ * by a quarter; a window under it grows it by a tenth (at least 1), up to `cap`.
+ */
+export function adaptLimit(limit: number, delayMs: number, cap: number, targetMs: number): number {
+  if (delayMs > targetMs) return Math.max(Math.min(MIN_ADAPTIVE_LIMIT, cap), Math.floor(limit * 0.75));
+  return Math.min(cap, limit + Math.max(1, Math.floor(limit * 0.1)));
+}
 
 /**
  * Load shedding at the edge (per process). Two signals, each off at `0`:
  *
- * - in-flight GraphQL requests: a hard cap. Past it, queueing more work only
- *   adds latency for everyone already waiting, so the next request is refused
- *   at once (Little's law: latency ≈ in-flight ÷ throughput).
+ * - in-flight GraphQL requests: past the limit, queueing more work only adds
+ *   latency for everyone already waiting, so the next request is refused at
+ *   once (Little's law: latency ≈ in-flight ÷ throughput). The limit adapts
+ *   (`adaptLimit`): while the event loop runs late it shrinks, so a process
+ *   that is out of CPU admits only what it can finish quickly, and the CPU a
+ *   refusal needs is left over; while the loop keeps time it grows back to
+ *   the cap, so slow upstreams (many requests waiting, little CPU) are not
+ *   limited.
  * - event-loop delay (p99 of each 250 ms window, from `monitorEventLoopDelay`):
  *   when it stays over the limit for two windows the process is CPU-starved,
  *   and every new request is refused until a window comes back under it.
@@ -44,15 +61,20 @@ export function createOverloadGuard(config: OverloadConfig, now: () => number = 
   let eventLoopDelayMs = 0;
   let windowsOver = 0;
   let lagging = false;
-  const histogram = config.maxEventLoopDelayMs > 0 ? monitorEventLoopDelay({ resolution: 10 }) : null;
+  const adaptive = config.maxInFlight > 0 && config.targetEventLoopDelayMs > 0;
+  let limit = config.maxInFlight;
+  const histogram = config.maxEventLoopDelayMs > 0 || adaptive ? monitorEventLoopDelay({ resolution: 10 }) : null;
   let timer: NodeJS.Timeout | undefined;
   if (histogram) {
     histogram.enable();
     timer = setInterval(() => {
       eventLoopDelayMs = histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0;
       histogram.reset();
-      windowsOver = eventLoopDelayMs > config.maxEventLoopDelayMs ? windowsOver + 1 : 0;
-      lagging = windowsOver >= WINDOWS_OVER_TO_SHED;
+      if (config.maxEventLoopDelayMs > 0) {
+        windowsOver = eventLoopDelayMs > config.maxEventLoopDelayMs ? windowsOver + 1 : 0;
+        lagging = windowsOver >= WINDOWS_OVER_TO_SHED;
+      }
+      if (adaptive) limit = adaptLimit(limit, eventLoopDelayMs, config.maxInFlight, config.targetEventLoopDelayMs);
     }, WINDOW_MS);
     timer.unref();
   }
@@ -65,7 +87,7 @@ export function createOverloadGuard(config: OverloadConfig, now: () => number = 
   return {
     admit() {
       if (lagging) return refuse('event_loop_delay');
-      if (config.maxInFlight > 0 && inFlight >= config.maxInFlight) return refuse('in_flight');
+      if (config.maxInFlight > 0 && inFlight >= limit) return refuse('in_flight');
       inFlight += 1;
       return null;
     },
@@ -73,7 +95,7 @@ export function createOverloadGuard(config: OverloadConfig, now: () => number = 
       inFlight -= 1;
     },
     shedding: () => lagging || now() - lastShedAt < SHEDDING_MEMORY_MS,
-    stats: () => ({ inFlight, eventLoopDelayMs }),
+    stats: () => ({ inFlight, inFlightLimit: limit, eventLoopDelayMs }),
     close() {
       if (timer) clearInterval(timer);
       histogram?.disable();

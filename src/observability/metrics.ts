@@ -35,7 +35,7 @@ export interface Metrics {
   /** One GraphQL request refused at the edge because the process is overloaded (src/http/overload.ts). */
   shed(audience: string, reason: string): void;
   /** Where the edge gauges read readiness and the in-flight count at each scrape. */
-  watchEdge(read: () => { ready: boolean; inFlight: number }): void;
+  watchEdge(read: () => { ready: boolean; inFlight: number; inFlightLimit: number }): void;
   /** Where the dependency gauges probe upstream health and Redis at each scrape (the facts of `/readyz?verbose`). */
   watchDependencies(probe: () => Promise<DependencyStatus>, redisConfigured: boolean): void;
   /** One budget decision taken locally because the shared (Redis) budget store could not answer. */
@@ -108,7 +108,7 @@ export function createMetrics(): Metrics {
   const costActual = histogram('bff_operation_cost_actual', 'Measured cost of an operation after it ran.', ['audience'], COST_BUCKETS);
   const rateLimited = counter('bff_rate_limited_total', 'Requests refused by the cost rate limiter.', ['audience', 'reason']);
   const shed = counter('bff_shed_total', 'GraphQL requests refused at the edge with 503 OVERLOADED, by reason.', ['audience', 'reason']);
-  let readEdge: (() => { ready: boolean; inFlight: number }) | undefined;
+  let readEdge: (() => { ready: boolean; inFlight: number; inFlightLimit: number }) | undefined;
   new Gauge({
     name: 'bff_ready',
     help: 'What /readyz answers: 1 ready, 0 draining or shedding load. Upstreams and Redis never count.',
@@ -123,6 +123,14 @@ export function createMetrics(): Metrics {
     registers,
     collect() {
       this.set(readEdge?.().inFlight ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'bff_in_flight_limit',
+    help: 'The in-flight limit now: OVERLOAD_MAX_IN_FLIGHT, lowered while the event loop runs late (0: no limit).',
+    registers,
+    collect() {
+      this.set(readEdge?.().inFlightLimit ?? 0);
     },
   });
   let probeDependencies: (() => Promise<DependencyStatus>) | undefined;

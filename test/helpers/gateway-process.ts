@@ -32,7 +32,7 @@ process.once('exit', () => {
 export async function spawnGateway(upstreams: Record<ServiceName, string> | null, env: Record<string, string> = {}): Promise<GatewayProcess> {
   const urlEnv = Object.fromEntries(Object.entries(upstreams ?? {}).map(([s, url]) => [URL_VARIABLES[s as ServiceName], url]));
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', ...urlEnv, ...env },
+    env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: '0', ...urlEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);

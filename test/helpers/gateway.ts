@@ -33,7 +33,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     LOG_LEVEL: 'silent',
     // A test process shares a loaded machine with others: event-loop delay there says nothing about the gateway.
     // The overload tests set it themselves.
-    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: '0',
     ...urlEnv,
     ...options.env,
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { createOverloadGuard } from '../../src/http/overload.js';
+import { adaptLimit, createOverloadGuard, MIN_ADAPTIVE_LIMIT } from '../../src/http/overload.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { startTestGateway, tokenFor } from '../helpers/gateway.js';
 
@@ -78,7 +78,7 @@ describe('Overload shedding at the edge (in-flight limit 2)', () => {
 
 describe('Overload shedding on event-loop delay', () => {
   it('refuses new requests once the delay stayed over the limit for two windows, and admits again when it falls back', async () => {
-    const guard = createOverloadGuard({ maxEventLoopDelayMs: 50, maxInFlight: 0, retryAfterSeconds: 1 });
+    const guard = createOverloadGuard({ maxEventLoopDelayMs: 50, maxInFlight: 0, targetEventLoopDelayMs: 0, retryAfterSeconds: 1 });
     try {
       // Starve the event loop in 300 ms slices, letting the sampler run in between.
       const blockFor = (ms: number) => {
@@ -103,9 +103,52 @@ describe('Overload shedding on event-loop delay', () => {
   });
 
   it('never sheds with both limits at 0', () => {
-    const guard = createOverloadGuard({ maxEventLoopDelayMs: 0, maxInFlight: 0, retryAfterSeconds: 1 });
+    const guard = createOverloadGuard({ maxEventLoopDelayMs: 0, maxInFlight: 0, targetEventLoopDelayMs: 50, retryAfterSeconds: 1 });
     for (let i = 0; i < 10_000; i++) expect(guard.admit()).toBeNull();
     expect(guard.shedding()).toBe(false);
     guard.close();
+  });
+});
+
+describe('The adaptive in-flight limit', () => {
+  it('cuts the limit by a quarter per window over the target, never below 8 (or the cap), and grows it back by a tenth up to the cap', () => {
+    expect(adaptLimit(64, 150, 64, 100)).toBe(48);
+    expect(adaptLimit(48, 150, 64, 100)).toBe(36);
+    expect(adaptLimit(9, 150, 64, 100)).toBe(MIN_ADAPTIVE_LIMIT);
+    expect(adaptLimit(MIN_ADAPTIVE_LIMIT, 500, 64, 100)).toBe(MIN_ADAPTIVE_LIMIT);
+    expect(adaptLimit(4, 500, 4, 100)).toBe(4);
+    expect(adaptLimit(36, 20, 64, 100)).toBe(39);
+    expect(adaptLimit(8, 20, 64, 100)).toBe(9);
+    expect(adaptLimit(62, 20, 64, 100)).toBe(64);
+    expect(adaptLimit(64, 100, 64, 100)).toBe(64);
+  });
+
+  it('lowers the limit while the event loop runs late, refusing past it, and restores the cap once it keeps time', async () => {
+    const guard = createOverloadGuard({ maxEventLoopDelayMs: 0, maxInFlight: 64, targetEventLoopDelayMs: 50, retryAfterSeconds: 1 });
+    try {
+      expect(guard.stats().inFlightLimit).toBe(64);
+      const blockFor = (ms: number) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end);
+      };
+      await expect
+        .poll(
+          async () => {
+            blockFor(120);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return guard.stats().inFlightLimit;
+          },
+          { timeout: 20_000, interval: 0 },
+        )
+        .toBeLessThanOrEqual(16);
+      const { inFlightLimit } = guard.stats();
+      // Requests up to the lowered limit are admitted; the next is refused (without the delay limit, only this one sheds).
+      for (let i = 0; i < inFlightLimit; i++) expect(guard.admit()).toBeNull();
+      expect(guard.admit()).toBe('in_flight');
+      for (let i = 0; i < inFlightLimit; i++) guard.release();
+      await expect.poll(() => guard.stats().inFlightLimit, { timeout: 20_000 }).toBe(64);
+    } finally {
+      guard.close();
+    }
   });
 });

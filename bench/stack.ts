@@ -75,6 +75,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...(options.otlpEndpoint === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint }),
       // `GRAPHQL_EXECUTOR=graphql-js npm run bench …` measures the same gateway without compiled plans (the plans lever).
       ...(process.env['GRAPHQL_EXECUTOR'] ? { GRAPHQL_EXECUTOR: process.env['GRAPHQL_EXECUTOR'] } : {}),
+      // `BENCH_GATEWAY_NODE_OPTIONS='--max-semi-space-size=8' npm run bench …`: the gateway with V8 heap settings, as NODE_OPTIONS would set them in production.
+      ...(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_GATEWAY_NODE_OPTIONS'] } : {}),
     },
     { flags, tailStdout: true },
   );

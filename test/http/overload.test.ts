@@ -76,25 +76,27 @@ describe('Overload shedding at the edge (in-flight limit 2)', () => {
   });
 });
 
+/**
+ * Polls `read` while starving the event loop in `sliceMs` slices, with a
+ * short gap after each so the guard's 250 ms sampler runs in between.
+ */
+function starving<T>(sliceMs: number, read: () => T) {
+  return expect.poll(
+    async () => {
+      const end = Date.now() + sliceMs;
+      while (Date.now() < end);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return read();
+    },
+    { timeout: 20_000, interval: 0 },
+  );
+}
+
 describe('Overload shedding on event-loop delay', () => {
   it('refuses new requests once the delay stayed over the limit for two windows, and admits again when it falls back', async () => {
     const guard = createOverloadGuard({ maxEventLoopDelayMs: 50, maxInFlight: 0, targetEventLoopDelayMs: 0, retryAfterSeconds: 1 });
     try {
-      // Starve the event loop in 300 ms slices, letting the sampler run in between.
-      const blockFor = (ms: number) => {
-        const end = Date.now() + ms;
-        while (Date.now() < end);
-      };
-      await expect
-        .poll(
-          async () => {
-            blockFor(300);
-            await new Promise((resolve) => setTimeout(resolve, 30));
-            return guard.admit();
-          },
-          { timeout: 10_000, interval: 0 },
-        )
-        .toBe('event_loop_delay');
+      await starving(300, () => guard.admit()).toBe('event_loop_delay');
       expect(guard.shedding()).toBe(true);
       await expect.poll(() => guard.admit(), { timeout: 5_000 }).toBeNull();
     } finally {
@@ -127,20 +129,7 @@ describe('The adaptive in-flight limit', () => {
     const guard = createOverloadGuard({ maxEventLoopDelayMs: 0, maxInFlight: 64, targetEventLoopDelayMs: 50, retryAfterSeconds: 1 });
     try {
       expect(guard.stats().inFlightLimit).toBe(64);
-      const blockFor = (ms: number) => {
-        const end = Date.now() + ms;
-        while (Date.now() < end);
-      };
-      await expect
-        .poll(
-          async () => {
-            blockFor(120);
-            await new Promise((resolve) => setTimeout(resolve, 20));
-            return guard.stats().inFlightLimit;
-          },
-          { timeout: 20_000, interval: 0 },
-        )
-        .toBeLessThanOrEqual(16);
+      await starving(120, () => guard.stats().inFlightLimit).toBeLessThanOrEqual(16);
       const { inFlightLimit } = guard.stats();
       // Requests up to the lowered limit are admitted; the next is refused (without the delay limit, only this one sheds).
       for (let i = 0; i < inFlightLimit; i++) expect(guard.admit()).toBeNull();

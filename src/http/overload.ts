@@ -29,11 +29,15 @@ export const MIN_ADAPTIVE_LIMIT = 8;
 
 /**
  * The in-flight limit for the next window (AIMD, as TCP and Envoy's adaptive
- * concurrency do): a window whose event-loop delay was over `targetMs` cuts it
- * by a quarter; a window under it grows it by a tenth (at least 1), up to `cap`.
+ * concurrency do): a window whose event-loop delay was over `targetMs` *and*
+ * in which the limit was reached cuts it by a quarter; a window under the
+ * target grows it by a tenth (at least 1), up to `cap`. A late loop with the
+ * limit never reached leaves it alone: requests that the limit does not hold
+ * back (a saturated but not overloaded process, a noisy neighbour) are not
+ * refused because of it.
  */
-export function adaptLimit(limit: number, delayMs: number, cap: number, targetMs: number): number {
-  if (delayMs > targetMs) return Math.max(Math.min(MIN_ADAPTIVE_LIMIT, cap), Math.floor(limit * 0.75));
+export function adaptLimit(limit: number, delayMs: number, reached: boolean, cap: number, targetMs: number): number {
+  if (delayMs > targetMs) return reached ? Math.max(Math.min(MIN_ADAPTIVE_LIMIT, cap), Math.floor(limit * 0.75)) : limit;
   return Math.min(cap, limit + Math.max(1, Math.floor(limit * 0.1)));
 }
 
@@ -43,11 +47,11 @@ export function adaptLimit(limit: number, delayMs: number, cap: number, targetMs
  * - in-flight GraphQL requests: past the limit, queueing more work only adds
  *   latency for everyone already waiting, so the next request is refused at
  *   once (Little's law: latency ≈ in-flight ÷ throughput). The limit adapts
- *   (`adaptLimit`): while the event loop runs late it shrinks, so a process
- *   that is out of CPU admits only what it can finish quickly, and the CPU a
- *   refusal needs is left over; while the loop keeps time it grows back to
- *   the cap, so slow upstreams (many requests waiting, little CPU) are not
- *   limited.
+ *   (`adaptLimit`): while the event loop runs late with the limit reached it
+ *   shrinks, so a process that is out of CPU admits only what it can finish
+ *   quickly, and the CPU a refusal needs is left over; while the loop keeps
+ *   time it grows back to the cap, so slow upstreams (many requests waiting,
+ *   little CPU) are not limited.
  * - event-loop delay (p99 of each 250 ms window, from `monitorEventLoopDelay`):
  *   when it stays over the limit for two windows the process is CPU-starved,
  *   and every new request is refused until a window comes back under it.
@@ -63,6 +67,8 @@ export function createOverloadGuard(config: OverloadConfig, now: () => number = 
   let lagging = false;
   const adaptive = config.maxInFlight > 0 && config.targetEventLoopDelayMs > 0;
   let limit = config.maxInFlight;
+  /** Whether in-flight requests reached `limit` since the last window. */
+  let reached = false;
   const histogram = config.maxEventLoopDelayMs > 0 || adaptive ? monitorEventLoopDelay({ resolution: 10 }) : null;
   let timer: NodeJS.Timeout | undefined;
   if (histogram) {
@@ -74,7 +80,8 @@ export function createOverloadGuard(config: OverloadConfig, now: () => number = 
         windowsOver = eventLoopDelayMs > config.maxEventLoopDelayMs ? windowsOver + 1 : 0;
         lagging = windowsOver >= WINDOWS_OVER_TO_SHED;
       }
-      if (adaptive) limit = adaptLimit(limit, eventLoopDelayMs, config.maxInFlight, config.targetEventLoopDelayMs);
+      if (adaptive) limit = adaptLimit(limit, eventLoopDelayMs, reached || inFlight >= limit, config.maxInFlight, config.targetEventLoopDelayMs);
+      reached = false;
     }, WINDOW_MS);
     timer.unref();
   }
@@ -87,8 +94,12 @@ export function createOverloadGuard(config: OverloadConfig, now: () => number = 
   return {
     admit() {
       if (lagging) return refuse('event_loop_delay');
-      if (config.maxInFlight > 0 && inFlight >= limit) return refuse('in_flight');
+      if (config.maxInFlight > 0 && inFlight >= limit) {
+        reached = true;
+        return refuse('in_flight');
+      }
       inFlight += 1;
+      if (inFlight >= limit) reached = true;
       return null;
     },
     release() {

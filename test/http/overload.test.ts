@@ -113,25 +113,44 @@ describe('Overload shedding on event-loop delay', () => {
 });
 
 describe('The adaptive in-flight limit', () => {
-  it('cuts the limit by a quarter per window over the target, never below 8 (or the cap), and grows it back by a tenth up to the cap', () => {
-    expect(adaptLimit(64, 150, 64, 100)).toBe(48);
-    expect(adaptLimit(48, 150, 64, 100)).toBe(36);
-    expect(adaptLimit(9, 150, 64, 100)).toBe(MIN_ADAPTIVE_LIMIT);
-    expect(adaptLimit(MIN_ADAPTIVE_LIMIT, 500, 64, 100)).toBe(MIN_ADAPTIVE_LIMIT);
-    expect(adaptLimit(4, 500, 4, 100)).toBe(4);
-    expect(adaptLimit(36, 20, 64, 100)).toBe(39);
-    expect(adaptLimit(8, 20, 64, 100)).toBe(9);
-    expect(adaptLimit(62, 20, 64, 100)).toBe(64);
-    expect(adaptLimit(64, 100, 64, 100)).toBe(64);
+  it('cuts the limit by a quarter per window over the target with the limit reached, never below 8 (or the cap), and grows it back by a tenth up to the cap', () => {
+    expect(adaptLimit(64, 150, true, 64, 100)).toBe(48);
+    expect(adaptLimit(48, 150, true, 64, 100)).toBe(36);
+    expect(adaptLimit(9, 150, true, 64, 100)).toBe(MIN_ADAPTIVE_LIMIT);
+    expect(adaptLimit(MIN_ADAPTIVE_LIMIT, 500, true, 64, 100)).toBe(MIN_ADAPTIVE_LIMIT);
+    expect(adaptLimit(4, 500, true, 4, 100)).toBe(4);
+    // A late loop that the limit did not hold anything back from: the limit stays.
+    expect(adaptLimit(64, 500, false, 64, 100)).toBe(64);
+    expect(adaptLimit(36, 20, false, 64, 100)).toBe(39);
+    expect(adaptLimit(8, 20, true, 64, 100)).toBe(9);
+    expect(adaptLimit(62, 20, false, 64, 100)).toBe(64);
+    expect(adaptLimit(64, 100, true, 64, 100)).toBe(64);
   });
 
-  it('lowers the limit while the event loop runs late, refusing past it, and restores the cap once it keeps time', async () => {
+  it('keeps the cap while the event loop runs late with few requests in flight', async () => {
+    const guard = createOverloadGuard({ maxEventLoopDelayMs: 0, maxInFlight: 64, targetEventLoopDelayMs: 50, retryAfterSeconds: 1 });
+    try {
+      for (let i = 0; i < 10; i++) expect(guard.admit()).toBeNull();
+      // Several windows over the target, none with the limit reached.
+      let late = 0;
+      await starving(120, () => (guard.stats().eventLoopDelayMs > 50 ? ++late : late)).toBeGreaterThanOrEqual(3);
+      expect(guard.stats().inFlightLimit).toBe(64);
+      expect(guard.admit()).toBeNull();
+    } finally {
+      guard.close();
+    }
+  });
+
+  it('lowers the limit while the event loop runs late with the limit reached, refusing past it, and restores the cap once it keeps time', async () => {
     const guard = createOverloadGuard({ maxEventLoopDelayMs: 0, maxInFlight: 64, targetEventLoopDelayMs: 50, retryAfterSeconds: 1 });
     try {
       expect(guard.stats().inFlightLimit).toBe(64);
+      for (let i = 0; i < 64; i++) expect(guard.admit()).toBeNull();
       await starving(120, () => guard.stats().inFlightLimit).toBeLessThanOrEqual(16);
+      expect(guard.admit()).toBe('in_flight');
+      // Once the requests are done, a lowered limit admits up to itself.
+      for (let i = 0; i < 64; i++) guard.release();
       const { inFlightLimit } = guard.stats();
-      // Requests up to the lowered limit are admitted; the next is refused (without the delay limit, only this one sheds).
       for (let i = 0; i < inFlightLimit; i++) expect(guard.admit()).toBeNull();
       expect(guard.admit()).toBe('in_flight');
       for (let i = 0; i < inFlightLimit; i++) guard.release();

@@ -11,8 +11,20 @@ import { withResponseCache, type CacheEvent } from './cached-http.js';
 import { SERVICE_NAMES, type ServiceName } from './errors.js';
 import { createHttp } from './http.js';
 import type { CallObserver, HttpOptions } from './http-types.js';
-import type { Clients, ClientsOptions, RequestMeta, ServiceClients } from './index.js';
-import { bindUpstream } from './upstream.js';
+import type {
+  Clients,
+  ClientsOptions,
+  InventoryClient,
+  NotificationsClient,
+  OrdersClient,
+  PricingClient,
+  ProductsClient,
+  RequestMeta,
+  ReviewsClient,
+  ServiceClients,
+  UsersClient,
+} from './index.js';
+import { bindUpstream, type Upstream } from './upstream.js';
 import { isRecord } from './validate.js';
 import { createUsersClient } from './users/client.js';
 import { createOrdersClient } from './orders/client.js';
@@ -41,6 +53,47 @@ export interface CreateClientsOptions extends ClientsOptions {
  * `health` never throws; `close` destroys the keep-alive pools and the
  * cache's connection. Base URLs may carry a path prefix.
  */
+/**
+ * One request's typed clients, each made on first use: a request reaches two
+ * to five of the seven services, so the others cost nothing.
+ */
+class RequestClients implements ServiceClients {
+  #users: UsersClient | undefined;
+  #orders: OrdersClient | undefined;
+  #products: ProductsClient | undefined;
+  #inventory: InventoryClient | undefined;
+  #reviews: ReviewsClient | undefined;
+  #pricing: PricingClient | undefined;
+  #notifications: NotificationsClient | undefined;
+
+  constructor(
+    private readonly bind: (service: ServiceName, meta: RequestMeta) => Upstream,
+    private readonly meta: RequestMeta,
+  ) {}
+
+  get users(): UsersClient {
+    return (this.#users ??= createUsersClient(this.bind('users', this.meta)));
+  }
+  get orders(): OrdersClient {
+    return (this.#orders ??= createOrdersClient(this.bind('orders', this.meta)));
+  }
+  get products(): ProductsClient {
+    return (this.#products ??= createProductsClient(this.bind('products', this.meta)));
+  }
+  get inventory(): InventoryClient {
+    return (this.#inventory ??= createInventoryClient(this.bind('inventory', this.meta)));
+  }
+  get reviews(): ReviewsClient {
+    return (this.#reviews ??= createReviewsClient(this.bind('reviews', this.meta)));
+  }
+  get pricing(): PricingClient {
+    return (this.#pricing ??= createPricingClient(this.bind('pricing', this.meta)));
+  }
+  get notifications(): NotificationsClient {
+    return (this.#notifications ??= createNotificationsClient(this.bind('notifications', this.meta)));
+  }
+}
+
 export function createClients(options: CreateClientsOptions): Clients {
   for (const service of SERVICE_NAMES) {
     // Fail at start-up, not on the first request, when a URL is unusable.
@@ -63,16 +116,7 @@ export function createClients(options: CreateClientsOptions): Clients {
   return {
     forRequest(request: RequestMeta): ServiceClients {
       // The operation's clock starts here, once per request: every call of every level fits inside it.
-      const meta: RequestMeta = { ...request, deadline: request.deadline ?? performance.now() + timeoutMs };
-      return {
-        users: createUsersClient(bind('users', meta)),
-        orders: createOrdersClient(bind('orders', meta)),
-        products: createProductsClient(bind('products', meta)),
-        inventory: createInventoryClient(bind('inventory', meta)),
-        reviews: createReviewsClient(bind('reviews', meta)),
-        pricing: createPricingClient(bind('pricing', meta)),
-        notifications: createNotificationsClient(bind('notifications', meta)),
-      };
+      return new RequestClients(bind, { ...request, deadline: request.deadline ?? performance.now() + timeoutMs });
     },
     async health(service: ServiceName, healthTimeoutMs = 1000): Promise<boolean> {
       try {

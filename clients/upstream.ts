@@ -84,40 +84,50 @@ async function nullOn404<T>(call: () => Promise<T>): Promise<T | null> {
   }
 }
 
-/** Binds `http` to one service and one request's headers (closures only: cheap per request). */
-export function bindUpstream(http: Http, service: ServiceName, baseUrl: string, meta: RequestMeta): Upstream {
-  const get = <T>(route: string, segments: readonly string[], query: Query, parse: (body: unknown) => T): Promise<T> => {
+/**
+ * `http` bound to one service and one request's headers and deadline: one
+ * small object per service a request reaches, its methods shared.
+ */
+class BoundUpstream implements Upstream {
+  constructor(
+    private readonly http: Http,
+    private readonly service: ServiceName,
+    private readonly baseUrl: string,
+    private readonly meta: RequestMeta,
+  ) {}
+
+  get<T>(route: string, segments: readonly string[], query: Query, parse: (body: unknown) => T): Promise<T> {
+    const { service, meta } = this;
     const batchSize = batchSizeOf(query);
-    const url = buildUrl(baseUrl, segments, query);
-    return http.call(batchSize === undefined ? { service, method: 'GET', url, route, meta, parse } : { service, method: 'GET', url, route, meta, parse, batchSize });
-  };
-  const post = <T>(
-    route: string,
-    segments: readonly string[],
-    body: unknown,
-    idempotencyKey: string | undefined,
-    parse: (body: unknown) => T,
-  ): Promise<T> =>
-    http.call({
-      service,
+    const url = buildUrl(this.baseUrl, segments, query);
+    return this.http.call(batchSize === undefined ? { service, method: 'GET', url, route, meta, parse } : { service, method: 'GET', url, route, meta, parse, batchSize });
+  }
+
+  post<T>(route: string, segments: readonly string[], body: unknown, idempotencyKey: string | undefined, parse: (body: unknown) => T): Promise<T> {
+    return this.http.call({
+      service: this.service,
       method: 'POST',
-      url: buildUrl(baseUrl, segments),
+      url: buildUrl(this.baseUrl, segments),
       route,
-      meta,
+      meta: this.meta,
       parse,
       ...(body === undefined ? {} : { body }),
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
-  return {
-    get,
-    post,
-    async getOrNull(route, segments, parse) {
-      if (!segments.every(isAddressable)) return null;
-      return nullOn404(() => get(route, segments, {}, parse));
-    },
-    async postOrNull(route, segments, parse) {
-      if (!segments.every(isAddressable)) return null;
-      return nullOn404(() => post(route, segments, undefined, undefined, parse));
-    },
-  };
+  }
+
+  async getOrNull<T>(route: string, segments: readonly string[], parse: (body: unknown) => T): Promise<T | null> {
+    if (!segments.every(isAddressable)) return null;
+    return nullOn404(() => this.get(route, segments, {}, parse));
+  }
+
+  async postOrNull<T>(route: string, segments: readonly string[], parse: (body: unknown) => T): Promise<T | null> {
+    if (!segments.every(isAddressable)) return null;
+    return nullOn404(() => this.post(route, segments, undefined, undefined, parse));
+  }
+}
+
+/** Binds `http` to one service and one request's headers and deadline. */
+export function bindUpstream(http: Http, service: ServiceName, baseUrl: string, meta: RequestMeta): Upstream {
+  return new BoundUpstream(http, service, baseUrl, meta);
 }

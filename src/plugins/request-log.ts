@@ -22,6 +22,8 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
         async willSendResponse({ contextValue, response, operation, operationName, document, request }) {
           // The request's own logger: it carries the trace ids when the request is traced.
           const log = contextValue.logger ?? logger;
+          // Both lines are info: below that level (LOG_LEVEL=warn), nothing is built for them.
+          if (!log.isLevelEnabled('info')) return;
           const status = response.http.status ?? 200;
           const result: FormattedExecutionResult | undefined = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const codes = errorCodes(result);

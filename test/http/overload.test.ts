@@ -59,6 +59,8 @@ describe('Overload shedding at the edge (in-flight limit 2)', () => {
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metrics).toMatch(/^bff_shed_total\{audience="web",reason="in_flight"\} 5$/m);
     expect(metrics).toMatch(/^bff_in_flight_requests 2$/m);
+    // The gateway under test keeps the limit fixed (OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS=0): the cap.
+    expect(metrics).toMatch(/^bff_in_flight_limit 2$/m);
 
     release();
     for (const response of await Promise.all(admitted)) expect(response.status).toBe(200);

@@ -40,6 +40,7 @@ describe('Readiness and a dead upstream', () => {
     expect(await verbose.json()).toMatchObject({
       status: 'ready',
       inFlight: 0,
+      inFlightLimit: 64,
       upstreams: { inventory: 'down', users: 'up', products: 'up' },
       circuits: { inventory: 'closed' },
     });

@@ -73,6 +73,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       LOG_LEVEL: 'warn',
       // The default sampler (parent-based, ratio 1.0): every request traced and exported.
       ...(options.otlpEndpoint === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint }),
+      // `OTEL_TRACES_SAMPLER_ARG=0.1 npm run bench -- --tracing …`: the tracing-on rows at another sampling ratio.
+      ...(options.otlpEndpoint !== undefined && process.env['OTEL_TRACES_SAMPLER_ARG'] ? { OTEL_TRACES_SAMPLER_ARG: process.env['OTEL_TRACES_SAMPLER_ARG'] } : {}),
       // `GRAPHQL_EXECUTOR=graphql-js npm run bench …` measures the same gateway without compiled plans (the plans lever).
       ...(process.env['GRAPHQL_EXECUTOR'] ? { GRAPHQL_EXECUTOR: process.env['GRAPHQL_EXECUTOR'] } : {}),
       // `BENCH_GATEWAY_NODE_OPTIONS='--max-semi-space-size=8' npm run bench …`: the gateway with V8 heap settings, as NODE_OPTIONS would set them in production.

@@ -29,13 +29,14 @@ const operations = new WeakMap<object, Span>();
  * The admission span runs from the first `didResolveOperation` (where the
  * cost plugin prices and reserves) to `responseForOperation` or the error
  * that refused the operation: Apollo runs those hooks in plugin order, so the
- * span covers the whole admission without the cost plugin knowing of it.
+ * span covers the whole admission without the cost plugin knowing of it. A
+ * request the sampler left out passes through untouched too.
  */
 export function tracingPlugins(): TracingPlugins {
   const opening: ApolloServerPlugin<Context> = {
     async requestDidStart({ contextValue }): Promise<GraphQLRequestListener<Context> | void> {
       const trace = requestTraceOfContext(contextValue);
-      if (!trace) return;
+      if (!trace?.recording) return;
       const operation = startSpan(trace.tracing, 'GraphQL operation', trace.parent, SpanKind.INTERNAL, {
         'bff.consumer.tier': contextValue.consumer.tier,
         'bff.consumer.kind': contextValue.consumer.kind,

@@ -18,7 +18,7 @@ import { now, startSpan } from './spans.js';
  * propagator, which builds a context per call for the same string.
  * https://www.w3.org/TR/trace-context/#traceparent-header
  */
-function traceHeadersOf(span: Span): Readonly<Record<string, string>> | undefined {
+export function traceHeadersOf(span: Span): Readonly<Record<string, string>> | undefined {
   const context = span.spanContext();
   // As the W3C propagator does: an invalid context (all-zero ids) is never sent.
   if (!isSpanContextValid(context)) return undefined;

@@ -18,6 +18,12 @@ import type { Tracing } from './create-tracing.js';
 
 export interface RequestTrace {
   readonly tracing: Tracing;
+  /**
+   * False when the sampler left the request out: then no span of it is
+   * recorded, the plugins skip it, and only its trace context (unsampled)
+   * goes on to the upstreams.
+   */
+  readonly recording: boolean;
   readonly server: Span;
   /** A context whose span is the server span (where spans hang outside the operation). */
   readonly serverContext: Context;

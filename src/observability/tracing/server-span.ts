@@ -8,7 +8,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { CallStart, CallTrace, CallTracer } from '../../../clients/index.js';
-import { startCallSpan } from './call-spans.js';
+import { startCallSpan, traceHeadersOf } from './call-spans.js';
 import type { Tracing } from './create-tracing.js';
 import { setRequestTrace, type RequestTrace } from './request-trace.js';
 import { contextWith, now, recordFailure, startSpan } from './spans.js';
@@ -28,6 +28,7 @@ function audienceOf(url: string | undefined): string | undefined {
  * request costs one object of ours, not a closure per method.
  */
 class TracedRequest implements RequestTrace, CallTracer {
+  readonly recording = true;
   readonly serverContext: Context;
   parent: Context;
   private child: { base: Logger; logger: Logger } | undefined;
@@ -69,6 +70,51 @@ class TracedRequest implements RequestTrace, CallTracer {
   }
 }
 
+/**
+ * A request the sampler left out: nothing is recorded, so nothing is built —
+ * no child spans, no plugin work, no child logger. Its trace context still
+ * goes to every upstream call, unsampled (`traceparent` flags `00`), so the
+ * services behind follow the same decision (W3C Trace Context); one object
+ * is the request's trace, its call tracer and every call's trace.
+ */
+class UnsampledRequest implements RequestTrace, CallTracer, CallTrace {
+  readonly recording = false;
+  readonly serverContext: Context;
+  parent: Context;
+  private readonly headers: Readonly<Record<string, string>> | undefined;
+
+  constructor(
+    readonly tracing: Tracing,
+    readonly server: Span,
+  ) {
+    this.serverContext = contextWith(server);
+    this.parent = this.serverContext;
+    this.headers = traceHeadersOf(server);
+  }
+
+  get calls(): CallTracer {
+    return this;
+  }
+
+  start(): CallTrace {
+    return this;
+  }
+
+  attempt(): Readonly<Record<string, string>> | undefined {
+    return this.headers;
+  }
+
+  end(): void {}
+
+  logger(base: Logger): Logger {
+    return base;
+  }
+
+  inSpan<T>(_name: string, work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+}
+
 function startTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse, audience: string): RequestTrace {
   const method = KNOWN_METHODS.has(req.method ?? '') ? (req.method as string) : '_OTHER';
   const route = `/${audience}/graphql`;
@@ -80,6 +126,7 @@ function startTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse,
     'url.scheme': 'http',
     'bff.audience': audience,
   });
+  if (!span.isRecording()) return new UnsampledRequest(tracing, span);
   res.once('close', () => {
     span.setAttribute('http.response.status_code', res.statusCode);
     const correlationId = res.getHeader('x-correlation-id');

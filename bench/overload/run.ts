@@ -82,20 +82,23 @@ if (isStale()) {
 }
 interface Seen {
   inFlight: number;
+  /** The lowest in-flight limit sampled (the adaptive limit at its tightest). */
+  minLimit: number;
   eventLoopDelayMs: number;
   notReady: number;
 }
 
 /** What the gateway saw, from its own verbose status (a probe that is never shed), sampled every 250 ms until `stop`. */
 function watchGateway(url: string): { stop(): Promise<Seen> } {
-  const seen: Seen = { inFlight: 0, eventLoopDelayMs: 0, notReady: 0 };
+  const seen: Seen = { inFlight: 0, minLimit: Infinity, eventLoopDelayMs: 0, notReady: 0 };
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       const response = await fetch(`${url}/readyz?verbose`).catch(() => null);
       if (response) {
-        const status = (await response.json()) as { inFlight: number; eventLoopDelayMs: number };
+        const status = (await response.json()) as { inFlight: number; inFlightLimit: number; eventLoopDelayMs: number };
         seen.inFlight = Math.max(seen.inFlight, status.inFlight);
+        seen.minLimit = Math.min(seen.minLimit, status.inFlightLimit);
         seen.eventLoopDelayMs = Math.max(seen.eventLoopDelayMs, status.eventLoopDelayMs);
         if (response.status !== 200) seen.notReady += 1;
       }
@@ -152,8 +155,8 @@ try {
   console.log(split ? `CPUs: gateway on ${split.gateway}, generator and demo services on ${split.others}` : 'CPUs: shared (one core or no taskset)');
   console.log(`generator lag against its schedule at ${multiple}×: p99 ${lagP99Ms.toFixed(1)} ms, worst ${lagMaxMs.toFixed(1)} ms`);
   console.log(`gateway counters: ${readyz.join('; ') || 'nothing shed'}`);
-  console.log(`during the normal load the gateway saw at most ${normalSeen.inFlight} in flight and ${normalSeen.eventLoopDelayMs.toFixed(0)} ms event-loop delay; /readyz 503 in ${normalSeen.notReady} samples`);
-  console.log(`during the ${multiple}× load the gateway saw at most ${seen.inFlight} in flight and ${seen.eventLoopDelayMs.toFixed(0)} ms event-loop delay; /readyz 503 in ${seen.notReady} samples`);
+  console.log(`during the normal load the gateway saw at most ${normalSeen.inFlight} in flight (limit at least ${normalSeen.minLimit}) and ${normalSeen.eventLoopDelayMs.toFixed(0)} ms event-loop delay; /readyz 503 in ${normalSeen.notReady} samples`);
+  console.log(`during the ${multiple}× load the gateway saw at most ${seen.inFlight} in flight (limit down to ${seen.minLimit}) and ${seen.eventLoopDelayMs.toFixed(0)} ms event-loop delay; /readyz 503 in ${seen.notReady} samples`);
   const normalShed = normal.filter((a) => a.status !== 200);
   const otherFailures = over.filter((a) => a.status !== 200 && !(a.status === 503 && a.code === 'OVERLOADED' && a.retryAfter !== null));
   if (normalShed.length > 0) console.log(`FAIL: ${normalShed.length} requests of the normal load were not 200 (${normalShed[0]!.status})`);

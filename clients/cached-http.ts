@@ -14,7 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { SHARED_SERVICES, sharedCacheTtlMs } from './cache-policy.js';
 import type { ResponseCache } from './cache.js';
-import { quietly, startTrace, type CallStart, type CallTrace } from './call-tracer.js';
+import { callStartOf, quietly, startTrace, type CallTrace } from './call-tracer.js';
 import { UpstreamError, type ServiceName, type UpstreamErrorCode } from './errors.js';
 import type { CallEvent, Http, HttpCall } from './http-types.js';
 import { deepFreeze } from './freeze.js';
@@ -33,18 +33,24 @@ export interface CachedHttpOptions {
   onCache?: (event: CacheEvent) => void;
 }
 
-function startOf(call: HttpCall<unknown>, cache: CacheResult): CallStart {
-  const start: CallStart = { service: call.service, method: call.method, route: call.route, cache };
-  if (call.batchSize !== undefined) start.batchSize = call.batchSize;
-  return start;
-}
-
 /** Ends the trace of a call answered without an attempt of its own (a hit, or a coalesced wait). */
 function traceUnsent(trace: CallTrace | undefined, call: HttpCall<unknown>, started: number, errorCode: UpstreamErrorCode | undefined): void {
   if (!trace) return;
   const event: CallEvent = { service: call.service, method: call.method, route: call.route, attempts: 0, durationMs: performance.now() - started };
   if (errorCode !== undefined) event.errorCode = errorCode;
   quietly(() => trace.end(event));
+}
+
+/** A cached entry that is missing, or that this version cannot read (another deploy's shape): fetch afresh. */
+const UNREADABLE: unique symbol = Symbol('unreadable');
+
+/** A body text from the shared cache, parsed and checked by this call's own `parse`, frozen like a fresh value. */
+function readText<T>(call: HttpCall<T>, text: string): T | typeof UNREADABLE {
+  try {
+    return deepFreeze(call.parse(JSON.parse(text)));
+  } catch {
+    return UNREADABLE;
+  }
 }
 
 /** Waits for a shared call, but never past this caller's own deadline. */
@@ -112,26 +118,17 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
       const { tracer } = call.meta;
       const started = tracer ? performance.now() : 0;
       const cached = await cache.getResponse(key);
-      if (cached !== undefined) {
-        if ('value' in cached) {
-          observe(call, 'hit');
-          if (tracer) traceUnsent(startTrace(tracer, startOf(call, 'hit')), call, started, undefined);
-          // Stored by `lead` for this URL, so produced by this same verb's `parse`.
-          return cached.value as T;
-        }
-        try {
-          const value = deepFreeze(call.parse(JSON.parse(cached.text)));
-          observe(call, 'hit');
-          if (tracer) traceUnsent(startTrace(tracer, startOf(call, 'hit')), call, started, undefined);
-          return value;
-        } catch {
-          // An entry this version cannot read (another deploy's shape): fetch afresh.
-        }
+      // Stored by `lead` for this URL, so produced by this same verb's `parse`; or text from the shared cache.
+      const value = cached === undefined ? UNREADABLE : 'value' in cached ? (cached.value as T) : readText(call, cached.text);
+      if (value !== UNREADABLE) {
+        observe(call, 'hit');
+        if (tracer) traceUnsent(startTrace(tracer, callStartOf(call, 'hit')), call, started, undefined);
+        return value;
       }
       const shared = inFlight.get(key);
       if (shared) {
         observe(call, 'coalesced');
-        const trace = tracer ? startTrace(tracer, startOf(call, 'coalesced')) : undefined;
+        const trace = tracer ? startTrace(tracer, callStartOf(call, 'coalesced')) : undefined;
         try {
           // The leader's value, from this same verb's `parse` (see `lead`).
           const value = (await withinDeadline(call, shared)) as T;
@@ -143,7 +140,7 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
         }
       }
       observe(call, 'miss');
-      return lead(call, key, tracer ? startTrace(tracer, startOf(call, 'miss')) : undefined);
+      return lead(call, key, tracer ? startTrace(tracer, callStartOf(call, 'miss')) : undefined);
     },
     circuits: () => http.circuits(),
     close: () => http.close(),

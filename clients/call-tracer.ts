@@ -9,7 +9,7 @@
  */
 import type { CacheResult } from './cached-http.js';
 import type { ServiceName, UpstreamErrorCode } from './errors.js';
-import type { CallEvent, HttpMethod } from './http-types.js';
+import type { CallEvent, HttpCall, HttpMethod } from './http-types.js';
 
 /** What is known when a logical call starts (for a shared-service GET: once the cache has been asked). */
 export interface CallStart {
@@ -58,6 +58,14 @@ export function quietly<T>(observe: () => T): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What a tracer learns of `call` as it starts; `cache` only for the shared-service GETs the cache layer saw. */
+export function callStartOf(call: HttpCall<unknown>, cache?: CacheResult): CallStart {
+  const start: CallStart = { service: call.service, method: call.method, route: call.route };
+  if (call.batchSize !== undefined) start.batchSize = call.batchSize;
+  if (cache !== undefined) start.cache = cache;
+  return start;
 }
 
 /** Starts a trace when the request has a tracer; never throws. */

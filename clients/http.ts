@@ -10,11 +10,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { quietly, startTrace, type CallStart, type CallTrace, type RetryInfo } from './call-tracer.js';
+import { callStartOf, quietly, startTrace, type CallTrace, type RetryInfo } from './call-tracer.js';
 import type { AttemptVerdict } from './circuit-breaker.js';
 import { UpstreamError, type UpstreamErrorCode } from './errors.js';
 import { isSafeHeaderValue, traceHeaders, upstreamHeaders } from './headers.js';
 import type { CallEvent, Http, HttpCall, HttpOptions } from './http-types.js';
+import type { RequestMeta } from './index.js';
 import { codeForStatus, codeForTransportError, upstreamError } from './map-error.js';
 import { isRetryableStatus, isRetryableTransportError, MIN_ATTEMPT_MS, retryDelayMs } from './retry-policy.js';
 import { createServiceGuards } from './service-guards.js';
@@ -24,6 +25,26 @@ export type { CallEvent, CallObserver, Http, HttpCall, HttpMethod, HttpOptions, 
 
 /** Sent on every call; the per-call allowlisted headers follow. */
 const DEFAULT_HEADERS = ['user-agent', 'bff-gateway', 'accept', 'application/json'];
+
+/** A request's GET headers, by its `RequestMeta`: every GET of one request sends the same, so they are worked out once. */
+const getHeadersByRequest = new WeakMap<RequestMeta, readonly string[]>();
+
+function headerList(allowed: Record<string, string>): string[] {
+  const headers = [...DEFAULT_HEADERS];
+  for (const name in allowed) headers.push(name, allowed[name]!);
+  return headers;
+}
+
+/** The flat header list of one call (never changed once built: a tracer's headers go on a copy). */
+function headersFor(call: HttpCall<unknown>, hasBody: boolean): readonly string[] {
+  if (call.method !== 'GET' || hasBody) return headerList(upstreamHeaders(call.meta, call.method, call.idempotencyKey, hasBody));
+  let headers = getHeadersByRequest.get(call.meta);
+  if (!headers) {
+    headers = headerList(upstreamHeaders(call.meta, 'GET', undefined, false));
+    getHeadersByRequest.set(call.meta, headers);
+  }
+  return headers;
+}
 
 /**
  * Builds the transport (one keep-alive pool per upstream origin) once per
@@ -78,10 +99,7 @@ export function createHttp(options: HttpOptions = {}): Http {
     }
     budget?.deposit();
     const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const allowed = upstreamHeaders(call.meta, call.method, call.idempotencyKey, payload !== undefined);
-    const headers = [...DEFAULT_HEADERS];
-    for (const name in allowed) headers.push(name, allowed[name]!);
-    const attempt = { method: call.method, url: call.url, headers, body: payload };
+    const attempt = { method: call.method, url: call.url, headers: headersFor(call, payload !== undefined), body: payload };
     // One timer per logical call, whatever the number of attempts; whole
     // milliseconds, so concurrent calls share Node's timer lists.
     const deadline: Deadline = { expired: false, cut: undefined };
@@ -170,7 +188,7 @@ export function createHttp(options: HttpOptions = {}): Http {
   return {
     async call<T>(call: HttpCall<T>): Promise<T> {
       const started = performance.now();
-      const trace = call.trace ?? (call.meta.tracer ? startTrace(call.meta.tracer, callStart(call)) : undefined);
+      const trace = call.trace ?? (call.meta.tracer ? startTrace(call.meta.tracer, callStartOf(call)) : undefined);
       const progress: Progress = { status: undefined, attempts: 0, circuitOpen: false, trace };
       try {
         const value = await run(call, progress, started);
@@ -188,13 +206,6 @@ export function createHttp(options: HttpOptions = {}): Http {
       transport.close();
     },
   };
-}
-
-/** What a tracer learns when a call the cache layer did not see starts. */
-function callStart(call: HttpCall<unknown>): CallStart {
-  const start: CallStart = { service: call.service, method: call.method, route: call.route };
-  if (call.batchSize !== undefined) start.batchSize = call.batchSize;
-  return start;
 }
 
 /** The attempt with the headers the tracer adds to it (checked by `traceHeaders`). */

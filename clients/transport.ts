@@ -32,8 +32,8 @@ export interface Attempt {
   method: 'GET' | 'POST';
   /** Absolute, already-encoded URL. */
   url: string;
-  /** Name/value pairs, flat: undici's cheapest header form. */
-  headers: string[];
+  /** Name/value pairs, flat: undici's cheapest header form. Shared between calls: never written to. */
+  headers: readonly string[];
   body: string | undefined;
 }
 
@@ -190,7 +190,8 @@ export function createTransport(options: TransportOptions): Transport {
       return new Promise<Outcome>((resolve) => {
         const handler = new AttemptHandler(options.maxResponseBytes, deadline, resolve);
         try {
-          agent.dispatch({ origin, path, method: attempt.method, headers: attempt.headers, body: attempt.body ?? null }, handler);
+          // undici only reads the header list (its type asks for a mutable one).
+          agent.dispatch({ origin, path, method: attempt.method, headers: attempt.headers as string[], body: attempt.body ?? null }, handler);
         } catch (error) {
           // Invalid arguments (a header value undici refuses) are thrown, not reported.
           resolve({ kind: 'error', error: transportError(error) });

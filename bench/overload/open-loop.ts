@@ -16,8 +16,10 @@ import type { BenchRequest } from '../scenarios.js';
 
 export interface Answer {
   status: number;
-  /** When the request was due (open loop) or sent (closed loop), ms from the run's start. */
+  /** When the request was due (open loop), ms from the run's start. */
   at?: number;
+  /** Which of the requests it was (its index in the list sent in turn; open loop). */
+  op?: number;
   /** From the request's send (including any wait for a free connection) to the end of the response. */
   ms: number;
   code?: string;

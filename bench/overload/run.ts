@@ -140,7 +140,7 @@ try {
       const inSecond = over.filter((a) => a.at !== undefined && a.at >= second * 1000 && a.at < (second + 1) * 1000);
       const ok = inSecond.filter((a) => a.status === 200).map((a) => a.ms).sort((x, y) => x - y);
       const no = inSecond.filter((a) => a.status === 503).map((a) => a.ms).sort((x, y) => x - y);
-      const byOp = [0, 1, 2, 3].map((op) => inSecond.filter((a) => a.status === 200 && (a as { op?: number }).op === op).length);
+      const byOp = [0, 1, 2, 3].map((op) => inSecond.filter((a) => a.status === 200 && a.op === op).length);
       process.stderr.write(`s${second}: ok ${ok.length} p50 ${p(ok, 50)} p99 ${p(ok, 99)} max ${p(ok, 100)}; refused ${no.length} p99 ${p(no, 99)}; ok by op ${byOp.join('/')}\n`);
     }
   }

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { Product, ProductQuery } from '../../clients/index.js';
+import type { PriceRow, Product, ProductQuery, ReviewSummary, StockRow } from '../../clients/index.js';
 import type { Context } from '../../src/context.js';
 import { paginate, type Connection } from '../../src/pagination.js';
 import { selectedChildArgs, selectsAnyChild } from './lookahead.js';
@@ -14,9 +14,16 @@ export function stockLevelOf(quantity: number): StockLevel {
   return 'OUT_OF_STOCK';
 }
 
-async function quantityOf(ctx: Context, productId: string): Promise<number> {
-  return (await ctx.loaders.stock.load(productId))?.quantity ?? 0;
-}
+// The mappers below are module-level and the resolvers return the loader's promise chained once: a Catalog page
+// resolves six of these fields on each of 50 products, and an async wrapper per call doubled the promises (and the
+// garbage) for no behaviour.
+const quantityOf = (row: StockRow | null): number => row?.quantity ?? 0;
+const inStockOf = (row: StockRow | null): boolean => quantityOf(row) > 0;
+const stockLevelOfRow = (row: StockRow | null): StockLevel => stockLevelOf(quantityOf(row));
+const ratingOf = (summary: ReviewSummary | null): number | null => (summary && summary.count > 0 ? summary.averageRating : null);
+const reviewCountOf = (summary: ReviewSummary | null): number => summary?.count ?? 0;
+const currentPriceOf = (row: PriceRow | null) => row?.currentPrice ?? null;
+const listPriceOf = (row: PriceRow | null) => row?.listPrice ?? null;
 
 /**
  * Product fields backed by other services (inventory, reviews, pricing), the
@@ -24,17 +31,12 @@ async function quantityOf(ctx: Context, productId: string): Promise<number> {
  * products costs one batch call per service.
  */
 export const productFieldResolvers = {
-  inStock: async (p: Product, _: unknown, ctx: Context) => (await quantityOf(ctx, p.id)) > 0,
-  stockLevel: async (p: Product, _: unknown, ctx: Context) => stockLevelOf(await quantityOf(ctx, p.id)),
-  rating: async (p: Product, _: unknown, ctx: Context) => {
-    const summary = await ctx.loaders.reviewSummaries.load(p.id);
-    return summary && summary.count > 0 ? summary.averageRating : null;
-  },
-  reviewCount: async (p: Product, _: unknown, ctx: Context) =>
-    (await ctx.loaders.reviewSummaries.load(p.id))?.count ?? 0,
-  price: async (p: Product, _: unknown, ctx: Context) => (await ctx.loaders.prices.load(p.id))?.currentPrice ?? null,
-  originalPrice: async (p: Product, _: unknown, ctx: Context) =>
-    (await ctx.loaders.prices.load(p.id))?.listPrice ?? null,
+  inStock: (p: Product, _: unknown, ctx: Context) => ctx.loaders.stock.load(p.id).then(inStockOf),
+  stockLevel: (p: Product, _: unknown, ctx: Context) => ctx.loaders.stock.load(p.id).then(stockLevelOfRow),
+  rating: (p: Product, _: unknown, ctx: Context) => ctx.loaders.reviewSummaries.load(p.id).then(ratingOf),
+  reviewCount: (p: Product, _: unknown, ctx: Context) => ctx.loaders.reviewSummaries.load(p.id).then(reviewCountOf),
+  price: (p: Product, _: unknown, ctx: Context) => ctx.loaders.prices.load(p.id).then(currentPriceOf),
+  originalPrice: (p: Product, _: unknown, ctx: Context) => ctx.loaders.prices.load(p.id).then(listPriceOf),
 };
 
 const ignore = (): void => undefined;

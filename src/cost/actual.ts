@@ -30,6 +30,12 @@ interface FieldPlan {
   sets: SelectionSetNode[];
 }
 
+/** One field of an object's selection: the response key its value is under, and how it is priced. */
+interface FieldEntry {
+  key: string;
+  plan: FieldPlan;
+}
+
 /**
  * What `actualCost` works out from the document alone. An operation plan
  * keeps one for all its requests; it is valid while the collected fields do
@@ -37,13 +43,15 @@ interface FieldPlan {
  * a plan for such a document passes none and each call builds its own.
  */
 export interface ActualCostCache {
-  collected: Map<GraphQLObjectType, WeakMap<readonly SelectionSetNode[], Map<string, FieldNode[]>>>;
-  fields: Map<GraphQLObjectType, WeakMap<FieldNode, FieldPlan | null>>;
+  /** Per object type and selection sets: the fields to price, in order, each with its plan (`__typename` and unknown fields left out). */
+  shapes: Map<GraphQLObjectType, WeakMap<readonly SelectionSetNode[], readonly FieldEntry[]>>;
+  /** Each root selection set as a one-element list kept for good, so the root's shape is worked out once as well. */
+  roots: WeakMap<SelectionSetNode, readonly SelectionSetNode[]>;
 }
 
 /** An empty cache for `actualCost`. */
 export function createActualCostCache(): ActualCostCache {
-  return { collected: new Map(), fields: new Map() };
+  return { shapes: new Map(), roots: new WeakMap() };
 }
 
 /**
@@ -51,8 +59,8 @@ export function createActualCostCache(): ActualCostCache {
  * the estimate but real list lengths: a short page, an empty list or a null
  * object cost less than assumed (Shopify's "actual query cost"). A field that
  * resolved to null still costs its own weight: the work to fetch it was done.
- * One pass over the data; everything that depends on the document only comes
- * from `cache`.
+ * One pass over the data, allocating nothing per value; everything that
+ * depends on the document only comes from `cache`.
  */
 export function actualCost(
   scope: PriceScope,
@@ -61,38 +69,36 @@ export function actualCost(
   data: unknown,
   cache: ActualCostCache = createActualCostCache(),
 ): number {
-  const { collected, fields: plans } = cache;
-  const fieldsOf = (type: GraphQLObjectType, sets: readonly SelectionSetNode[]) => {
-    let byType = collected.get(type);
-    if (!byType) collected.set(type, (byType = new WeakMap()));
-    let fields = byType.get(sets);
-    if (!fields) byType.set(sets, (fields = collectFields(scope, type, sets)));
-    return fields;
-  };
+  const { shapes, roots } = cache;
   const planOf = (parent: GraphQLObjectType, nodes: FieldNode[]): FieldPlan | null => {
     const first = nodes[0]!;
-    let byType = plans.get(parent);
-    if (!byType) plans.set(parent, (byType = new WeakMap()));
-    let plan = byType.get(first);
-    if (plan !== undefined) return plan;
     const field = first.name.value === '__typename' ? undefined : parent.getFields()[first.name.value];
-    if (!field) {
-      plan = null;
-    } else {
-      const cost = scope.model.field(parent.name, field.name);
-      const named = getNamedType(field.type);
-      plan = {
-        base: baseWeight(scope, parent, field, cost),
-        cost,
-        field,
-        node: first,
-        type: field.type,
-        named: isCompositeType(named) ? named : null,
-        sets: subSelections(nodes),
-      };
+    if (!field) return null;
+    const cost = scope.model.field(parent.name, field.name);
+    const named = getNamedType(field.type);
+    return {
+      base: baseWeight(scope, parent, field, cost),
+      cost,
+      field,
+      node: first,
+      type: field.type,
+      named: isCompositeType(named) ? named : null,
+      sets: subSelections(nodes),
+    };
+  };
+  const shapeOf = (type: GraphQLObjectType, sets: readonly SelectionSetNode[]): readonly FieldEntry[] => {
+    let byType = shapes.get(type);
+    if (!byType) shapes.set(type, (byType = new WeakMap()));
+    let shape = byType.get(sets);
+    if (!shape) {
+      const entries: FieldEntry[] = [];
+      for (const [key, nodes] of collectFields(scope, type, sets)) {
+        const plan = planOf(type, nodes);
+        if (plan) entries.push({ key, plan });
+      }
+      byType.set(sets, (shape = entries));
     }
-    byType.set(first, plan);
-    return plan;
+    return shape;
   };
   // Argument weights read this request's variables; most fields have none, so nothing is read for them.
   const argsWeight = (plan: FieldPlan): number =>
@@ -106,10 +112,11 @@ export function actualCost(
       return Math.max(0, ...candidates.map((t) => objectCost(t, sets, value)));
     }
     if (!isObjectType(type)) return 0;
+    const shape = shapeOf(type, sets);
     let total = 0;
-    for (const [key, nodes] of fieldsOf(type, sets)) {
-      const plan = planOf(type, nodes);
-      if (plan) total += argsWeight(plan) + items(plan, plan.type, value[key]);
+    for (let i = 0; i < shape.length; i += 1) {
+      const { key, plan } = shape[i]!;
+      total += argsWeight(plan) + items(plan, plan.type, value[key]);
     }
     return total;
   }
@@ -123,5 +130,7 @@ export function actualCost(
     return sum;
   }
 
-  return objectCost(rootType, [selectionSet], data);
+  let root = roots.get(selectionSet);
+  if (!root) roots.set(selectionSet, (root = [selectionSet]));
+  return objectCost(rootType, root, data);
 }

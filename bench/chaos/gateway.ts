@@ -34,6 +34,8 @@ export interface GatewayProcessOptions {
   script?: string;
   /** Pin the gateway to these CPUs (`taskset -c`). */
   cpus?: string;
+  /** Node flags before the script (`--cpu-prof`, which NODE_OPTIONS refuses). */
+  flags?: string[];
 }
 
 export async function startGatewayUnderTest(
@@ -69,7 +71,7 @@ export async function startGatewayUnderTest(
       LOG_LEVEL: 'warn',
       ...env,
     },
-    { tailStdout: true, ...(options.cpus === undefined ? {} : { cpus: options.cpus }) },
+    { tailStdout: true, ...(options.cpus === undefined ? {} : { cpus: options.cpus }), ...(options.flags ? { flags: options.flags } : {}) },
   );
   const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;

@@ -9,7 +9,7 @@
  * several times more), or at 3× the server's rate it falls behind its own
  * schedule and measures itself.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import type { BenchRequest } from '../scenarios.js';
@@ -31,6 +31,10 @@ export interface OpenLoopResult {
   /** How late the generator sent requests against their schedule, p99 and worst (ms): large means it measured itself. */
   lagP99Ms: number;
   lagMaxMs: number;
+  /** The generator's own event-loop delay in each second of the run (p99 and worst, ms): time its answers waited to be read. */
+  loopDelayBySecond: { p99Ms: number; maxMs: number }[];
+  /** Connections the generator opened and saw closed during the run (the pre-opened ones included). */
+  connections: { opened: number; closed: number };
 }
 
 /** At most this many connections to the server; a request with none free waits in the generator (and that wait counts). */
@@ -72,6 +76,10 @@ function percentile(sorted: number[], q: number): number {
 /** Sends `requests` in turn at `ratePerSecond` for `seconds`; resolves with every answer once all are in. */
 export async function openLoop(url: string, requests: BenchRequest[], ratePerSecond: number, seconds: number): Promise<OpenLoopResult> {
   const pool = new Pool(url, { connections: MAX_CONNECTIONS, pipelining: 1 });
+  let connects = 0;
+  let disconnects = 0;
+  pool.on('connect', () => (connects += 1));
+  pool.on('disconnect', () => (disconnects += 1));
   const answers: Promise<Answer>[] = [];
   const lags: number[] = [];
   // Every connection opened before the clock starts, as a load balancer's keep-alive pool would be:
@@ -79,6 +87,14 @@ export async function openLoop(url: string, requests: BenchRequest[], ratePerSec
   await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => pool.request({ path: '/healthz', method: 'GET' }).then((r) => r.body.dump())));
   const t0 = performance.now();
   const total = Math.round(ratePerSecond * seconds);
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  const loopDelayBySecond: OpenLoopResult['loopDelayBySecond'] = [];
+  const sampleLoopDelay = () => {
+    loopDelayBySecond.push({ p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 });
+    loopDelay.reset();
+  };
+  loopDelay.enable();
+  const perSecond = setInterval(sampleLoopDelay, 1000);
   const intervalMs = 1000 / ratePerSecond;
   try {
     let sent = 0;
@@ -98,9 +114,12 @@ export async function openLoop(url: string, requests: BenchRequest[], ratePerSec
       else await yieldToLoop();
     }
     const settled = await Promise.all(answers);
+    clearInterval(perSecond);
+    loopDelay.disable();
     lags.sort((a, b) => a - b);
-    return { answers: settled, lagP99Ms: percentile(lags, 99), lagMaxMs: lags.at(-1) ?? 0 };
+    return { answers: settled, lagP99Ms: percentile(lags, 99), lagMaxMs: lags.at(-1) ?? 0, loopDelayBySecond, connections: { opened: connects, closed: disconnects } };
   } finally {
+    clearInterval(perSecond);
     await pool.close();
   }
 }

@@ -22,6 +22,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { buildBundle } from '../../scripts/build.mjs';
 import { isStale } from '../../scripts/build-state.mjs';
@@ -39,6 +40,10 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     // Accepted and refused latencies for each second of the 3× load, by when the requests were due.
     'per-second': { type: 'boolean', default: false },
+    // The gateway's CPU profile (`--cpu-prof`) written into this directory; read it with bench/profile-cli.ts.
+    profile: { type: 'string' },
+    // Node or V8 flags for the gateway, space-separated (`--gateway-flags=--single-threaded-gc`).
+    'gateway-flags': { type: 'string', default: '' },
   },
 });
 const seconds = Number(values.duration);
@@ -86,11 +91,14 @@ interface Seen {
   minLimit: number;
   eventLoopDelayMs: number;
   notReady: number;
+  /** Each sample: ms since the watch started, and the gateway's delay, in-flight count and limit then. */
+  samples: { at: number; eventLoopDelayMs: number; inFlight: number; limit: number }[];
 }
 
 /** What the gateway saw, from its own verbose status (a probe that is never shed), sampled every 250 ms until `stop`. */
 function watchGateway(url: string): { stop(): Promise<Seen> } {
-  const seen: Seen = { inFlight: 0, minLimit: Infinity, eventLoopDelayMs: 0, notReady: 0 };
+  const seen: Seen = { inFlight: 0, minLimit: Infinity, eventLoopDelayMs: 0, notReady: 0, samples: [] };
+  const started = performance.now();
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
@@ -101,6 +109,7 @@ function watchGateway(url: string): { stop(): Promise<Seen> } {
         seen.minLimit = Math.min(seen.minLimit, status.inFlightLimit);
         seen.eventLoopDelayMs = Math.max(seen.eventLoopDelayMs, status.eventLoopDelayMs);
         if (response.status !== 200) seen.notReady += 1;
+        seen.samples.push({ at: performance.now() - started, eventLoopDelayMs: status.eventLoopDelayMs, inFlight: status.inFlight, limit: status.inFlightLimit });
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -118,7 +127,13 @@ const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0' }, spli
 const { urls } = (await jsonLines(upstreams)()) as { urls: Record<ServiceName, string> };
 // `OVERLOAD_MAX_IN_FLIGHT=16 npm run bench:overload` tries other limits; by default the gateway's defaults.
 const limits = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('OVERLOAD_') && entry[1] !== undefined));
-const gateway = await startGatewayUnderTest(urls, limits, { script: 'scripts/start.mjs', ...(split ? { cpus: split.gateway } : {}) });
+// `BENCH_GATEWAY_NODE_OPTIONS='--max-old-space-size=128' npm run bench:overload`: the gateway with V8 settings, as NODE_OPTIONS would set them.
+const nodeOptions = process.env['BENCH_GATEWAY_NODE_OPTIONS'];
+const gateway = await startGatewayUnderTest(urls, { ...limits, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }, {
+  script: 'scripts/start.mjs',
+  ...(split ? { cpus: split.gateway } : {}),
+  flags: [...values['gateway-flags'].split(' ').filter(Boolean), ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [])],
+});
 let failed = false;
 try {
   const scenarios = createScenarios(gateway.token);
@@ -133,7 +148,7 @@ try {
   const rate = Math.round(capacity * multiple);
   process.stderr.write(`${multiple}× load: ${rate} req/s offered for ${seconds} s\n`);
   const overWatch = watchGateway(gateway.url);
-  const { answers: over, lagP99Ms, lagMaxMs } = await openLoop(gateway.url, requests, rate, seconds);
+  const { answers: over, lagP99Ms, lagMaxMs, loopDelayBySecond, connections: pool } = await openLoop(gateway.url, requests, rate, seconds);
   const seen = await overWatch.stop();
   if (values['per-second']) {
     for (let second = 0; second < seconds; second += 1) {
@@ -141,7 +156,14 @@ try {
       const ok = inSecond.filter((a) => a.status === 200).map((a) => a.ms).sort((x, y) => x - y);
       const no = inSecond.filter((a) => a.status === 503).map((a) => a.ms).sort((x, y) => x - y);
       const byOp = [0, 1, 2, 3].map((op) => inSecond.filter((a) => a.status === 200 && a.op === op).length);
-      process.stderr.write(`s${second}: ok ${ok.length} p50 ${p(ok, 50)} p99 ${p(ok, 99)} max ${p(ok, 100)}; refused ${no.length} p99 ${p(no, 99)}; ok by op ${byOp.join('/')}\n`);
+      const gatewaySamples = seen.samples.filter((s) => s.at >= second * 1000 && s.at < (second + 1) * 1000);
+      const gatewayDelay = Math.max(0, ...gatewaySamples.map((s) => s.eventLoopDelayMs));
+      const limit = Math.min(...gatewaySamples.map((s) => s.limit));
+      const generator = loopDelayBySecond[second];
+      process.stderr.write(
+        `s${second}: ok ${ok.length} p50 ${p(ok, 50)} p99 ${p(ok, 99)} max ${p(ok, 100)}; refused ${no.length} p99 ${p(no, 99)}; ok by op ${byOp.join('/')}; ` +
+          `gateway delay ${gatewayDelay.toFixed(0)} ms, limit ${limit}; generator delay p99 ${generator ? generator.p99Ms.toFixed(0) : '—'} max ${generator ? generator.maxMs.toFixed(0) : '—'} ms\n`,
+      );
     }
   }
   const readyz = (await fetch(`${gateway.url}/metrics`).then((r) => r.text())).match(/^bff_shed_total\{.*$/gm) ?? [];
@@ -154,6 +176,7 @@ try {
   console.log(`limits: ${Object.entries(limits).map(([name, value]) => `${name}=${value}`).join(' ') || 'the defaults'}`);
   console.log(split ? `CPUs: gateway on ${split.gateway}, generator and demo services on ${split.others}` : 'CPUs: shared (one core or no taskset)');
   console.log(`generator lag against its schedule at ${multiple}×: p99 ${lagP99Ms.toFixed(1)} ms, worst ${lagMaxMs.toFixed(1)} ms`);
+  console.log(`generator connections at ${multiple}×: ${pool.opened} opened, ${pool.closed} closed (idle ones time out after the gateway's keep-alive hint)`);
   console.log(`gateway counters: ${readyz.join('; ') || 'nothing shed'}`);
   console.log(`during the normal load the gateway saw at most ${normalSeen.inFlight} in flight (limit at least ${normalSeen.minLimit}) and ${normalSeen.eventLoopDelayMs.toFixed(0)} ms event-loop delay; /readyz 503 in ${normalSeen.notReady} samples`);
   console.log(`during the ${multiple}× load the gateway saw at most ${seen.inFlight} in flight (limit down to ${seen.minLimit}) and ${seen.eventLoopDelayMs.toFixed(0)} ms event-loop delay; /readyz 503 in ${seen.notReady} samples`);

@@ -1,6 +1,24 @@
 import type { GraphQLRequest } from '@apollo/server';
+import { BoundedMap } from '../../clients/bounded-map.js';
 import { documentId } from './document-id.js';
 import type { ManifestOperation, TrustedDocuments } from './manifest.js';
+
+/**
+ * Ids of recently seen document texts. An app sends the same few documents
+ * all day, and each would otherwise be hashed on every request (Apollo then
+ * hashes it once more for its own document cache). Bounded in entries and in
+ * the length of a text kept, so a flood of distinct or huge documents only
+ * churns it: at most 512 texts of up to 8 KB.
+ */
+const recentIds = new BoundedMap<string, string>(512);
+const MAX_REMEMBERED_TEXT = 8 * 1024;
+
+function idOf(text: string): string {
+  if (text.length > MAX_REMEMBERED_TEXT) return documentId(text);
+  let id = recentIds.get(text);
+  if (id === undefined) recentIds.set(text, (id = documentId(text)));
+  return id;
+}
 
 /**
  * What a request's document is, before anything parses it:
@@ -39,7 +57,7 @@ export function admit(request: GraphQLRequest, documents: TrustedDocuments): Adm
     return operation ? { kind: 'trusted', operation } : { kind: 'unknown-id', id: hash };
   }
   if (typeof text !== 'string' || text === '') return { kind: 'apollo' };
-  const id = documentId(text);
+  const id = idOf(text);
   // The APQ protocol's integrity check: a document is never registered or run under another document's hash.
   if (hash !== null && hash !== id) return { kind: 'malformed', reason: 'provided sha does not match query' };
   const operation = documents.get(id);

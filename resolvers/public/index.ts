@@ -5,7 +5,7 @@ import { productById, productFieldResolvers, productsConnection } from '../share
 /** The partner catalog's resolver map (the `catalog:read` rule is in src/permissions/public.ts). */
 export const publicResolvers: Resolvers = {
   Query: {
-    products: (_, args, ctx) => productsConnection(ctx, args),
+    products: (_, args, ctx, info) => productsConnection(ctx, args, info),
     product: (_, { id }, ctx, info) => productById(ctx, id, info),
   },
   Product: productFieldResolvers,

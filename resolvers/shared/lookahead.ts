@@ -1,19 +1,32 @@
 import {
+  getDirectiveValues,
   getNamedType,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
   isObjectType,
   Kind,
   type FieldNode,
+  type FragmentSpreadNode,
   type GraphQLResolveInfo,
+  type InlineFragmentNode,
   type SelectionSetNode,
 } from 'graphql';
 import { getArgumentValues } from 'graphql';
 
-/** The child field nodes selected under the current field, through fragments (one level deep). */
-function childFieldNodes(info: GraphQLResolveInfo, name: string): FieldNode[] {
+/** False when `@skip`/`@include` leave the selection out for this request's variables (as execution decides). */
+function included(node: FieldNode | InlineFragmentNode | FragmentSpreadNode, variables: GraphQLResolveInfo['variableValues']): boolean {
+  if (!node.directives?.length) return true;
+  if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.['if'] === true) return false;
+  return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.['if'] !== false;
+}
+
+/** The field nodes named `name` selected under `parents`, through fragments (one level deep), as `@skip`/`@include` leave them. */
+function fieldNodesUnder(info: GraphQLResolveInfo, parents: readonly FieldNode[], name: string): FieldNode[] {
   const found: FieldNode[] = [];
   const visited = new Set<string>();
   const walk = (set: SelectionSetNode | undefined): void => {
     for (const selection of set?.selections ?? []) {
+      if (!included(selection, info.variableValues)) continue;
       if (selection.kind === Kind.FIELD) {
         if (selection.name.value === name) found.push(selection);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -24,8 +37,13 @@ function childFieldNodes(info: GraphQLResolveInfo, name: string): FieldNode[] {
       }
     }
   };
-  for (const node of info.fieldNodes) walk(node.selectionSet);
+  for (const node of parents) walk(node.selectionSet);
   return found;
+}
+
+/** The child field nodes selected under the current field, through fragments (one level deep). */
+function childFieldNodes(info: GraphQLResolveInfo, name: string): FieldNode[] {
+  return fieldNodesUnder(info, info.fieldNodes, name);
 }
 
 /**
@@ -46,4 +64,18 @@ export function selectedChildArgs<Args>(info: GraphQLResolveInfo, name: string):
 /** Whether any of `names` is selected under the current field. */
 export function selectsAnyChild(info: GraphQLResolveInfo, names: readonly string[]): boolean {
   return names.some((name) => childFieldNodes(info, name).length > 0);
+}
+
+/**
+ * Whether any of `names` is selected at `path` below the current field
+ * (`['edges', 'node']` for a connection's items), through fragments at every
+ * level, as `@skip`/`@include` leave the selection.
+ */
+export function selectsAnyAt(info: GraphQLResolveInfo, path: readonly string[], names: readonly string[]): boolean {
+  let level: readonly FieldNode[] = info.fieldNodes;
+  for (const step of path) {
+    level = fieldNodesUnder(info, level, step);
+    if (level.length === 0) return false;
+  }
+  return names.some((name) => fieldNodesUnder(info, level, name).length > 0);
 }

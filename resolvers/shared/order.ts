@@ -1,7 +1,13 @@
-import type { Order, OrderLine } from '../../clients/index.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Order, OrderLine, Product } from '../../clients/index.js';
 import type { Context } from '../../src/context.js';
 import { paginate, type Connection } from '../../src/pagination.js';
+import { fromLoader } from './loaded.js';
+import { selectsAnyAt } from './lookahead.js';
+import { loadProductFields } from './product.js';
 import type { ConnectionArgs } from './review.js';
+
+const asIs = (product: Product | null): Product | null => product;
 
 export type OrderStatusEnum = 'PENDING' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
 
@@ -13,11 +19,29 @@ export const orderFieldResolvers = {
 
 /** An order line's product, batched with every other line's (one products call per level). */
 export const orderLineResolvers = {
-  product: (line: OrderLine, _: unknown, ctx: Context) => ctx.loaders.products.load(line.productId),
+  product: (line: OrderLine, _: unknown, ctx: Context) => fromLoader(ctx, 'products', line.productId, asIs),
 };
 
-/** A user's orders, newest first; memoised per request so a prefetch and the field share one call. */
-export function ordersConnection(ctx: Context, userId: string, args: ConnectionArgs): Promise<Connection<Order>> {
+/**
+ * When the orders' lines' products are selected (`path` leads from the
+ * current field to the orders), loads them and what their selected fields
+ * need from other services, all in parallel, before the orders are returned:
+ * the product ids are on the lines, so the inventory need not wait for the
+ * products. Never rejects; failed reads are the fields' errors.
+ */
+async function loadLineProducts(ctx: Context, orders: readonly Order[], info: GraphQLResolveInfo, path: readonly string[]): Promise<void> {
+  const lines = [...path, 'lines'];
+  if (!selectsAnyAt(info, lines, ['product'])) return;
+  const ids = [...new Set(orders.flatMap((order) => order.lines.map((line) => line.productId)))];
+  await Promise.all([ctx.loaders.settle('products', ids), loadProductFields(ctx, ids, info, [...lines, 'product'])]);
+}
+
+/**
+ * A user's orders, newest first; memoised per request so a prefetch and the
+ * field share one call. With `info`, the lines' products are loaded before
+ * the page is returned (`loadLineProducts`).
+ */
+export function ordersConnection(ctx: Context, userId: string, args: ConnectionArgs, info?: GraphQLResolveInfo): Promise<Connection<Order>> {
   return ctx.once(`orders:${userId}:${args.first}:${args.after ?? ''}`, async () => {
     const connection = await paginate({
       listKey: `orders:${userId}`,
@@ -26,6 +50,7 @@ export function ordersConnection(ctx: Context, userId: string, args: ConnectionA
       fetch: (page) => ctx.clients.orders.listOrdersByUser(userId, page),
     });
     for (const { node } of connection.edges) ctx.loaders.orders.prime(node.id, node);
+    if (info) await loadLineProducts(ctx, connection.edges.map((edge) => edge.node), info, ['edges', 'node']);
     return connection;
   });
 }

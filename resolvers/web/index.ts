@@ -13,7 +13,7 @@ export const webResolvers: Resolvers = {
     // Built from the token: the profile fields and the orders load side by side, and one failing leaves the other.
     me: (_, __, ctx) => ({ id: viewerId(ctx) }),
     product: (_, { id }, ctx, info) => productById(ctx, id, info),
-    products: (_, args, ctx) => productsConnection(ctx, args),
+    products: (_, args, ctx, info) => productsConnection(ctx, args, info),
     // Ownership is a permission rule (src/permissions/web.ts), checked on the order the service returned.
     order: (_, { id }, ctx) => ctx.loaders.orders.load(id),
   },
@@ -26,7 +26,7 @@ export const webResolvers: Resolvers = {
     avatarUrl: profileField('avatarUrl'),
     tier: profileField('tier'),
     createdAt: profileField('createdAt'),
-    orders: (viewer, args, ctx) => ordersConnection(ctx, viewer.id, args),
+    orders: (viewer, args, ctx, info) => ordersConnection(ctx, viewer.id, args, info),
   },
   Product: {
     ...productFieldResolvers,

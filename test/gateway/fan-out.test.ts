@@ -10,7 +10,7 @@ import {
   type FixtureUpstream,
 } from '../helpers/fixture-upstream.js';
 import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
-import { MOBILE_DASHBOARD, ORDER_HISTORY, PRODUCT_PAGE } from '../operations/contract.js';
+import { CATALOG, MOBILE_DASHBOARD, ORDER_HISTORY, PRODUCT_PAGE } from '../operations/contract.js';
 
 let upstream: FixtureUpstream | undefined;
 let gateway: Gateway | undefined;
@@ -115,6 +115,43 @@ describe('Fan-out through DataLoader', () => {
     expect(body.errors).toBeUndefined();
     expect(barrier.metTogether).toBe(true);
     expect([...barrier.arrived].sort()).toEqual(['notifications', 'orders', 'users']);
+  });
+
+  it("asks OrderHistory's line products and their inventory together, once the orders page is in", async () => {
+    const barrier = createBarrier(2);
+    const { upstream: up, gateway: gw } = await start({
+      onRequest: async (req) => {
+        if (req.service === 'products' || req.service === 'inventory') await barrier.arrive(req.service);
+      },
+    });
+    const { body } = await gql(gw, 'web', ORDER_HISTORY, { first: 5 }, bearer(await tokenFor('fx-alice')));
+    expect(body.errors).toBeUndefined();
+    expect(barrier.metTogether).toBe(true);
+    const services = up.requests.map((r) => r.service);
+    expect(services.indexOf('orders')).toBeLessThan(services.indexOf('products'));
+    expect(callsByService(up)).toEqual({ users: 1, orders: 1, products: 1, inventory: 1 });
+  });
+
+  it("asks a catalog page's pricing, inventory and review summaries together, one call each, after the page", async () => {
+    const barrier = createBarrier(3);
+    const { upstream: up, gateway: gw } = await start({
+      onRequest: async (req) => {
+        if (req.service !== 'products') await barrier.arrive(req.service);
+      },
+    });
+    const { body } = await gql(gw, 'web', CATALOG, { first: 3 });
+    expect(body.errors).toBeUndefined();
+    expect(barrier.metTogether).toBe(true);
+    expect([...barrier.arrived].sort()).toEqual(['inventory', 'pricing', 'reviews']);
+    expect(callsByService(up)).toEqual({ products: 1, inventory: 1, pricing: 1, reviews: 1 });
+  });
+
+  it('asks for no service whose fields a list leaves out, or skips', async () => {
+    const { upstream: up, gateway: gw } = await start({});
+    const query = 'query ($skip: Boolean!) { products(first: 3) { edges { node { id ...Stock price @skip(if: $skip) { amount } } } } } fragment Stock on Product { inStock }';
+    const { body } = await gql(gw, 'web', query, { skip: true });
+    expect(body.errors).toBeUndefined();
+    expect(callsByService(up)).toEqual({ products: 1, inventory: 1 });
   });
 
   it('asks users and orders of OrderHistory in parallel', async () => {

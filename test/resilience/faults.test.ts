@@ -77,6 +77,36 @@ describe('One failing upstream nulls only the fields that need it', () => {
     expectNothingLeaked(body);
   });
 
+  it('nulls the inventory fields of every item of a list, each with its own error, the rest of each item intact', async () => {
+    rig.hook(onInventory(() => ({ status: 500, body: SECRET })));
+    const query = '{ products(first: 3) { edges { node { id name inStock price { currency } } } } }';
+    const { status, body } = await timedGql<{ products: { edges: { node: Record<string, unknown> }[] } }>(rig.gateway, 'web', query);
+    expect(status).toBe(200);
+    const nodes = body.data!.products.edges.map((e) => e.node);
+    expect(nodes).toHaveLength(3);
+    for (const node of nodes) expect(node).toEqual({ id: expect.any(String), name: expect.any(String), inStock: null, price: { currency: expect.any(String) } });
+    expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual(
+      [0, 1, 2].map((i) => [['products', 'edges', i, 'node', 'inStock'], 'UPSTREAM_UNAVAILABLE']),
+    );
+    expectNothingLeaked(body);
+    expect(inventoryCalls()).toBe(1);
+  });
+
+  it("nulls an order line's inStock, not its product, when the inventory fails under an order history", async () => {
+    rig.hook(onInventory(() => ({ status: 500, body: SECRET })));
+    const query = '{ me { orders(first: 1) { edges { node { id lines { quantity product { id name inStock } } } } } } }';
+    type Lines = { me: { orders: { edges: { node: { lines: { product: Record<string, unknown> }[] } }[] } } };
+    const { status, body } = await timedGql<Lines>(rig.gateway, 'web', query, {}, bearer(await tokenFor('fx-alice')));
+    expect(status).toBe(200);
+    const lines = body.data!.me.orders.edges[0]!.node.lines;
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.product).toEqual({ id: expect.any(String), name: expect.any(String), inStock: null });
+    expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual(
+      lines.map((_, i) => [['me', 'orders', 'edges', 0, 'node', 'lines', i, 'product', 'inStock'], 'UPSTREAM_UNAVAILABLE']),
+    );
+    expectNothingLeaked(body);
+  });
+
   it('keeps an operation whose two levels of calls both stall within one deadline', async () => {
     const slow = await startFaultRig({ UPSTREAM_TIMEOUT_MS: '2000', CIRCUIT_FAILURE_THRESHOLD: '1000' });
     try {

@@ -38,11 +38,21 @@ export interface GatewayProcessOptions {
   flags?: string[];
 }
 
-export async function startGatewayUnderTest(
-  urls: Record<ServiceName, string>,
-  env: Record<string, string>,
-  options: GatewayProcessOptions = {},
-): Promise<GatewayUnderTest> {
+/** What a gateway under test runs with: its environment, the bench user's token, and the directory of its files. */
+export interface GatewayUnderTestSetup {
+  env: Record<string, string>;
+  token: string;
+  /** Holds the rate-limits and API-key files; remove it when done. */
+  dir: string;
+}
+
+/**
+ * The environment of a gateway under test: the given upstreams, production
+ * mode, a fresh JWT secret (and the bench user's token signed with it),
+ * budgets too large to ever throttle, the bench partner's API key, trusted
+ * documents off and warn-level logs; `env` overrides any of it.
+ */
+export async function gatewayUnderTestSetup(urls: Record<ServiceName, string>, env: Record<string, string>): Promise<GatewayUnderTestSetup> {
   const dir = mkdtempSync(join(tmpdir(), 'bff-gateway-run-'));
   const jwtSecret = randomBytes(32).toString('hex');
   const rateLimitsFile = join(dir, 'rate-limits.json');
@@ -55,12 +65,11 @@ export async function startGatewayUnderTest(
     .setIssuedAt()
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode(jwtSecret));
-  const port = await freePort();
-  const proc = spawnNode(
-    options.script ?? 'src/main.ts',
-    {
+  return {
+    dir,
+    token,
+    env: {
       ...Object.fromEntries(SERVICE_NAMES.map((service) => [URL_VARIABLES[service], urls[service]])),
-      PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: 'production',
       JWT_SECRET: jwtSecret,
@@ -71,6 +80,19 @@ export async function startGatewayUnderTest(
       LOG_LEVEL: 'warn',
       ...env,
     },
+  };
+}
+
+export async function startGatewayUnderTest(
+  urls: Record<ServiceName, string>,
+  env: Record<string, string>,
+  options: GatewayProcessOptions = {},
+): Promise<GatewayUnderTest> {
+  const { dir, token, env: gatewayEnv } = await gatewayUnderTestSetup(urls, env);
+  const port = await freePort();
+  const proc = spawnNode(
+    options.script ?? 'src/main.ts',
+    { PORT: String(port), ...gatewayEnv },
     { tailStdout: true, ...(options.cpus === undefined ? {} : { cpus: options.cpus }), ...(options.flags ? { flags: options.flags } : {}) },
   );
   const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));

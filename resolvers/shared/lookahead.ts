@@ -20,12 +20,18 @@ function included(node: FieldNode | InlineFragmentNode | FragmentSpreadNode, var
   return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.['if'] !== false;
 }
 
+/** Set by `fieldNodesUnder` when a selection it walked carried a directive: its answer then depends on the variables. */
+interface Walk {
+  conditional: boolean;
+}
+
 /** The field nodes named `name` selected under `parents`, through fragments (one level deep), as `@skip`/`@include` leave them. */
-function fieldNodesUnder(info: GraphQLResolveInfo, parents: readonly FieldNode[], name: string): FieldNode[] {
+function fieldNodesUnder(info: GraphQLResolveInfo, parents: readonly FieldNode[], name: string, walked?: Walk): FieldNode[] {
   const found: FieldNode[] = [];
   const visited = new Set<string>();
   const walk = (set: SelectionSetNode | undefined): void => {
     for (const selection of set?.selections ?? []) {
+      if (walked && selection.directives?.length) walked.conditional = true;
       if (!included(selection, info.variableValues)) continue;
       if (selection.kind === Kind.FIELD) {
         if (selection.name.value === name) found.push(selection);
@@ -67,15 +73,36 @@ export function selectsAnyChild(info: GraphQLResolveInfo, names: readonly string
 }
 
 /**
+ * Answers of `selectsAnyAt` that depend on the document only (no directive on
+ * the way), per field: compiled plans hand every request the same field
+ * nodes, so a list's lookahead is walked once per document, not per request.
+ */
+const documentAnswers = new WeakMap<readonly FieldNode[], Map<string, boolean>>();
+
+/**
  * Whether any of `names` is selected at `path` below the current field
  * (`['edges', 'node']` for a connection's items), through fragments at every
  * level, as `@skip`/`@include` leave the selection.
  */
 export function selectsAnyAt(info: GraphQLResolveInfo, path: readonly string[], names: readonly string[]): boolean {
+  const key = `${path.join('.')}:${names.join(',')}`;
+  const known = documentAnswers.get(info.fieldNodes)?.get(key);
+  if (known !== undefined) return known;
+  const walked: Walk = { conditional: false };
   let level: readonly FieldNode[] = info.fieldNodes;
+  let answer: boolean | undefined;
   for (const step of path) {
-    level = fieldNodesUnder(info, level, step);
-    if (level.length === 0) return false;
+    level = fieldNodesUnder(info, level, step, walked);
+    if (level.length === 0) {
+      answer = false;
+      break;
+    }
   }
-  return names.some((name) => fieldNodesUnder(info, level, name).length > 0);
+  answer ??= names.some((name) => fieldNodesUnder(info, level, name, walked).length > 0);
+  if (!walked.conditional) {
+    let answers = documentAnswers.get(info.fieldNodes);
+    if (!answers) documentAnswers.set(info.fieldNodes, (answers = new Map()));
+    answers.set(key, answer);
+  }
+  return answer;
 }

@@ -152,6 +152,10 @@ describe('Fan-out through DataLoader', () => {
     const { body } = await gql(gw, 'web', query, { skip: true });
     expect(body.errors).toBeUndefined();
     expect(callsByService(up)).toEqual({ products: 1, inventory: 1 });
+    // The same document with the field kept: what it needs is asked for (the skip was not remembered as the document's).
+    const kept = await gql(gw, 'web', query, { skip: false });
+    expect(kept.body.errors).toBeUndefined();
+    expect(callsByService(up)).toEqual({ products: 2, inventory: 2, pricing: 1 });
   });
 
   it('asks users and orders of OrderHistory in parallel', async () => {

@@ -1,0 +1,139 @@
+/**
+ * `npm run bench:ab -- --against <checkout> [--scenario Catalog] [--cache off] [--rounds 3] [--duration 6]`:
+ * the CPU per request of this checkout's compiled gateway against another
+ * checkout's (for example `git worktree add ../before <commit>`, then
+ * `npm ci` or a `node_modules` link and `npm run build` there), alternated
+ * run by run so that the drift of a shared machine falls on both alike. On
+ * the development VM the same build's CPU per request moves by 30–60 %
+ * between runs minutes apart: a change is only shown when every pair agrees.
+ *
+ * Each run: the demo services at 0 ms, the gateway (`scripts/start.mjs` of
+ * the checkout) pinned to CPU 0 when there are two cores or more (the rest on
+ * the others), autocannon at `--connections` from its own process, 4 s of
+ * warm-up, then `--duration` s measured; CPU from `/proc`, user + system.
+ * `--scenario` is a contract operation, or `healthz`, `typename` (an
+ * anonymous `{ __typename }`: the fixed cost of a GraphQL request) or
+ * `refusal` (every request refused by the overload guard).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildBundle } from '../scripts/build.mjs';
+import { isStale } from '../scripts/build-state.mjs';
+import type { ServiceName } from '../clients/errors.js';
+import { startGatewayUnderTest } from './chaos/gateway.js';
+import { startLoadWorker } from './load-worker.js';
+import { machineLine } from './machine.js';
+import { cpuMs, jsonLines, spawnNode, stopProcess } from './processes.js';
+import { createScenarios, SCENARIO_NAMES, type BenchRequest, type ScenarioName } from './scenarios.js';
+
+const FIXED = ['healthz', 'typename', 'refusal'] as const;
+type Target = ScenarioName | (typeof FIXED)[number];
+
+const { values } = parseArgs({
+  options: {
+    against: { type: 'string' },
+    scenario: { type: 'string', default: 'Catalog' },
+    cache: { type: 'string', default: 'on' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '6' },
+    connections: { type: 'string', default: '10' },
+  },
+});
+const target = values.scenario as Target;
+if (!(SCENARIO_NAMES as readonly string[]).includes(target) && !(FIXED as readonly string[]).includes(target)) {
+  throw new Error(`--scenario is one of ${[...SCENARIO_NAMES, ...FIXED].join(', ')}`);
+}
+if (values.cache !== 'on' && values.cache !== 'off') throw new Error('--cache is on or off');
+const against = values.against === undefined ? undefined : resolve(values.against);
+if (against === undefined || !existsSync(join(against, 'dist', 'main.js'))) {
+  throw new Error('--against <checkout>: another checkout of the project with its dist/ built (npm run build there)');
+}
+const rounds = Number(values.rounds);
+const seconds = Number(values.duration);
+const connections = Number(values.connections);
+
+function requestFor(token: string): BenchRequest {
+  if (target === 'healthz') return { method: 'GET', path: '/healthz', headers: {} };
+  if (target === 'typename' || target === 'refusal') {
+    return { method: 'POST', path: '/web/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) };
+  }
+  return createScenarios(token)[target].gateway;
+}
+
+const machineBefore = machineLine();
+const cores = availableParallelism();
+let split: { gateway: string; others: string } | null = null;
+if (cores >= 2) {
+  try {
+    split = { gateway: '0', others: cores === 2 ? '1' : `1-${cores - 1}` };
+    execFileSync('taskset', ['-a', '-p', '-c', split.others, String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    split = null;
+  }
+}
+if (isStale()) {
+  process.stderr.write('building dist/ (npm run build)\n');
+  await buildBundle();
+}
+
+const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0', BENCH_NO_STORE: values.cache === 'off' ? '1' : '0' });
+const { urls } = (await jsonLines(upstreams)()) as { urls: Record<ServiceName, string> };
+const load = startLoadWorker();
+// A guard whose event-loop limit any loop exceeds refuses every GraphQL request once two windows have passed.
+const env: Record<string, string> = target === 'refusal' ? { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '1' } : {};
+const results: Record<'this' | 'against', number[]> = { this: [], against: [] };
+
+async function measure(which: 'this' | 'against'): Promise<string> {
+  const root = which === 'this' ? process.cwd() : against!;
+  const gateway = await startGatewayUnderTest(urls, env, { script: join(root, 'scripts', 'start.mjs'), ...(split ? { cpus: split.gateway } : {}) });
+  try {
+    const job = { url: gateway.url, requests: [requestFor(gateway.token)], connections };
+    await load.run({ ...job, durationS: 4 });
+    const before = cpuMs(gateway.process.pid);
+    const run = await load.run({ ...job, durationS: seconds });
+    const after = cpuMs(gateway.process.pid);
+    if (before === null || after === null) throw new Error('no CPU figure for the gateway (/proc)');
+    const expectedStatus = target === 'refusal' ? 'refused' : 'ok';
+    const wrong = target === 'refusal' ? run.completed - run.non2xx : run.non2xx + run.errors;
+    const perRequest = ((after - before) * 1000) / run.completed;
+    results[which].push(perRequest);
+    return `${which.padEnd(7)} ${run.completed} requests (${wrong} not ${expectedStatus}), ${perRequest.toFixed(0)} µs CPU per request`;
+  } finally {
+    await gateway.stop();
+  }
+}
+
+try {
+  for (let round = 1; round <= rounds; round += 1) {
+    // Alternate which goes first, so neither always meets a machine just warmed (or loaded) by the other.
+    const order: ('this' | 'against')[] = round % 2 === 1 ? ['against', 'this'] : ['this', 'against'];
+    for (const which of order) process.stderr.write(`round ${round}: ${await measure(which)}\n`);
+  }
+} finally {
+  await load.stop();
+  await stopProcess(upstreams);
+}
+
+/** A checkout's commit (short), marked when its tree has uncommitted changes; its folder is never printed. */
+function commitOf(root: string): string {
+  try {
+    const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${commit} with changes` : commit;
+  } catch {
+    return 'not a git checkout';
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const pairs = results.this.map((mine, i) => mine / results.against[i]!);
+console.log(`\n${target}, cache ${values.cache}, ${connections} connections, ${rounds} rounds of ${seconds} s; ${split ? 'gateway on CPU 0' : 'CPUs shared'}`);
+console.log(`machine: ${machineBefore}`);
+console.log(`| checkout | CPU µs per request, each run | median |`);
+console.log(`| --- | --- | --: |`);
+console.log(`| against (${commitOf(against!)}) | ${results.against.map((x) => x.toFixed(0)).join(', ')} | ${median(results.against).toFixed(0)} |`);
+console.log(`| this (${commitOf(process.cwd())}) | ${results.this.map((x) => x.toFixed(0)).join(', ')} | ${median(results.this).toFixed(0)} |`);
+console.log(`this ÷ against, pair by pair: ${pairs.map((r) => r.toFixed(2)).join(', ')}${pairs.every((r) => r < 1) ? ' (every pair lower)' : pairs.every((r) => r > 1) ? ' (every pair higher)' : ' (the pairs disagree: within the noise)'}`);

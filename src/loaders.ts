@@ -74,12 +74,11 @@ export function batchById<T>(
 class Source<T> {
   /** What each id loaded to (an item, `null` for an id the upstream omitted, or the failed call's error). */
   readonly answers = new Map<string, T | null | Error>();
-  readonly #batch: (ids: readonly string[]) => Promise<ArrayLike<T | null | Error>>;
+  readonly #batch: DataLoader.BatchLoadFn<string, T | null>;
   #loader?: DataLoader<string, T | null>;
 
   constructor(fetch: (ids: readonly string[]) => Promise<T[]>, idOf: (item: T) => string) {
-    const batch = batchById(fetch, idOf);
-    this.#batch = async (ids) => batch(ids);
+    this.#batch = batchById(fetch, idOf);
   }
 
   async #read(ids: readonly string[]): Promise<ArrayLike<T | null | Error>> {
@@ -99,9 +98,19 @@ class Source<T> {
   }
 }
 
-type Sources = { [N in LoaderName]?: Source<LoadedItem<N>> };
 /** What loader `N` loads (its value without the `null` for an omitted id). */
 type LoadedItem<N extends LoaderName> = Exclude<LoadedValue<N>, null>;
+type Sources = { [N in LoaderName]?: Source<LoadedItem<N>> };
+
+/** How each loader reads its service: one table for the process, a `Source` per request that needs it. */
+const SOURCES: { [N in LoaderName]: (clients: ServiceClients, tier: Tier) => Source<LoadedItem<N>> } = {
+  users: (clients) => new Source((ids) => clients.users.getUsersByIds(ids), (u) => u.id),
+  orders: (clients) => new Source((ids) => clients.orders.getOrdersByIds(ids), (o) => o.id),
+  products: (clients) => new Source((ids) => clients.products.getProductsByIds(ids), (p) => p.id),
+  stock: (clients) => new Source((ids) => clients.inventory.getStockByProductIds(ids), (s) => s.productId),
+  reviewSummaries: (clients) => new Source((ids) => clients.reviews.getSummariesByProductIds(ids), (s) => s.productId),
+  prices: (clients, tier) => new Source((ids) => clients.pricing.getPricesByProductIds(ids, tier), (p) => p.productId),
+};
 
 /**
  * The loaders of one request, each made on first use: most operations touch
@@ -116,37 +125,8 @@ class RequestLoaders implements Loaders {
   ) {}
 
   #source<N extends LoaderName>(name: N): Source<LoadedItem<N>> {
-    const known = this.#sources[name];
-    if (known) return known;
-    const made = this.#make(name);
-    this.#sources[name] = made as Sources[N];
-    return made;
-  }
-
-  #make(name: LoaderName): Source<never> {
-    const { clients, tier } = this;
-    let source: Source<unknown>;
-    switch (name) {
-      case 'users':
-        source = new Source((ids) => clients.users.getUsersByIds(ids), (u) => u.id);
-        break;
-      case 'orders':
-        source = new Source((ids) => clients.orders.getOrdersByIds(ids), (o) => o.id);
-        break;
-      case 'products':
-        source = new Source((ids) => clients.products.getProductsByIds(ids), (p) => p.id);
-        break;
-      case 'stock':
-        source = new Source((ids) => clients.inventory.getStockByProductIds(ids), (s) => s.productId);
-        break;
-      case 'reviewSummaries':
-        source = new Source((ids) => clients.reviews.getSummariesByProductIds(ids), (s) => s.productId);
-        break;
-      case 'prices':
-        source = new Source((ids) => clients.pricing.getPricesByProductIds(ids, tier), (p) => p.productId);
-        break;
-    }
-    return source as Source<never>;
+    // `Sources[N]` and `SOURCES[N]` name the same source type; TypeScript cannot see it through the index.
+    return ((this.#sources as Record<N, Source<LoadedItem<N>> | undefined>)[name] ??= SOURCES[name](this.clients, this.tier));
   }
 
   settled<N extends LoaderName>(name: N, id: string): LoadedValue<N> | Error | undefined {

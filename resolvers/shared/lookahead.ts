@@ -20,21 +20,20 @@ function included(node: FieldNode | InlineFragmentNode | FragmentSpreadNode, var
   return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.['if'] !== false;
 }
 
-/** Set by `fieldNodesUnder` when a selection it walked carried a directive: its answer then depends on the variables. */
+/** Set by `eachFieldUnder` when a selection it walked carried a directive: what it found then depends on the variables. */
 interface Walk {
   conditional: boolean;
 }
 
-/** The field nodes named `name` selected under `parents`, through fragments (one level deep), as `@skip`/`@include` leave them. */
-function fieldNodesUnder(info: GraphQLResolveInfo, parents: readonly FieldNode[], name: string, walked?: Walk): FieldNode[] {
-  const found: FieldNode[] = [];
+/** Visits each field selected under `parents`, through fragments (one level deep), as `@skip`/`@include` leave them. */
+function eachFieldUnder(info: GraphQLResolveInfo, parents: readonly FieldNode[], visit: (field: FieldNode) => void, walked?: Walk): void {
   const visited = new Set<string>();
   const walk = (set: SelectionSetNode | undefined): void => {
     for (const selection of set?.selections ?? []) {
       if (walked && selection.directives?.length) walked.conditional = true;
       if (!included(selection, info.variableValues)) continue;
       if (selection.kind === Kind.FIELD) {
-        if (selection.name.value === name) found.push(selection);
+        visit(selection);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         walk(selection.selectionSet);
       } else if (!visited.has(selection.name.value)) {
@@ -44,6 +43,14 @@ function fieldNodesUnder(info: GraphQLResolveInfo, parents: readonly FieldNode[]
     }
   };
   for (const node of parents) walk(node.selectionSet);
+}
+
+/** The field nodes named `name` selected under `parents`. */
+function fieldNodesUnder(info: GraphQLResolveInfo, parents: readonly FieldNode[], name: string, walked?: Walk): FieldNode[] {
+  const found: FieldNode[] = [];
+  eachFieldUnder(info, parents, (field) => {
+    if (field.name.value === name) found.push(field);
+  }, walked);
   return found;
 }
 
@@ -67,42 +74,46 @@ export function selectedChildArgs<Args>(info: GraphQLResolveInfo, name: string):
   return childFieldNodes(info, name).map((node) => getArgumentValues(definition, node, info.variableValues) as Args);
 }
 
-/** Whether any of `names` is selected under the current field. */
-export function selectsAnyChild(info: GraphQLResolveInfo, names: readonly string[]): boolean {
-  return names.some((name) => childFieldNodes(info, name).length > 0);
-}
+const NOTHING: ReadonlySet<string> = new Set();
 
 /**
- * Answers of `selectsAnyAt` that depend on the document only (no directive on
- * the way), per field: compiled plans hand every request the same field
- * nodes, so a list's lookahead is walked once per document, not per request.
+ * What `fieldsSelectedAt` found where no directive was on the way, per field
+ * and path: compiled plans hand every request the same field nodes, so a
+ * document's lookahead is walked once, not per request.
  */
-const documentAnswers = new WeakMap<readonly FieldNode[], Map<string, boolean>>();
+const documentSelections = new WeakMap<readonly FieldNode[], Map<string, ReadonlySet<string>>>();
 
 /**
- * Whether any of `names` is selected at `path` below the current field
- * (`['edges', 'node']` for a connection's items), through fragments at every
- * level, as `@skip`/`@include` leave the selection.
+ * The names of the fields selected at `path` below the current field (`[]`:
+ * its children; `['edges', 'node']`: a connection's items), through fragments
+ * at every level, as `@skip`/`@include` leave the selection.
  */
-export function selectsAnyAt(info: GraphQLResolveInfo, path: readonly string[], names: readonly string[]): boolean {
-  const key = `${path.join('.')}:${names.join(',')}`;
-  const known = documentAnswers.get(info.fieldNodes)?.get(key);
-  if (known !== undefined) return known;
+export function fieldsSelectedAt(info: GraphQLResolveInfo, path: readonly string[]): ReadonlySet<string> {
+  const key = path.join('.');
+  const known = documentSelections.get(info.fieldNodes)?.get(key);
+  if (known) return known;
   const walked: Walk = { conditional: false };
   let level: readonly FieldNode[] = info.fieldNodes;
-  let answer: boolean | undefined;
   for (const step of path) {
+    if (level.length === 0) break;
     level = fieldNodesUnder(info, level, step, walked);
-    if (level.length === 0) {
-      answer = false;
-      break;
-    }
   }
-  answer ??= names.some((name) => fieldNodesUnder(info, level, name, walked).length > 0);
+  let names = NOTHING;
+  if (level.length > 0) {
+    const found = new Set<string>();
+    eachFieldUnder(info, level, (field) => found.add(field.name.value), walked);
+    names = found;
+  }
   if (!walked.conditional) {
-    let answers = documentAnswers.get(info.fieldNodes);
-    if (!answers) documentAnswers.set(info.fieldNodes, (answers = new Map()));
-    answers.set(key, answer);
+    let selections = documentSelections.get(info.fieldNodes);
+    if (!selections) documentSelections.set(info.fieldNodes, (selections = new Map()));
+    selections.set(key, names);
   }
-  return answer;
+  return names;
+}
+
+/** Whether any of `names` is selected under the current field. */
+export function selectsAnyChild(info: GraphQLResolveInfo, names: readonly string[]): boolean {
+  const selected = fieldsSelectedAt(info, []);
+  return names.some((name) => selected.has(name));
 }

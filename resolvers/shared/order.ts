@@ -3,11 +3,14 @@ import type { Order, OrderLine, Product } from '../../clients/index.js';
 import type { Context } from '../../src/context.js';
 import { paginate, type Connection } from '../../src/pagination.js';
 import { fromLoader } from './loaded.js';
-import { selectsAnyAt } from './lookahead.js';
-import { loadProductFields } from './product.js';
+import { fieldsSelectedAt } from './lookahead.js';
+import { CONNECTION_ITEMS, loadProductFields } from './product.js';
 import type { ConnectionArgs } from './review.js';
 
 const asIs = (product: Product | null): Product | null => product;
+/** From an orders connection to its lines, and to their products. */
+const LINES = [...CONNECTION_ITEMS, 'lines'];
+const LINE_PRODUCTS = [...LINES, 'product'];
 
 export type OrderStatusEnum = 'PENDING' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
 
@@ -23,17 +26,16 @@ export const orderLineResolvers = {
 };
 
 /**
- * When the orders' lines' products are selected (`path` leads from the
- * current field to the orders), loads them and what their selected fields
- * need from other services, all in parallel, before the orders are returned:
- * the product ids are on the lines, so the inventory need not wait for the
- * products. Never rejects; failed reads are the fields' errors.
+ * When the orders' lines' products are selected, loads them and what their
+ * selected fields need from other services, all in parallel, before the
+ * orders are returned: the product ids are on the lines, so the inventory
+ * need not wait for the products. Never rejects; failed reads are the
+ * fields' errors.
  */
-async function loadLineProducts(ctx: Context, orders: readonly Order[], info: GraphQLResolveInfo, path: readonly string[]): Promise<void> {
-  const lines = [...path, 'lines'];
-  if (!selectsAnyAt(info, lines, ['product'])) return;
+async function loadLineProducts(ctx: Context, orders: readonly Order[], info: GraphQLResolveInfo): Promise<void> {
+  if (!fieldsSelectedAt(info, LINES).has('product')) return;
   const ids = [...new Set(orders.flatMap((order) => order.lines.map((line) => line.productId)))];
-  await Promise.all([ctx.loaders.settle('products', ids), loadProductFields(ctx, ids, info, [...lines, 'product'])]);
+  await Promise.all([ctx.loaders.settle('products', ids), loadProductFields(ctx, ids, info, LINE_PRODUCTS)]);
 }
 
 /**
@@ -50,7 +52,7 @@ export function ordersConnection(ctx: Context, userId: string, args: ConnectionA
       fetch: (page) => ctx.clients.orders.listOrdersByUser(userId, page),
     });
     for (const { node } of connection.edges) ctx.loaders.orders.prime(node.id, node);
-    if (info) await loadLineProducts(ctx, connection.edges.map((edge) => edge.node), info, ['edges', 'node']);
+    if (info) await loadLineProducts(ctx, connection.edges.map((edge) => edge.node), info);
     return connection;
   });
 }

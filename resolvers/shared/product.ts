@@ -3,7 +3,7 @@ import type { PriceRow, Product, ProductQuery, ReviewSummary, StockRow } from '.
 import type { Context } from '../../src/context.js';
 import { paginate, type Connection } from '../../src/pagination.js';
 import { fromLoader } from './loaded.js';
-import { selectedChildArgs, selectsAnyAt, selectsAnyChild } from './lookahead.js';
+import { fieldsSelectedAt, selectedChildArgs, selectsAnyChild } from './lookahead.js';
 import { reviewsConnection, type ConnectionArgs } from './review.js';
 
 export type StockLevel = 'HIGH' | 'LOW' | 'OUT_OF_STOCK';
@@ -46,6 +46,7 @@ const FIELDS_BY_LOADER: Record<ProductLoader, readonly string[]> = {
   reviewSummaries: ['rating', 'reviewCount'],
   prices: ['price', 'originalPrice'],
 };
+const PRODUCT_LOADERS = Object.keys(FIELDS_BY_LOADER) as ProductLoader[];
 
 /**
  * Loads, in parallel, what the selected fields of a list's products need
@@ -56,12 +57,16 @@ const FIELDS_BY_LOADER: Record<ProductLoader, readonly string[]> = {
  */
 export async function loadProductFields(ctx: Context, ids: readonly string[], info: GraphQLResolveInfo, path: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  const loads: Promise<unknown>[] = [];
-  for (const name of Object.keys(FIELDS_BY_LOADER) as ProductLoader[]) {
-    if (selectsAnyAt(info, path, FIELDS_BY_LOADER[name])) loads.push(ctx.loaders.settle(name, ids));
+  const selected = fieldsSelectedAt(info, path);
+  const loads: Promise<void>[] = [];
+  for (const name of PRODUCT_LOADERS) {
+    if (FIELDS_BY_LOADER[name].some((field) => selected.has(field))) loads.push(ctx.loaders.settle(name, ids));
   }
   await Promise.all(loads);
 }
+
+/** From a connection field to its items. */
+export const CONNECTION_ITEMS: readonly string[] = ['edges', 'node'];
 
 const ignore = (): void => undefined;
 
@@ -107,6 +112,6 @@ export async function productsConnection(ctx: Context, args: ProductListArgs, in
     fetch: (page) => ctx.clients.products.listProducts(query, page),
   });
   for (const { node } of connection.edges) ctx.loaders.products.prime(node.id, node);
-  await loadProductFields(ctx, connection.edges.map((edge) => edge.node.id), info, ['edges', 'node']);
+  await loadProductFields(ctx, connection.edges.map((edge) => edge.node.id), info, CONNECTION_ITEMS);
   return connection;
 }

@@ -17,16 +17,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildBundle } from '../scripts/build.mjs';
-import { isStale } from '../scripts/build-state.mjs';
 import type { ServiceName } from '../clients/errors.js';
 import { startGatewayUnderTest } from './chaos/gateway.js';
 import { startLoadWorker } from './load-worker.js';
 import { machineLine } from './machine.js';
-import { cpuMs, jsonLines, spawnNode, stopProcess } from './processes.js';
+import { CACHE_MODES, oneOf } from './options.js';
+import { cpuMs, ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess } from './processes.js';
 import { createScenarios, SCENARIO_NAMES, type BenchRequest, type ScenarioName } from './scenarios.js';
 
 const FIXED = ['healthz', 'typename', 'refusal'] as const;
@@ -42,11 +40,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
   },
 });
-const target = values.scenario as Target;
-if (!(SCENARIO_NAMES as readonly string[]).includes(target) && !(FIXED as readonly string[]).includes(target)) {
-  throw new Error(`--scenario is one of ${[...SCENARIO_NAMES, ...FIXED].join(', ')}`);
-}
-if (values.cache !== 'on' && values.cache !== 'off') throw new Error('--cache is on or off');
+const target: Target = oneOf(values.scenario, [...SCENARIO_NAMES, ...FIXED], 'scenario');
+const cache = oneOf(values.cache, CACHE_MODES, 'cache');
 const against = values.against === undefined ? undefined : resolve(values.against);
 if (against === undefined || !existsSync(join(against, 'dist', 'main.js'))) {
   throw new Error('--against <checkout>: another checkout of the project with its dist/ built (npm run build there)');
@@ -63,23 +58,12 @@ function requestFor(token: string): BenchRequest {
   return createScenarios(token)[target].gateway;
 }
 
+// Read before pinning this process, which would make it see one core.
 const machineBefore = machineLine();
-const cores = availableParallelism();
-let split: { gateway: string; others: string } | null = null;
-if (cores >= 2) {
-  try {
-    split = { gateway: '0', others: cores === 2 ? '1' : `1-${cores - 1}` };
-    execFileSync('taskset', ['-a', '-p', '-c', split.others, String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    split = null;
-  }
-}
-if (isStale()) {
-  process.stderr.write('building dist/ (npm run build)\n');
-  await buildBundle();
-}
+const split = pinBesideGateway();
+await ensureBuilt();
 
-const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0', BENCH_NO_STORE: values.cache === 'off' ? '1' : '0' });
+const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0', BENCH_NO_STORE: cache === 'off' ? '1' : '0' });
 const { urls } = (await jsonLines(upstreams)()) as { urls: Record<ServiceName, string> };
 const load = startLoadWorker();
 // A guard whose event-loop limit any loop exceeds refuses every GraphQL request once two windows have passed.
@@ -130,7 +114,7 @@ function commitOf(root: string): string {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const pairs = results.this.map((mine, i) => mine / results.against[i]!);
-console.log(`\n${target}, cache ${values.cache}, ${connections} connections, ${rounds} rounds of ${seconds} s; ${split ? 'gateway on CPU 0' : 'CPUs shared'}`);
+console.log(`\n${target}, cache ${cache}, ${connections} connections, ${rounds} rounds of ${seconds} s; ${split ? 'gateway on CPU 0' : 'CPUs shared'}`);
 console.log(`machine: ${machineBefore}`);
 console.log(`| checkout | CPU µs per request, each run | median |`);
 console.log(`| --- | --- | --: |`);

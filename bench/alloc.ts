@@ -23,6 +23,7 @@ import { startGateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
 import { gatewayUnderTestSetup } from './chaos/gateway.js';
 import { startLoadWorker } from './load-worker.js';
+import { CACHE_MODES, oneOf } from './options.js';
 import { jsonLines, spawnNode, stopProcess } from './processes.js';
 import { createScenarios, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 
@@ -35,9 +36,8 @@ const { values } = parseArgs({
     top: { type: 'string', default: '25' },
   },
 });
-const scenario = values.scenario as ScenarioName;
-if (!SCENARIO_NAMES.includes(scenario)) throw new Error(`--scenario is one of ${SCENARIO_NAMES.join(', ')}`);
-if (values.cache !== 'on' && values.cache !== 'off') throw new Error('--cache is on or off');
+const scenario: ScenarioName = oneOf(values.scenario, SCENARIO_NAMES, 'scenario');
+const cache = oneOf(values.cache, CACHE_MODES, 'cache');
 const seconds = Number(values.duration);
 const connections = Number(values.connections);
 
@@ -66,7 +66,7 @@ function sites(head: HeapNode): { total: number; bySite: [string, number][] } {
   return { total, bySite: [...bySite].sort((a, b) => b[1] - a[1]) };
 }
 
-const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0', BENCH_NO_STORE: values.cache === 'off' ? '1' : '0' });
+const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0', BENCH_NO_STORE: cache === 'off' ? '1' : '0' });
 const { urls } = (await jsonLines(upstreams)()) as { urls: Record<ServiceName, string> };
 const setup = await gatewayUnderTestSetup(urls, { PORT: '0', LOG_LEVEL: 'silent' });
 const config = loadConfig(setup.env);
@@ -87,7 +87,7 @@ try {
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode } };
   if (measured.non2xx > 0 || measured.errors > 0) throw new Error(`measured window: ${measured.non2xx} non-2xx, ${measured.errors} errors`);
   const { total, bySite } = sites(profile.head);
-  console.log(`${scenario}, cache ${values.cache}, ${connections} connections, ${seconds} s: ${measured.completed} requests, ${(total / measured.completed / 1024).toFixed(0)} KB allocated per request (sampled every 4 KB)\n`);
+  console.log(`${scenario}, cache ${cache}, ${connections} connections, ${seconds} s: ${measured.completed} requests, ${(total / measured.completed / 1024).toFixed(0)} KB allocated per request (sampled every 4 KB)\n`);
   console.log('| share | KB/req | allocation site |');
   console.log('| --: | --: | --- |');
   for (const [site, bytes] of bySite.slice(0, Number(values.top))) {

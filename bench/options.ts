@@ -65,6 +65,12 @@ function pick<T extends string>(raw: string | undefined, known: readonly T[], wh
   return known.filter((name) => names.includes(name));
 }
 
+/** The one name `raw` gives, which must be one of `known` (for the single-run tools: `bench:alloc`, `bench:ab`). */
+export function oneOf<T extends string>(raw: string, known: readonly T[], what: string): T {
+  if (!(known as readonly string[]).includes(raw)) throw new Error(`--${what} is one of ${known.join(', ')} (got ${raw})`);
+  return raw as T;
+}
+
 /** Parses and validates the command line; throws with the usage on any mistake. */
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({

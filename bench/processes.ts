@@ -3,11 +3,40 @@
  * under tsx) with a clean environment, reading their first JSON line, waiting for
  * an HTTP endpoint, sampling memory, and stopping them by pid.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { buildBundle } from '../scripts/build.mjs';
+import { isStale } from '../scripts/build-state.mjs';
+
+/** Builds `dist/` when it is missing or older than the sources: what a run measures is what `npm start` runs. */
+export async function ensureBuilt(say: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<void> {
+  if (!isStale()) return;
+  say('building dist/ (npm run build)');
+  await buildBundle();
+}
+
+/**
+ * CPU 0 for a gateway under test (`SpawnOptions.cpus`), the other cores for
+ * this process and everything it starts from now on (the load generator,
+ * the demo services), pinned here with `taskset`; null, and nothing pinned,
+ * with one core or no `taskset`. Read the machine's description before: a
+ * pinned process sees one core.
+ */
+export function pinBesideGateway(): { gateway: string; others: string } | null {
+  const cores = availableParallelism();
+  if (cores < 2) return null;
+  const split = { gateway: '0', others: cores === 2 ? '1' : `1-${cores - 1}` };
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', split.others, String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  return split;
+}
 
 const live = new Set<ChildProcess>();
 // A crashed or interrupted harness must not leave servers behind.

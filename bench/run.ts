@@ -13,11 +13,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { buildBundle } from '../scripts/build.mjs';
-import { isStale } from '../scripts/build-state.mjs';
 import { hashApiKey } from '../src/auth/api-keys.js';
 import { startLoadWorker } from './load-worker.js';
 import { machineLine } from './machine.js';
+import { ensureBuilt } from './processes.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { parseOptions, USAGE, type BenchOptions, type CacheMode } from './options.js';
 import { runPhase, type Outcome, type Setup } from './phase.js';
@@ -98,11 +97,8 @@ async function main(): Promise<number> {
     log(error instanceof Error ? error.message : String(error));
     return 2;
   }
-  // Build before measuring anything: what is measured is what `npm start` runs.
-  if (isStale()) {
-    log('building dist/ (npm run build)');
-    await buildBundle();
-  }
+  // Build before measuring anything.
+  await ensureBuilt(log);
   const before = machineLine();
   const dir = mkdtempSync(join(tmpdir(), 'bff-bench-'));
   const out: Outcome = { rows: [], answers: [], mismatch: false, notes: [], profiles: [] };

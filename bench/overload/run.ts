@@ -20,16 +20,12 @@
  * < 250 ms, refusal p99 < 10 ms) are reported, never a failure. See
  * BENCHMARKS.md, "Overload".
  */
-import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { buildBundle } from '../../scripts/build.mjs';
-import { isStale } from '../../scripts/build-state.mjs';
 import type { ServiceName } from '../../clients/errors.js';
 import { startGatewayUnderTest } from '../chaos/gateway.js';
 import { machineLine } from '../machine.js';
-import { jsonLines, spawnNode, stopProcess } from '../processes.js';
+import { ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess } from '../processes.js';
 import { createScenarios, SCENARIO_NAMES } from '../scenarios.js';
 import { closedLoop, openLoop, type Answer } from './open-loop.js';
 
@@ -64,27 +60,11 @@ function row(label: string, offered: string, answers: Answer[], seconds: number)
   return `| ${label} | ${offered} | ${(ok.length / seconds).toFixed(0)} | ${p(ok, 50)} / ${p(ok, 99)} | ${refused.length} (${share.toFixed(1)}%) | ${p(refused, 50)} / ${p(refused, 99)} | ${other} |`;
 }
 
-/** CPU 0 for the gateway, the rest for everything else; null when there is one core or no `taskset`. */
-function cpuSplit(): { gateway: string; others: string } | null {
-  const cores = availableParallelism();
-  if (cores < 2) return null;
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
-  return { gateway: '0', others: cores === 2 ? '1' : `1-${cores - 1}` };
-}
-
 // Read before pinning this process, which would make it see one core.
 const machineBefore = machineLine();
-const split = cpuSplit();
-if (split) execFileSync('taskset', ['-a', '-p', '-c', split.others, String(process.pid)], { stdio: 'ignore' });
-else process.stderr.write('one core or no taskset: the generator and the gateway share the CPU, so latencies include the generator\'s\n');
-if (isStale()) {
-  process.stderr.write('building dist/ (npm run build)\n');
-  await buildBundle();
-}
+const split = pinBesideGateway();
+if (!split) process.stderr.write('one core or no taskset: the generator and the gateway share the CPU, so latencies include the generator\'s\n');
+await ensureBuilt();
 interface Seen {
   inFlight: number;
   /** The lowest in-flight limit sampled (the adaptive limit at its tightest). */

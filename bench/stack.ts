@@ -55,7 +55,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const urlEnv = Object.fromEntries(SERVICE_NAMES.map((service) => [URL_VARIABLES[service], urls[service]]));
 
   const port = await freePort();
-  const flags = options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : [];
+  // `BENCH_GATEWAY_FLAGS='--heap-growing-percent=50' npm run bench …`: Node or V8 flags that NODE_OPTIONS does not accept.
+  const flags = [
+    ...(process.env['BENCH_GATEWAY_FLAGS'] ?? '').split(' ').filter(Boolean),
+    ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
+  ];
   // scripts/start.mjs runs dist/main.js in its own process (bench/run.ts built it before the first phase).
   const gateway = spawnNode(
     options.source ? 'src/main.ts' : 'scripts/start.mjs',

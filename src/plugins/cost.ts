@@ -1,9 +1,10 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
 import type { Logger } from 'pino';
+import type { Tier } from '../../clients/index.js';
 import type { Audience, Context } from '../context.js';
 import { secondsUntilAvailable, type BucketPolicy, type BudgetState, type BudgetStore } from '../cost/budget-store.js';
 import { bucketPolicy, type AudienceLimits } from '../cost/limits.js';
-import { rateLimitHeaders } from '../cost/rate-limit-headers.js';
+import { setRateLimitHeaders } from '../cost/rate-limit-headers.js';
 import { ErrorCode, gatewayError } from '../errors.js';
 import type { Planner } from '../plan/planner.js';
 import { planRequest, type PlannedRequest } from '../plan/request-plan.js';
@@ -45,9 +46,16 @@ function headerMap(headers: Record<string, string>): HeaderMap {
  */
 export function costPlugin(options: CostPluginOptions): ApolloServerPlugin<Context> {
   const { audience, planner, limits, store, logger, observer } = options;
+  // One policy object per tier, for the plugin's life: the rate-limit headers' fixed parts are worked out once per policy.
+  const policies = new Map<Tier, BucketPolicy>();
+  const policyFor = (tier: Tier): BucketPolicy => {
+    let policy = policies.get(tier);
+    if (!policy) policies.set(tier, (policy = bucketPolicy(limits, tier)));
+    return policy;
+  };
   return {
     async requestDidStart({ contextValue, request }): Promise<GraphQLRequestListener<Context>> {
-      const policy: BucketPolicy = bucketPolicy(limits, contextValue.consumer.tier);
+      const policy = policyFor(contextValue.consumer.tier);
       const key = `${audience}:${contextValue.consumer.id}`;
       const dryRun = request.http?.headers.get(DRY_RUN_HEADER) === 'true';
       let planned: PlannedRequest | null = null;
@@ -114,10 +122,11 @@ export function costPlugin(options: CostPluginOptions): ApolloServerPlugin<Conte
             state = actual < requested ? await store.refund(key, requested - actual, policy) : state;
           }
           state ??= await store.peek(key, policy);
-          for (const [name, value] of Object.entries(rateLimitHeaders(policy, state))) response.http.headers.set(name, value);
+          setRateLimitHeaders(response.http.headers, policy, state);
           if (response.body.kind !== 'single') return;
-          response.body.singleResult.extensions = {
-            ...response.body.singleResult.extensions,
+          const { singleResult } = response.body;
+          singleResult.extensions = {
+            ...singleResult.extensions,
             cost: {
               requestedQueryCost: requested ?? 0,
               actualQueryCost: actual,

@@ -70,10 +70,17 @@ export function batchById<T>(
   };
 }
 
-/** One service's batch reads within one request: a DataLoader over them, and every answer they gave. */
+/**
+ * One service's batch reads within one request: a DataLoader over them, and
+ * every answer they gave. The DataLoader and `settle` share both the answers
+ * and the reads in flight, so an id is fetched once per request whichever
+ * way it is asked for first.
+ */
 class Source<T> {
   /** What each id loaded to (an item, `null` for an id the upstream omitted, or the failed call's error). */
   readonly answers = new Map<string, T | null | Error>();
+  /** Ids whose read is under way, with that read (it fills `answers`, never rejects). */
+  readonly #reading = new Map<string, Promise<void>>();
   readonly #batch: DataLoader.BatchLoadFn<string, T | null>;
   #loader?: DataLoader<string, T | null>;
 
@@ -81,20 +88,45 @@ class Source<T> {
     this.#batch = batchById(fetch, idOf);
   }
 
-  async #read(ids: readonly string[]): Promise<ArrayLike<T | null | Error>> {
-    const values = await this.#batch(ids);
-    for (let i = 0; i < ids.length; i += 1) this.answers.set(ids[i]!, values[i]!);
-    return values;
+  /** Reads `ids` (none answered or in flight) in one batch read, recording the answers. */
+  #read(ids: readonly string[]): Promise<void> {
+    const read = Promise.resolve(this.#batch(ids)).then((values) => {
+      for (let i = 0; i < ids.length; i += 1) {
+        this.answers.set(ids[i]!, values[i]!);
+        this.#reading.delete(ids[i]!);
+      }
+    });
+    for (const id of ids) this.#reading.set(id, read);
+    return read;
+  }
+
+  /** Reads what `ids` lack, waits for the reads in flight they need, and resolves once all are answered; never rejects. */
+  async #answer(ids: readonly string[]): Promise<void> {
+    const waits = new Set<Promise<void>>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      if (this.answers.has(id)) continue;
+      const reading = this.#reading.get(id);
+      if (reading) waits.add(reading);
+      else missing.push(id);
+    }
+    if (missing.length > 0) waits.add(this.#read(missing));
+    if (waits.size > 0) await Promise.all(waits);
   }
 
   get loader(): DataLoader<string, T | null> {
-    return (this.#loader ??= new DataLoader<string, T | null>((ids) => this.#read(ids), { maxBatchSize: MAX_BATCH_IDS }));
+    return (this.#loader ??= new DataLoader<string, T | null>(
+      async (ids) => {
+        await this.#answer(ids);
+        return ids.map((id) => this.answers.get(id)!);
+      },
+      { maxBatchSize: MAX_BATCH_IDS },
+    ));
   }
 
   /** Reads the ids with no answer yet in one batch read (chunked by the client), without a promise per id; never rejects. */
-  async settle(ids: readonly string[]): Promise<void> {
-    const missing = ids.filter((id) => !this.answers.has(id));
-    if (missing.length > 0) await this.#read(missing);
+  settle(ids: readonly string[]): Promise<void> {
+    return this.#answer(ids);
   }
 }
 

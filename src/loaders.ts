@@ -70,17 +70,20 @@ export function batchById<T>(
   };
 }
 
+/** Stands in a `Source`'s answers for an id whose read is under way. */
+class Pending {
+  constructor(readonly read: Promise<void>) {}
+}
+
 /**
  * One service's batch reads within one request: a DataLoader over them, and
- * every answer they gave. The DataLoader and `settle` share both the answers
- * and the reads in flight, so an id is fetched once per request whichever
- * way it is asked for first.
+ * every answer they gave. The DataLoader and `settle` share the answers and
+ * the reads in flight, so an id is fetched once per request whichever way it
+ * is asked for first.
  */
 class Source<T> {
-  /** What each id loaded to (an item, `null` for an id the upstream omitted, or the failed call's error). */
-  readonly answers = new Map<string, T | null | Error>();
-  /** Ids whose read is under way, with that read (it fills `answers`, never rejects). */
-  readonly #reading = new Map<string, Promise<void>>();
+  /** Each id asked for: the read in flight, then what it loaded to (an item, `null` for an id the upstream omitted, or the failed call's error). */
+  readonly #answers = new Map<string, T | null | Error | Pending>();
   readonly #batch: DataLoader.BatchLoadFn<string, T | null>;
   #loader?: DataLoader<string, T | null>;
 
@@ -88,37 +91,40 @@ class Source<T> {
     this.#batch = batchById(fetch, idOf);
   }
 
-  /** Reads `ids` (none answered or in flight) in one batch read, recording the answers. */
+  /** What `id` loaded to, or `undefined` while it has not been read. */
+  answer(id: string): T | null | Error | undefined {
+    const known = this.#answers.get(id);
+    return known instanceof Pending ? undefined : known;
+  }
+
+  /** Reads `ids` (none asked for before) in one batch read; the promise never rejects. */
   #read(ids: readonly string[]): Promise<void> {
     const read = Promise.resolve(this.#batch(ids)).then((values) => {
-      for (let i = 0; i < ids.length; i += 1) {
-        this.answers.set(ids[i]!, values[i]!);
-        this.#reading.delete(ids[i]!);
-      }
+      for (let i = 0; i < ids.length; i += 1) this.#answers.set(ids[i]!, values[i]!);
     });
-    for (const id of ids) this.#reading.set(id, read);
+    const pending = new Pending(read);
+    for (const id of ids) this.#answers.set(id, pending);
     return read;
   }
 
   /** Reads what `ids` lack, waits for the reads in flight they need, and resolves once all are answered; never rejects. */
-  async #answer(ids: readonly string[]): Promise<void> {
-    const waits = new Set<Promise<void>>();
-    const missing: string[] = [];
+  async #answerAll(ids: readonly string[]): Promise<void> {
+    let missing: string[] | undefined;
+    let waits: Promise<void>[] | undefined;
     for (const id of ids) {
-      if (this.answers.has(id)) continue;
-      const reading = this.#reading.get(id);
-      if (reading) waits.add(reading);
-      else missing.push(id);
+      const known = this.#answers.get(id);
+      if (known === undefined) (missing ??= []).push(id);
+      else if (known instanceof Pending && !waits?.includes(known.read)) (waits ??= []).push(known.read);
     }
-    if (missing.length > 0) waits.add(this.#read(missing));
-    if (waits.size > 0) await Promise.all(waits);
+    if (missing) (waits ??= []).push(this.#read(missing));
+    if (waits) await Promise.all(waits);
   }
 
   get loader(): DataLoader<string, T | null> {
     return (this.#loader ??= new DataLoader<string, T | null>(
       async (ids) => {
-        await this.#answer(ids);
-        return ids.map((id) => this.answers.get(id)!);
+        await this.#answerAll(ids);
+        return ids.map((id) => this.answer(id)!);
       },
       { maxBatchSize: MAX_BATCH_IDS },
     ));
@@ -126,7 +132,7 @@ class Source<T> {
 
   /** Reads the ids with no answer yet in one batch read (chunked by the client), without a promise per id; never rejects. */
   settle(ids: readonly string[]): Promise<void> {
-    return this.#answer(ids);
+    return this.#answerAll(ids);
   }
 }
 
@@ -162,7 +168,7 @@ class RequestLoaders implements Loaders {
   }
 
   settled<N extends LoaderName>(name: N, id: string): LoadedValue<N> | Error | undefined {
-    return this.#sources[name]?.answers.get(id) as LoadedValue<N> | Error | undefined;
+    return this.#sources[name]?.answer(id) as LoadedValue<N> | Error | undefined;
   }
 
   settle(name: LoaderName, ids: readonly string[]): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ab -- --against <checkout> [--scenario Catalog] [--cache off] [--rounds 3] [--duration 6]`:
+ * `npm run bench:ab -- --against <checkout> [--scenario Catalog] [--cache off] [--rounds 3] [--duration 6] [--tracing this|against|both]`:
  * the CPU per request of this checkout's compiled gateway against another
  * checkout's (for example `git worktree add ../before <commit>`, then
  * `npm ci` or a `node_modules` link and `npm run build` there), alternated
@@ -13,7 +13,13 @@
  * warm-up, then `--duration` s measured; CPU from `/proc`, user + system.
  * `--scenario` is a contract operation, or `healthz`, `typename` (an
  * anonymous `{ __typename }`: the fixed cost of a GraphQL request) or
- * `refusal` (every request refused by the overload guard).
+ * `refusal` (every request refused by the overload guard). `--tracing`
+ * turns tracing on (every request sampled, exported to a local OTLP sink) in
+ * one side or both: `--against . --tracing this` is this build's tracing
+ * overhead, run by run. `--together` runs the two gateways at the same time
+ * instead, on the same core, each loaded by its own generator at the same
+ * connections: each round's pair then shares the machine's state, which on
+ * the development VM drifts more between runs than most changes move.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,8 +27,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ServiceName } from '../clients/errors.js';
 import { startGatewayUnderTest } from './chaos/gateway.js';
-import { startLoadWorker } from './load-worker.js';
+import { startLoadWorker, type LoadWorker } from './load-worker.js';
 import { machineLine } from './machine.js';
+import { startOtlpSink } from './otlp-sink.js';
 import { CACHE_MODES, oneOf } from './options.js';
 import { cpuMs, ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess } from './processes.js';
 import { createScenarios, SCENARIO_NAMES, type BenchRequest, type ScenarioName } from './scenarios.js';
@@ -38,6 +45,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '6' },
     connections: { type: 'string', default: '10' },
+    tracing: { type: 'string' },
+    together: { type: 'boolean', default: false },
   },
 });
 const target: Target = oneOf(values.scenario, [...SCENARIO_NAMES, ...FIXED], 'scenario');
@@ -46,6 +55,7 @@ const against = values.against === undefined ? undefined : resolve(values.agains
 if (against === undefined || !existsSync(join(against, 'dist', 'main.js'))) {
   throw new Error('--against <checkout>: another checkout of the project with its dist/ built (npm run build there)');
 }
+const traced = values.tracing === undefined ? [] : oneOf(values.tracing, ['this', 'against', 'both'] as const, 'tracing') === 'both' ? ['this', 'against'] : [values.tracing];
 const rounds = Number(values.rounds);
 const seconds = Number(values.duration);
 const connections = Number(values.connections);
@@ -66,27 +76,59 @@ await ensureBuilt();
 const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0', BENCH_NO_STORE: cache === 'off' ? '1' : '0' });
 const { urls } = (await jsonLines(upstreams)()) as { urls: Record<ServiceName, string> };
 const load = startLoadWorker();
+const secondLoad = values.together ? startLoadWorker() : undefined;
 // A guard whose event-loop limit any loop exceeds refuses every GraphQL request once two windows have passed.
 const env: Record<string, string> = target === 'refusal' ? { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '1' } : {};
+const sink = traced.length > 0 ? await startOtlpSink() : undefined;
+const tracingEnv: Record<string, string> = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {};
 const results: Record<'this' | 'against', number[]> = { this: [], against: [] };
 
-async function measure(which: 'this' | 'against'): Promise<string> {
+type Side = 'this' | 'against';
+
+async function startSide(which: Side) {
   const root = which === 'this' ? process.cwd() : against!;
-  const gateway = await startGatewayUnderTest(urls, env, { script: join(root, 'scripts', 'start.mjs'), ...(split ? { cpus: split.gateway } : {}) });
-  try {
-    const job = { url: gateway.url, requests: [requestFor(gateway.token)], connections };
-    await load.run({ ...job, durationS: 4 });
-    const before = cpuMs(gateway.process.pid);
-    const run = await load.run({ ...job, durationS: seconds });
-    const after = cpuMs(gateway.process.pid);
-    if (before === null || after === null) throw new Error('no CPU figure for the gateway (/proc)');
+  return startGatewayUnderTest(urls, traced.includes(which) ? { ...env, ...tracingEnv } : env, { script: join(root, 'scripts', 'start.mjs'), ...(split ? { cpus: split.gateway } : {}) });
+}
+
+type Gateway = Awaited<ReturnType<typeof startSide>>;
+
+/** Loads each gateway with its own generator, all at once; the CPU each spent per request. */
+async function loadTogether(sides: { which: Side; gateway: Gateway; load: LoadWorker }[]): Promise<string[]> {
+  const jobs = sides.map(({ gateway }) => ({ url: gateway.url, requests: [requestFor(gateway.token)], connections }));
+  await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: 4 })));
+  const before = sides.map(({ gateway }) => cpuMs(gateway.process.pid));
+  const runs = await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: seconds })));
+  const after = sides.map(({ gateway }) => cpuMs(gateway.process.pid));
+  return sides.map(({ which }, i) => {
+    const [start, end, run] = [before[i], after[i], runs[i]!];
+    if (start === null || end === null || start === undefined || end === undefined) throw new Error('no CPU figure for the gateway (/proc)');
     const expectedStatus = target === 'refusal' ? 'refused' : 'ok';
     const wrong = target === 'refusal' ? run.completed - run.non2xx : run.non2xx + run.errors;
-    const perRequest = ((after - before) * 1000) / run.completed;
+    const perRequest = ((end - start) * 1000) / run.completed;
     results[which].push(perRequest);
     return `${which.padEnd(7)} ${run.completed} requests (${wrong} not ${expectedStatus}), ${perRequest.toFixed(0)} µs CPU per request`;
+  });
+}
+
+async function measure(which: Side): Promise<string> {
+  const gateway = await startSide(which);
+  try {
+    return (await loadTogether([{ which, gateway, load }]))[0]!;
   } finally {
     await gateway.stop();
+  }
+}
+
+async function measureTogether(): Promise<string> {
+  const gateways = await Promise.all((['this', 'against'] as const).map(startSide));
+  try {
+    const lines = await loadTogether([
+      { which: 'this', gateway: gateways[0], load },
+      { which: 'against', gateway: gateways[1], load: secondLoad! },
+    ]);
+    return lines.join('; ');
+  } finally {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
   }
 }
 
@@ -94,11 +136,14 @@ try {
   for (let round = 1; round <= rounds; round += 1) {
     // Alternate which goes first, so neither always meets a machine just warmed (or loaded) by the other.
     const order: ('this' | 'against')[] = round % 2 === 1 ? ['against', 'this'] : ['this', 'against'];
-    for (const which of order) process.stderr.write(`round ${round}: ${await measure(which)}\n`);
+    if (values.together) process.stderr.write(`round ${round}: ${await measureTogether()}\n`);
+    else for (const which of order) process.stderr.write(`round ${round}: ${await measure(which)}\n`);
   }
 } finally {
   await load.stop();
+  await secondLoad?.stop();
   await stopProcess(upstreams);
+  await sink?.close();
 }
 
 /** A checkout's commit (short), marked when its tree has uncommitted changes; its folder is never printed. */
@@ -114,7 +159,9 @@ function commitOf(root: string): string {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const pairs = results.this.map((mine, i) => mine / results.against[i]!);
-console.log(`\n${target}, cache ${cache}, ${connections} connections, ${rounds} rounds of ${seconds} s; ${split ? 'gateway on CPU 0' : 'CPUs shared'}`);
+const tracingNote = traced.length === 0 ? '' : `; tracing on (every request, to a local sink) in ${traced.join(' and ')}, ${sink!.received().requests} exports`;
+const mode = values.together ? 'both gateways at once, each with its own generator' : 'one gateway at a time';
+console.log(`\n${target}, cache ${cache}, ${connections} connections, ${rounds} rounds of ${seconds} s, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}`);
 console.log(`machine: ${machineBefore}`);
 console.log(`| checkout | CPU µs per request, each run | median |`);
 console.log(`| --- | --- | --: |`);

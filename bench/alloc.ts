@@ -1,5 +1,5 @@
 /**
- * `npm run bench:alloc [-- --scenario Catalog --cache off --duration 5 --connections 10 --top 25]`:
+ * `npm run bench:alloc [-- --scenario Catalog --cache off --duration 5 --connections 10 --top 25 --tracing]`:
  * how many bytes the gateway allocates per request of one scenario, and
  * where. Garbage is a fifth to a third of the gateway's CPU (the collector's
  * share in the profiles), and unlike CPU time on a shared VM, bytes per
@@ -12,7 +12,8 @@
  * services (0 ms) and the load generator run in their own processes. After a
  * warm-up (plans compiled, code optimised), one sampled window of load.
  * Prints KB per request and the allocation sites (self, by function) with
- * their share.
+ * their share. `--tracing`: with tracing on (every request sampled, exported
+ * to a local OTLP sink).
  */
 import { Session } from 'node:inspector/promises';
 import { rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { createLogger } from '../src/logger.js';
 import { gatewayUnderTestSetup } from './chaos/gateway.js';
 import { startLoadWorker } from './load-worker.js';
 import { CACHE_MODES, oneOf } from './options.js';
+import { startOtlpSink } from './otlp-sink.js';
 import { jsonLines, spawnNode, stopProcess } from './processes.js';
 import { createScenarios, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
     top: { type: 'string', default: '25' },
+    tracing: { type: 'boolean', default: false },
   },
 });
 const scenario: ScenarioName = oneOf(values.scenario, SCENARIO_NAMES, 'scenario');
@@ -68,7 +71,8 @@ function sites(head: HeapNode): { total: number; bySite: [string, number][] } {
 
 const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0', BENCH_NO_STORE: cache === 'off' ? '1' : '0' });
 const { urls } = (await jsonLines(upstreams)()) as { urls: Record<ServiceName, string> };
-const setup = await gatewayUnderTestSetup(urls, { PORT: '0', LOG_LEVEL: 'silent' });
+const sink = values.tracing ? await startOtlpSink() : undefined;
+const setup = await gatewayUnderTestSetup(urls, { PORT: '0', LOG_LEVEL: 'silent', ...(sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}) });
 const config = loadConfig(setup.env);
 const gateway = await startGateway(config, createLogger(config.logLevel));
 const load = startLoadWorker();
@@ -87,7 +91,7 @@ try {
   const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode } };
   if (measured.non2xx > 0 || measured.errors > 0) throw new Error(`measured window: ${measured.non2xx} non-2xx, ${measured.errors} errors`);
   const { total, bySite } = sites(profile.head);
-  console.log(`${scenario}, cache ${cache}, ${connections} connections, ${seconds} s: ${measured.completed} requests, ${(total / measured.completed / 1024).toFixed(0)} KB allocated per request (sampled every 4 KB)\n`);
+  console.log(`${scenario}, cache ${cache}${sink ? ', tracing on' : ''}, ${connections} connections, ${seconds} s: ${measured.completed} requests, ${(total / measured.completed / 1024).toFixed(0)} KB allocated per request (sampled every 4 KB)\n`);
   console.log('| share | KB/req | allocation site |');
   console.log('| --: | --: | --- |');
   for (const [site, bytes] of bySite.slice(0, Number(values.top))) {
@@ -98,5 +102,6 @@ try {
   await load.stop();
   await gateway.close();
   await stopProcess(upstreams);
+  await sink?.close();
   rmSync(setup.dir, { recursive: true, force: true });
 }

@@ -213,6 +213,11 @@ function fromJson(body: Uint8Array): ReceivedSpan[] {
   });
 }
 
+/** The spans of one export request body, as the receiver keeps them. */
+export function decodeOtlp(contentType: string, body: Uint8Array): ReceivedSpan[] {
+  return contentType.startsWith('application/json') ? fromJson(body) : fromProtobuf(body);
+}
+
 /** Starts the receiver on a free loopback port. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
@@ -226,7 +231,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       if (req.method !== 'POST' || req.url !== '/v1/traces') return void res.writeHead(404).end();
       const body = new Uint8Array(Buffer.concat(chunks));
       try {
-        spans.push(...(contentType.startsWith('application/json') ? fromJson(body) : fromProtobuf(body)));
+        spans.push(...decodeOtlp(contentType, body));
       } catch {
         return void res.writeHead(400).end();
       }

@@ -1,32 +1,23 @@
 /**
- * The gateway's OpenTelemetry SDK: one tracer provider per gateway (never the
- * global one, so tests can run several gateways in one process), an OTLP/HTTP
- * exporter (protobuf or JSON) behind a batch span processor with a bounded
- * queue, the sampler and resource from configuration. No context manager is
+ * The gateway's tracing: one span recorder per gateway (never a global
+ * provider, so tests can run several gateways in one process) writing OTLP
+ * (protobuf or JSON) batches with a bounded queue, the official sampler,
+ * resource and OTLP/HTTP transport from configuration. No context manager is
  * installed: spans get their parent explicitly (src/observability/tracing/
  * request-trace.ts), so the async machinery of every request pays nothing.
- * Loaded on demand: a gateway without tracing never imports the SDK.
+ * Loaded on demand: a gateway without tracing never imports any of it.
  */
 import { type Tracer } from '@opentelemetry/api';
-import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-  type Sampler,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace';
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import { tracingPlugins, type TracingPlugins } from '../../plugins/tracing.js';
 import { throttledWarn } from '../throttled-log.js';
+import { SpanRecorder } from './recorder.js';
 import { traceRequests } from './server-span.js';
+import { batchFor, otlpSender, SpanExport } from './span-export.js';
 import type { SamplerName, TracingConfig } from './settings.js';
 
 /** Longest the drain waits for the last spans to be exported: a receiver that is down must not hold the exit. */
@@ -61,40 +52,19 @@ function samplerFor(name: SamplerName, ratio: number): Sampler {
   }
 }
 
-/** Tells the log when an export fails (receiver down, refused), at most every 30 s; spans of that batch are lost. */
-function warningOnFailure(exporter: SpanExporter, logger: Logger): SpanExporter {
-  const warn = throttledWarn(logger, 'trace export failed: spans dropped');
-  return {
-    export(spans, done) {
-      exporter.export(spans, (result) => {
-        if (result.code !== ExportResultCode.SUCCESS) warn(result.error ?? new Error('export failed'));
-        done(result);
-      });
-    },
-    shutdown: () => exporter.shutdown(),
-    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
-  };
-}
-
-/** Builds the tracing SDK from configuration; nothing is sent until the first span ends and its batch is due. */
+/** Builds the tracing from configuration; nothing is sent until the first span ends and its batch is due. */
 export function createTracing(config: TracingConfig, logger: Logger): Tracing {
-  const options = { url: config.tracesUrl, headers: config.headers };
-  const exporter = config.protocol === 'http/json' ? new JsonExporter(options) : new ProtobufExporter(options);
-  const provider = new TracerProvider({
-    resource: defaultResource().merge(resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName })),
-    sampler: samplerFor(config.sampler, config.samplerRatio),
-    spanProcessors: [
-      new BatchSpanProcessor({
-        exporter: warningOnFailure(exporter, logger),
-        maxQueueSize: config.batch.maxQueueSize,
-        maxExportBatchSize: config.batch.maxExportBatchSize,
-        scheduledDelayMillis: config.batch.scheduledDelayMs,
-        exportTimeoutMillis: config.batch.exportTimeoutMs,
-      }),
-    ],
-  });
+  const resource = defaultResource().merge(resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName }));
+  const sender = otlpSender(config);
+  const spans = new SpanExport(
+    batchFor(config.protocol, { resource: resource.attributes, scopeName: 'bff-gateway' }),
+    sender.send,
+    config.batch,
+    // An export that fails (receiver down, refused) loses its batch; the log is told at most every 30 s.
+    throttledWarn(logger, 'trace export failed: spans dropped'),
+  );
   const tracing: Tracing = {
-    tracer: provider.getTracer('bff-gateway'),
+    tracer: new SpanRecorder(samplerFor(config.sampler, config.samplerRatio), spans),
     propagator: new W3CTraceContextPropagator(),
     traceRequests: (listener) => traceRequests(tracing, listener),
     plugins: tracingPlugins(),
@@ -102,7 +72,7 @@ export function createTracing(config: TracingConfig, logger: Logger): Tracing {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS)));
       try {
-        await Promise.race([provider.shutdown().catch((error: unknown) => warningOnShutdown(logger, error)), late]);
+        await Promise.race([spans.shutdown().then(() => sender.shutdown()).catch((error: unknown) => warningOnShutdown(logger, error)), late]);
       } finally {
         clearTimeout(timer);
       }

@@ -1,0 +1,250 @@
+/**
+ * The gateway's span recorder: an OpenTelemetry API `Tracer` whose spans are
+ * plain records, written to their export batch's wire format when they end
+ * (./otlp-encoding.ts). Sampling is the official samplers'
+ * (`@opentelemetry/sdk-trace`), context and trace state are the API's and
+ * `@opentelemetry/core`'s, and the export is `@opentelemetry/otlp-exporter-base`'s
+ * (./span-export.ts); only the span object is the gateway's own.
+ *
+ * Why not the SDK's `Span` and `BatchSpanProcessor`: measured on ProductPage
+ * (11 spans a request), they and the OTLP transformer cost about a quarter
+ * of the request's CPU on their own — attribute validation and limit
+ * counting on every `setAttribute`, hex ids from `Math.random`, span objects
+ * queued for seconds (so promoted by the collector) and converted to an
+ * object tree before protobuf — where the target for all of tracing was a
+ * tenth (BENCHMARKS.md, "Tracing"). The spans this recorder writes are the
+ * same OTLP, checked field by field against the official serializers.
+ *
+ * What it leaves out, because the gateway never asks for it: span links
+ * (counted as dropped), attribute and event count limits (every span has a
+ * fixed, small set), and a context manager (parents are explicit).
+ */
+import { randomFillSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type Exception,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type SpanStatus,
+  type TimeInput,
+  type Tracer,
+} from '@opentelemetry/api';
+import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
+import type { EncodableEvent, EncodableSpan } from './otlp-encoding.js';
+
+/** Where ended, sampled spans go (./span-export.ts). */
+export interface SpanSink {
+  onEnd(span: EncodableSpan): void;
+}
+
+// --- time: nanoseconds since the process's time origin, as a number ---
+
+const ORIGIN_MS = performance.timeOrigin;
+const ORIGIN_SECONDS = Math.trunc(ORIGIN_MS / 1000);
+const ORIGIN_SUBSECOND_NS = Math.round((ORIGIN_MS % 1000) * 1_000_000);
+
+/**
+ * Any API `TimeInput` as nanoseconds since the time origin. As the SDK reads
+ * them: a number below the time origin is `performance.now()` milliseconds,
+ * any other number epoch milliseconds; an `HrTime` is epoch [seconds, nanos].
+ */
+export function sinceOriginNs(time: TimeInput | undefined): number {
+  if (time === undefined) return performance.now() * 1_000_000;
+  if (typeof time === 'number') return (time < ORIGIN_MS ? time : time - ORIGIN_MS) * 1_000_000;
+  if (Array.isArray(time)) return (time[0] - ORIGIN_SECONDS) * 1_000_000_000 + (time[1] - ORIGIN_SUBSECOND_NS);
+  return (time.getTime() - ORIGIN_MS) * 1_000_000;
+}
+
+// --- ids: random bytes drawn from a pool, as hex ---
+
+const POOL_BYTES = 4096;
+const pool = Buffer.allocUnsafe(POOL_BYTES);
+let poolAt = POOL_BYTES;
+
+function randomHex(bytes: number): string {
+  for (;;) {
+    if (poolAt + bytes > POOL_BYTES) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    const start = poolAt;
+    poolAt += bytes;
+    // An all-zero id is invalid (W3C Trace Context): draw again.
+    for (let i = start; i < poolAt; i += 1) if (pool[i] !== 0) return pool.toString('hex', start, poolAt);
+  }
+}
+
+// --- spans ---
+
+/** OTLP `SpanFlags`: the parent's remoteness is known (bit 8) and, when set, true (bit 9). */
+const FLAG_HAS_IS_REMOTE = 0x100;
+const FLAG_IS_REMOTE = 0x200;
+const LOCAL_CHILD_FLAGS = TraceFlags.SAMPLED | FLAG_HAS_IS_REMOTE;
+
+function isAttributeValue(value: unknown): value is AttributeValue {
+  const type = typeof value;
+  return type === 'string' || type === 'number' || type === 'boolean' || Array.isArray(value);
+}
+
+class RecordedSpan implements Span, EncodableSpan {
+  readonly attributes: Attributes;
+  events: EncodableEvent[] | undefined;
+  statusCode: number = SpanStatusCode.UNSET;
+  statusMessage: string | undefined;
+  readonly startNs: number;
+  endNs = 0;
+  private ended = false;
+
+  constructor(
+    private readonly sink: SpanSink,
+    private readonly context: SpanContext,
+    readonly parentSpanId: string | undefined,
+    readonly flags: number,
+    public name: string,
+    readonly kind: number,
+    startTime: TimeInput | undefined,
+    attributes: Attributes,
+  ) {
+    this.attributes = attributes;
+    this.startNs = sinceOriginNs(startTime);
+  }
+
+  get traceId(): string {
+    return this.context.traceId;
+  }
+
+  get spanId(): string {
+    return this.context.spanId;
+  }
+
+  get traceState(): string | undefined {
+    return this.context.traceState?.serialize() || undefined;
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+
+  setAttribute(key: string, value: AttributeValue | undefined): this {
+    if (!this.ended && isAttributeValue(value)) this.attributes[key] = value;
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    for (const key in attributes) this.setAttribute(key, attributes[key]);
+    return this;
+  }
+
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    if (this.ended) return this;
+    let attributes: Attributes | undefined;
+    if (attributesOrTime === undefined || typeof attributesOrTime === 'number' || Array.isArray(attributesOrTime) || attributesOrTime instanceof Date) {
+      time = attributesOrTime as TimeInput | undefined;
+    } else {
+      attributes = attributesOrTime as Attributes;
+    }
+    (this.events ??= []).push({ name, timeNs: sinceOriginNs(time), attributes });
+    return this;
+  }
+
+  addLink(_link: Link): this {
+    return this;
+  }
+
+  addLinks(_links: Link[]): this {
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    // As the specification says: UNSET is ignored, and OK is final.
+    if (this.ended || status.code === SpanStatusCode.UNSET || this.statusCode === SpanStatusCode.OK) return this;
+    this.statusCode = status.code;
+    this.statusMessage = status.code === SpanStatusCode.ERROR ? status.message : undefined;
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (!this.ended) this.name = name;
+    return this;
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.endNs = Math.max(sinceOriginNs(endTime), this.startNs);
+    this.sink.onEnd(this);
+  }
+
+  isRecording(): boolean {
+    return !this.ended;
+  }
+
+  /** The exception's type only: messages and stacks may hold upstream detail, and never go into a trace. */
+  recordException(exception: Exception, time?: TimeInput): void {
+    const type = typeof exception === 'string' ? 'Error' : (exception.name ?? exception.code?.toString() ?? 'Error');
+    this.addEvent('exception', { 'exception.type': type }, time);
+  }
+}
+
+/**
+ * An API `Tracer` recording into `sink`, deciding with `sampler` as the SDK
+ * does (the parent's decision for `parentbased_*`). A span the sampler drops
+ * is the API's non-recording span: it carries the trace context (unsampled)
+ * and records nothing.
+ */
+export class SpanRecorder implements Tracer {
+  constructor(
+    private readonly sampler: Sampler,
+    private readonly sink: SpanSink,
+  ) {}
+
+  startSpan(name: string, options: SpanOptions = {}, context: Context = ROOT_CONTEXT): Span {
+    const parentSpan = trace.getSpan(context);
+    if (parentSpan instanceof RecordedSpan) {
+      // A child of a span recorded here is sampled, without asking the sampler again: with each of the
+      // samplers the gateway offers, a sampled local parent means a sampled child (`parentbased_*` by
+      // their local-parent rule, `traceidratio` by the trace id the child shares, `always_on` always;
+      // `always_off` records no parent). This spares the sampler and the id checks on ten spans in eleven.
+      const parent = parentSpan.spanContext();
+      const spanContext: SpanContext = parent.traceState
+        ? { traceId: parent.traceId, spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED, traceState: parent.traceState }
+        : { traceId: parent.traceId, spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED };
+      const kind = options.kind ?? SpanKind.INTERNAL;
+      return new RecordedSpan(this.sink, spanContext, parent.spanId, LOCAL_CHILD_FLAGS, name, kind + 1, options.startTime, { ...options.attributes });
+    }
+    const parent = parentSpan?.spanContext();
+    const validParent = parent !== undefined && trace.isSpanContextValid(parent) ? parent : undefined;
+    const traceId = validParent?.traceId ?? randomHex(16);
+    const spanId = randomHex(8);
+    const kind = options.kind ?? SpanKind.INTERNAL;
+    const attributes: Attributes = { ...options.attributes };
+    const sampling = this.sampler.shouldSample(context, traceId, name, kind, attributes, options.links ?? []);
+    const sampled = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED;
+    const traceState = sampling.traceState ?? validParent?.traceState;
+    const traceFlags = sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    const spanContext: SpanContext = traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags };
+    // RECORD (recorded, not exported) has no use without a processor that reads live spans: treated as not recorded.
+    if (!sampled) return trace.wrapSpanContext(spanContext);
+    if (sampling.attributes) Object.assign(attributes, sampling.attributes);
+    const flags = spanContext.traceFlags | FLAG_HAS_IS_REMOTE | (validParent?.isRemote ? FLAG_IS_REMOTE : 0);
+    return new RecordedSpan(this.sink, spanContext, validParent?.spanId, flags, name, kind + 1, options.startTime, attributes);
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...args: unknown[]): ReturnType<F> {
+    // No context manager: the span is handed to `fn`, which must pass it on itself (the gateway never calls this).
+    const fn = args[args.length - 1] as F;
+    const options = args.length > 1 ? (args[0] as SpanOptions) : undefined;
+    const context = args.length > 2 ? (args[1] as Context) : undefined;
+    return fn(this.startSpan(name, options, context)) as ReturnType<F>;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The batch span processor of the gateway's recorder: ended spans are
+ * written into the current batch's wire format at once (./otlp-encoding.ts);
+ * a batch is sent when it holds `maxExportBatchSize` spans or
+ * `scheduledDelayMs` after its first span, one export at a time, through
+ * `@opentelemetry/otlp-exporter-base` (the OTLP/HTTP transport of the official
+ * exporters: `OTEL_EXPORTER_OTLP_*` headers, time-out, compression, retries).
+ * The queue is bounded: while `maxQueueSize` spans wait, new ones are
+ * dropped. The same settings and behaviour as the SDK's `BatchSpanProcessor`.
+ */
+import type { ExportResult } from '@opentelemetry/core';
+import { ExportResultCode } from '@opentelemetry/core';
+import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import { JsonTraceSerializer, ProtobufTraceSerializer, type IExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
+import { JsonBatch, ProtobufBatch, type EncodableSpan, type ExportHeader, type SpanBatch } from './otlp-encoding.js';
+import type { SpanSink } from './recorder.js';
+import type { OtlpProtocol, TracingConfig } from './settings.js';
+
+/** One export request: its body, already in the wire format, and how many spans it holds. */
+interface EncodedBatch {
+  body: Uint8Array;
+  spans: number;
+}
+
+/** Sends one encoded batch; `done` is called once, with the result. */
+export type BatchSender = (batch: EncodedBatch, done: (result: ExportResult) => void) => void;
+
+export interface OtlpSender {
+  send: BatchSender;
+  shutdown(): Promise<void>;
+}
+
+const metricsHelper: IExporterMetricsHelper<EncodedBatch> = { name: 'span', countItems: (batch) => batch.spans };
+
+/** The official OTLP/HTTP transport, sending bodies this module encoded (the official serializer reads the answers). */
+export function otlpSender(config: Pick<TracingConfig, 'tracesUrl' | 'headers' | 'protocol'>): OtlpSender {
+  const json = config.protocol === 'http/json';
+  const official = json ? JsonTraceSerializer : ProtobufTraceSerializer;
+  const delegate = createOtlpHttpExportDelegate(
+    convertLegacyHttpOptions({ url: config.tracesUrl, headers: config.headers }, 'TRACES', 'v1/traces', {
+      'Content-Type': json ? 'application/json' : 'application/x-protobuf',
+    }),
+    { serializeRequest: (batch: EncodedBatch) => batch.body, deserializeResponse: (data: Uint8Array) => official.deserializeResponse(data) },
+    'otlp_http_span_exporter',
+    metricsHelper,
+    undefined,
+  );
+  return { send: (batch, done) => delegate.export(batch, done), shutdown: () => delegate.shutdown() };
+}
+
+export function batchFor(protocol: OtlpProtocol, header: ExportHeader): SpanBatch {
+  return protocol === 'http/json' ? new JsonBatch(header) : new ProtobufBatch(header);
+}
+
+export interface BatchSettings {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMs: number;
+  exportTimeoutMs: number;
+}
+
+export class SpanExport implements SpanSink {
+  /** Batches cut and waiting for their turn to be sent. */
+  private readonly waiting: EncodedBatch[] = [];
+  private waitingSpans = 0;
+  private sending: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Spans dropped because the queue was full (kept for tests and a future metric). */
+  dropped = 0;
+
+  constructor(
+    private readonly batch: SpanBatch,
+    private readonly sender: BatchSender,
+    private readonly settings: BatchSettings,
+    private readonly onFailure: (error: unknown) => void,
+  ) {}
+
+  onEnd(span: EncodableSpan): void {
+    if (this.stopped || this.waitingSpans + this.batch.count >= this.settings.maxQueueSize) {
+      this.dropped += 1;
+      return;
+    }
+    this.batch.add(span);
+    if (this.batch.count >= this.settings.maxExportBatchSize) this.cut();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.cut();
+      }, this.settings.scheduledDelayMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Ends the current batch and queues it for sending. */
+  private cut(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.batch.count === 0) return;
+    const spans = this.batch.count;
+    this.waiting.push({ body: this.batch.take(), spans });
+    this.waitingSpans += spans;
+    this.sending ??= this.sendAll();
+  }
+
+  private async sendAll(): Promise<void> {
+    try {
+      for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
+        this.waitingSpans -= next.spans;
+        const result = await this.sendOne(next);
+        if (result.code !== ExportResultCode.SUCCESS) this.onFailure(result.error ?? new Error('export failed'));
+      }
+    } finally {
+      this.sending = undefined;
+    }
+  }
+
+  private sendOne(batch: EncodedBatch): Promise<ExportResult> {
+    return new Promise((resolve) => {
+      const late = setTimeout(() => resolve({ code: ExportResultCode.FAILED, error: new Error('export timed out') }), this.settings.exportTimeoutMs);
+      late.unref();
+      this.sender(batch, (result) => {
+        clearTimeout(late);
+        resolve(result);
+      });
+    });
+  }
+
+  /** Sends every span ended so far; resolves when they are sent (or failed). */
+  async forceFlush(): Promise<void> {
+    this.cut();
+    while (this.sending) await this.sending;
+  }
+
+  /** Flushes, then takes no more spans. */
+  async shutdown(): Promise<void> {
+    await this.forceFlush();
+    this.stopped = true;
+  }
+}

@@ -12,7 +12,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JsonBatch, ProtobufBatch, type EncodableSpan, type ExportHeader, type SpanBatch } from '../../src/observability/tracing/otlp-encoding.js';
+import { attributeList, JsonBatch, ProtobufBatch, type EncodableSpan, type ExportHeader, type SpanBatch } from '../../src/observability/tracing/otlp-encoding.js';
 import { sinceOriginNs } from '../../src/observability/tracing/recorder.js';
 import { decodeOtlp } from '../helpers/otlp-receiver.js';
 
@@ -79,7 +79,7 @@ function encodable(span: ReadableSpan): EncodableSpan {
     kind: span.kind + 1,
     startNs: sinceOriginNs(span.startTime),
     endNs: sinceOriginNs(span.endTime),
-    attributes: span.attributes,
+    attributes: attributeList(span.attributes),
     events: span.events.map((event) => ({ name: event.name, timeNs: sinceOriginNs(event.time), attributes: event.attributes })),
     statusCode: span.status.code,
     statusMessage: span.status.message,

@@ -65,15 +65,14 @@ describe('the span recorder', () => {
     span.setStatus({ code: SpanStatusCode.OK, message: 'ignored for OK' });
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'too late' });
     span.setAttributes({ b: 'x', c: undefined as unknown as string, d: [1, 2] });
+    span.setAttribute('a', 2);
     span.updateName('call renamed');
     span.end();
     span.setAttribute('after', true);
     span.updateName('after');
     span.end();
     expect(ended).toHaveLength(1);
-    expect(ended[0]).toMatchObject({ name: 'call renamed', statusCode: SpanStatusCode.OK, statusMessage: undefined, attributes: { a: 1, b: 'x', d: [1, 2] } });
-    expect(ended[0]!.attributes).not.toHaveProperty('after');
-    expect(ended[0]!.attributes).not.toHaveProperty('c');
+    expect(ended[0]).toMatchObject({ name: 'call renamed', statusCode: SpanStatusCode.OK, statusMessage: undefined, attributes: ['a', 2, 'b', 'x', 'd', [1, 2]] });
   });
 
   it('takes every TimeInput on one clock, events included, and keeps only the type of a recorded exception', () => {

@@ -24,7 +24,7 @@ function span(n: number): EncodableSpan {
     kind: 1,
     startNs: 1_000,
     endNs: 2_000,
-    attributes: { n },
+    attributes: ['n', n],
     events: undefined,
     statusCode: 0,
     statusMessage: undefined,

@@ -22,6 +22,22 @@ export interface EncodableEvent {
   readonly attributes: Attributes | undefined;
 }
 
+/**
+ * A span's attributes as flat pairs, `[key, value, key, value, …]`: a span
+ * adds its attributes one by one with keys from many call sites, and an
+ * object would turn every such store into a slow, megamorphic one.
+ */
+export type AttributeList = (string | AttributeValue)[];
+
+/** `attributes` as flat pairs; values that are not attribute values (undefined, null) left out. */
+export function attributeList(attributes: Attributes | undefined, into: AttributeList = []): AttributeList {
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined && value !== null) into.push(key, value);
+  }
+  return into;
+}
+
 /** What a finished span is, for the encoders. Times are nanoseconds since the process's time origin. */
 export interface EncodableSpan {
   readonly traceId: string;
@@ -37,7 +53,7 @@ export interface EncodableSpan {
   readonly kind: number;
   readonly startNs: number;
   readonly endNs: number;
-  readonly attributes: Attributes;
+  readonly attributes: AttributeList;
   readonly events: readonly EncodableEvent[] | undefined;
   /** OTLP `StatusCode`: 0 unset, 1 ok, 2 error. */
   readonly statusCode: number;
@@ -123,12 +139,7 @@ class ProtoWriter {
   }
 
   private varint(value: number): void {
-    const { buf } = this;
-    while (value >= 128) {
-      buf[this.pos++] = (value % 128) | 128;
-      value = Math.floor(value / 128);
-    }
-    buf[this.pos++] = value;
+    this.pos = writeVarint(this.buf, this.pos, value);
   }
 
   private tag(field: number, wire: number): void {
@@ -291,16 +302,24 @@ class ProtoWriter {
     this.close(at);
   }
 
-  /** `repeated KeyValue` at `field`. */
+  /** `repeated KeyValue` at `field`, from an attributes object. */
   attributes(field: number, attributes: Attributes): void {
     for (const key in attributes) {
       const value = attributes[key];
-      if (value === undefined || value === null) continue;
-      const at = this.open(field);
-      this.repeated(1, key);
-      this.anyValue(2, value);
-      this.close(at);
+      if (value !== undefined && value !== null) this.keyValue(field, key, value);
     }
+  }
+
+  /** `repeated KeyValue` at `field`, from flat pairs. */
+  attributePairs(field: number, list: AttributeList): void {
+    for (let i = 0; i < list.length; i += 2) this.keyValue(field, list[i] as string, list[i + 1]!);
+  }
+
+  private keyValue(field: number, key: string, value: AttributeValue): void {
+    const at = this.open(field);
+    this.repeated(1, key);
+    this.anyValue(2, value);
+    this.close(at);
   }
 
   span(field: number, span: EncodableSpan): void {
@@ -313,7 +332,7 @@ class ProtoWriter {
     this.uint(6, span.kind);
     this.time(7, span.startNs);
     this.time(8, span.endNs);
-    this.attributes(9, span.attributes);
+    this.attributePairs(9, span.attributes);
     this.uint(10, 0);
     if (span.events) {
       for (const event of span.events) {
@@ -341,12 +360,23 @@ class ProtoWriter {
   }
 }
 
-/** `http/protobuf`: spans are written as `ScopeSpans.spans` entries; `take` wraps them in the request. */
+/** Room before the spans for the request's header, written there when the batch is taken (./ProtobufBatch.take). */
+function headerRoom(resource: Uint8Array, scope: Uint8Array): number {
+  // Two tags and two lengths of at most five bytes each, around the resource and the scope.
+  return resource.length + scope.length + 12;
+}
+
+/**
+ * `http/protobuf`: spans are written as `ScopeSpans.spans` entries after room
+ * left for the request's header; `take` writes the header in front of them
+ * and hands the bytes over without copying, then starts a new buffer.
+ */
 export class ProtobufBatch implements SpanBatch {
-  private readonly spans = new ProtoWriter(64 * 1024);
-  /** `ResourceSpans.resource` and the start of its `scope_spans`'s `scope`, the same for every export. */
+  /** `ResourceSpans.resource` and `ScopeSpans.scope`, the same for every export. */
   private readonly resource: Uint8Array;
   private readonly scope: Uint8Array;
+  private readonly room: number;
+  private spans: ProtoWriter;
   count = 0;
 
   constructor(header: ExportHeader) {
@@ -361,6 +391,14 @@ export class ProtobufBatch implements SpanBatch {
     scope.string(1, header.scopeName);
     scope.close(scopeAt);
     this.scope = scope.bytes();
+    this.room = headerRoom(this.resource, this.scope);
+    this.spans = this.fresh(64 * 1024);
+  }
+
+  private fresh(size: number): ProtoWriter {
+    const writer = new ProtoWriter(size);
+    writer.pos = this.room;
+    return writer;
   }
 
   add(span: EncodableSpan): void {
@@ -369,18 +407,32 @@ export class ProtobufBatch implements SpanBatch {
   }
 
   take(): Uint8Array {
-    const out = new ProtoWriter(this.spans.pos + this.resource.length + this.scope.length + 32);
-    const resourceSpans = out.open(1);
-    out.raw(this.resource);
-    const scopeSpans = out.open(2);
-    out.raw(this.scope);
-    out.raw(this.spans.buf.subarray(0, this.spans.pos));
-    out.close(scopeSpans);
-    out.close(resourceSpans);
-    this.spans.pos = 0;
+    const { buf, pos } = this.spans;
+    const scopeSpans = this.scope.length + (pos - this.room);
+    const resourceSpans = this.resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
+    const start = this.room - (1 + varintSize(resourceSpans) + this.resource.length + 1 + varintSize(scopeSpans) + this.scope.length);
+    let at = start;
+    buf[at++] = 0x0a; // ExportTraceServiceRequest.resource_spans (1)
+    at = writeVarint(buf, at, resourceSpans);
+    buf.set(this.resource, at);
+    at += this.resource.length;
+    buf[at++] = 0x12; // ResourceSpans.scope_spans (2)
+    at = writeVarint(buf, at, scopeSpans);
+    buf.set(this.scope, at);
+    this.spans = this.fresh(buf.length);
     this.count = 0;
-    return out.buf.subarray(0, out.pos);
+    return buf.subarray(start, pos);
   }
+}
+
+/** Writes `value` as a varint at `at`; returns where it ends. */
+function writeVarint(buf: Buffer, at: number, value: number): number {
+  while (value >= 128) {
+    buf[at++] = (value % 128) | 128;
+    value = Math.floor(value / 128);
+  }
+  buf[at++] = value;
+  return at;
 }
 
 // --- JSON (the OTLP/JSON mapping: ids in hex, 64-bit integers as decimal strings, enums as numbers) ---
@@ -395,12 +447,9 @@ function jsonValue(value: AttributeValue | null | undefined): JsonAnyValue {
   return {};
 }
 
-function jsonAttributes(attributes: Attributes): { key: string; value: JsonAnyValue }[] {
+function jsonAttributes(list: AttributeList): { key: string; value: JsonAnyValue }[] {
   const out: { key: string; value: JsonAnyValue }[] = [];
-  for (const key in attributes) {
-    const value = attributes[key];
-    if (value !== undefined && value !== null) out.push({ key, value: jsonValue(value) });
-  }
+  for (let i = 0; i < list.length; i += 2) out.push({ key: list[i] as string, value: jsonValue(list[i + 1]) });
   return out;
 }
 
@@ -411,7 +460,7 @@ export class JsonBatch implements SpanBatch {
   private readonly scope: object;
 
   constructor(header: ExportHeader) {
-    this.resource = { attributes: jsonAttributes(header.resource), droppedAttributesCount: 0 };
+    this.resource = { attributes: jsonAttributes(attributeList(header.resource)), droppedAttributesCount: 0 };
     this.scope = { name: header.scopeName };
   }
 
@@ -435,7 +484,7 @@ export class JsonBatch implements SpanBatch {
       events: (span.events ?? []).map((event) => ({
         timeUnixNano: String(epochNanos(event.timeNs)),
         name: event.name,
-        attributes: event.attributes ? jsonAttributes(event.attributes) : [],
+        attributes: jsonAttributes(attributeList(event.attributes)),
         droppedAttributesCount: 0,
       })),
       droppedEventsCount: 0,

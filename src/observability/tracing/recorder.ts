@@ -40,7 +40,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
-import type { EncodableEvent, EncodableSpan } from './otlp-encoding.js';
+import { attributeList, type AttributeList, type EncodableEvent, type EncodableSpan } from './otlp-encoding.js';
 
 /** Where ended, sampled spans go (./span-export.ts). */
 export interface SpanSink {
@@ -90,14 +90,27 @@ function randomHex(bytes: number): string {
 const FLAG_HAS_IS_REMOTE = 0x100;
 const FLAG_IS_REMOTE = 0x200;
 const LOCAL_CHILD_FLAGS = TraceFlags.SAMPLED | FLAG_HAS_IS_REMOTE;
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 function isAttributeValue(value: unknown): value is AttributeValue {
   const type = typeof value;
   return type === 'string' || type === 'number' || type === 'boolean' || Array.isArray(value);
 }
 
+/** Sets `key` in flat pairs: replaced where it is, else added at the end. */
+function putAttribute(list: AttributeList, key: string, value: AttributeValue | undefined): void {
+  if (!isAttributeValue(value)) return;
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i] === key) {
+      list[i + 1] = value;
+      return;
+    }
+  }
+  list.push(key, value);
+}
+
 class RecordedSpan implements Span, EncodableSpan {
-  readonly attributes: Attributes;
+  readonly attributes: AttributeList;
   events: EncodableEvent[] | undefined;
   statusCode: number = SpanStatusCode.UNSET;
   statusMessage: string | undefined;
@@ -113,7 +126,7 @@ class RecordedSpan implements Span, EncodableSpan {
     public name: string,
     readonly kind: number,
     startTime: TimeInput | undefined,
-    attributes: Attributes,
+    attributes: AttributeList,
   ) {
     this.attributes = attributes;
     this.startNs = sinceOriginNs(startTime);
@@ -136,7 +149,7 @@ class RecordedSpan implements Span, EncodableSpan {
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
-    if (!this.ended && isAttributeValue(value)) this.attributes[key] = value;
+    if (!this.ended) putAttribute(this.attributes, key, value);
     return this;
   }
 
@@ -220,22 +233,23 @@ export class SpanRecorder implements Tracer {
         ? { traceId: parent.traceId, spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED, traceState: parent.traceState }
         : { traceId: parent.traceId, spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED };
       const kind = options.kind ?? SpanKind.INTERNAL;
-      return new RecordedSpan(this.sink, spanContext, parent.spanId, LOCAL_CHILD_FLAGS, name, kind + 1, options.startTime, { ...options.attributes });
+      return new RecordedSpan(this.sink, spanContext, parent.spanId, LOCAL_CHILD_FLAGS, name, kind + 1, options.startTime, attributeList(options.attributes));
     }
     const parent = parentSpan?.spanContext();
     const validParent = parent !== undefined && trace.isSpanContextValid(parent) ? parent : undefined;
     const traceId = validParent?.traceId ?? randomHex(16);
     const spanId = randomHex(8);
     const kind = options.kind ?? SpanKind.INTERNAL;
-    const attributes: Attributes = { ...options.attributes };
-    const sampling = this.sampler.shouldSample(context, traceId, name, kind, attributes, options.links ?? []);
+    const sampling = this.sampler.shouldSample(context, traceId, name, kind, options.attributes ?? NO_ATTRIBUTES, options.links ?? []);
     const sampled = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED;
     const traceState = sampling.traceState ?? validParent?.traceState;
     const traceFlags = sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
     const spanContext: SpanContext = traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags };
     // RECORD (recorded, not exported) has no use without a processor that reads live spans: treated as not recorded.
     if (!sampled) return trace.wrapSpanContext(spanContext);
-    if (sampling.attributes) Object.assign(attributes, sampling.attributes);
+    const attributes = attributeList(options.attributes);
+    // Attributes the sampler adds come after the span's own (and win, as the SDK merges them).
+    for (const key in sampling.attributes) putAttribute(attributes, key, sampling.attributes[key]);
     const flags = spanContext.traceFlags | FLAG_HAS_IS_REMOTE | (validParent?.isRemote ? FLAG_IS_REMOTE : 0);
     return new RecordedSpan(this.sink, spanContext, validParent?.spanId, flags, name, kind + 1, options.startTime, attributes);
   }

@@ -7,7 +7,7 @@
  * context), and the tracing plugin moves `parent` to the execution span while
  * the operation runs, so every upstream call's span hangs under it.
  *
- * Only types from OpenTelemetry here: with tracing off, nothing of the SDK is
+ * Only types from OpenTelemetry here: with tracing off, nothing of tracing is
  * loaded (src/gateway.ts imports it on demand).
  */
 import type { IncomingMessage } from 'node:http';

@@ -9,8 +9,8 @@ import { errorCodeOf } from './error-code.js';
 
 /**
  * The one clock of every span time: the process's monotonic clock,
- * milliseconds since its time origin (a `TimeInput` the API and the
- * recorder read as such). `Date.now()` has whole milliseconds, which could
+ * milliseconds since its time origin (a `TimeInput` the recorder, like the
+ * SDK, reads as such). `Date.now()` has whole milliseconds, which could
  * show a call starting before the one it waited for.
  */
 export function now(): number {

@@ -40,6 +40,7 @@ interface Sent {
 function harness(settings: Partial<BatchSettings>, answerAtOnce?: (names: string[]) => boolean) {
   const sent: Sent[] = [];
   const failures: unknown[] = [];
+  const drops: unknown[] = [];
   const processor = new SpanExport(
     new ProtobufBatch({ resource: { 'service.name': 'test' }, scopeName: 'test' }),
     (batch, done) => {
@@ -50,8 +51,9 @@ function harness(settings: Partial<BatchSettings>, answerAtOnce?: (names: string
     },
     { maxQueueSize: 100, maxExportBatchSize: 10, scheduledDelayMs: 60_000, exportTimeoutMs: 60_000, ...settings },
     (error) => failures.push(error),
+    (error) => drops.push(error),
   );
-  return { processor, sent, failures };
+  return { processor, sent, failures, drops };
 }
 
 describe('the batch span processor', () => {
@@ -74,10 +76,11 @@ describe('the batch span processor', () => {
   });
 
   it('drops spans past the queue bound while the receiver is slow, and says so once the export fails', async () => {
-    const { processor, sent, failures } = harness({ maxQueueSize: 5, maxExportBatchSize: 2 });
+    const { processor, sent, failures, drops } = harness({ maxQueueSize: 5, maxExportBatchSize: 2 });
     for (let n = 0; n < 12; n += 1) processor.onEnd(span(n));
     // The first batch is out (no longer queued); four more spans fill the queue of five with the one being batched.
     expect(processor.dropped).toBe(12 - 2 - 5);
+    expect(drops).toHaveLength(12 - 2 - 5);
     sent[0]!.answer({ code: ExportResultCode.FAILED, error: new Error('receiver down') });
     await sleep(0);
     expect(failures).toHaveLength(1);

@@ -62,6 +62,8 @@ export function createTracing(config: TracingConfig, logger: Logger): Tracing {
     config.batch,
     // An export that fails (receiver down, refused) loses its batch; the log is told at most every 30 s.
     throttledWarn(logger, 'trace export failed: spans dropped'),
+    // So is a span that finds the queue full (OTEL_BSP_MAX_QUEUE_SIZE) while exports lag behind.
+    throttledWarn(logger, 'trace queue full: spans dropped'),
   );
   const tracing: Tracing = {
     tracer: new SpanRecorder(samplerFor(config.sampler, config.samplerRatio), spans),

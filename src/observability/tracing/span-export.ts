@@ -66,19 +66,22 @@ export class SpanExport implements SpanSink {
   private sending: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** Spans dropped because the queue was full (kept for tests and a future metric). */
+  /** Spans dropped because the queue was full or the processor had stopped. */
   dropped = 0;
 
+  /** `onFailure`: an export failed (its spans are lost); `onDrop`: a span found the queue full. */
   constructor(
     private readonly batch: SpanBatch,
     private readonly sender: BatchSender,
     private readonly settings: BatchSettings,
     private readonly onFailure: (error: unknown) => void,
+    private readonly onDrop: (error: unknown) => void = () => {},
   ) {}
 
   onEnd(span: EncodableSpan): void {
     if (this.stopped || this.waitingSpans + this.batch.count >= this.settings.maxQueueSize) {
       this.dropped += 1;
+      if (!this.stopped) this.onDrop(new Error(`${this.settings.maxQueueSize} spans waiting for export`));
       return;
     }
     this.batch.add(span);

@@ -13,7 +13,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attributeList, JsonBatch, ProtobufBatch, type EncodableSpan, type ExportHeader, type SpanBatch } from '../../src/observability/tracing/otlp-encoding.js';
-import { sinceOriginNs } from '../../src/observability/tracing/recorder.js';
+import { sinceOriginNs } from '../../src/observability/tracing/span-time.js';
 import { decodeOtlp } from '../helpers/otlp-receiver.js';
 
 const SCOPE = 'encoding-test';

@@ -9,7 +9,8 @@ import { TraceState } from '@opentelemetry/core';
 import { AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import type { EncodableSpan } from '../../src/observability/tracing/otlp-encoding.js';
-import { sinceOriginNs, SpanRecorder } from '../../src/observability/tracing/recorder.js';
+import { SpanRecorder } from '../../src/observability/tracing/recorder.js';
+import { sinceOriginNs } from '../../src/observability/tracing/span-time.js';
 
 function recorder(ratio = 1) {
   const ended: EncodableSpan[] = [];

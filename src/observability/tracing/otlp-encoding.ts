@@ -14,6 +14,8 @@
  * zero counts included (test/tracing/encoding.test.ts compares them).
  */
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { isAttributeValue } from '@opentelemetry/core';
+import { epochNanos, ORIGIN_NS_HIGH, ORIGIN_NS_LOW } from './span-time.js';
 
 /** One event of a span: a name and attributes at a time. */
 export interface EncodableEvent {
@@ -29,11 +31,11 @@ export interface EncodableEvent {
  */
 export type AttributeList = (string | AttributeValue)[];
 
-/** `attributes` as flat pairs; values that are not attribute values (undefined, null) left out. */
+/** `attributes` as flat pairs; what is not an attribute value (undefined, null, a mixed array) left out, as the SDK does. */
 export function attributeList(attributes: Attributes | undefined, into: AttributeList = []): AttributeList {
   for (const key in attributes) {
     const value = attributes[key];
-    if (value !== undefined && value !== null) into.push(key, value);
+    if (value !== undefined && value !== null && isAttributeValue(value)) into.push(key, value);
   }
   return into;
 }
@@ -74,18 +76,7 @@ export interface SpanBatch {
   take(): Uint8Array;
 }
 
-// --- time: nanoseconds since the Unix epoch, from nanoseconds since the time origin ---
-
 const TWO_32 = 4_294_967_296;
-const ORIGIN_MS = performance.timeOrigin;
-/** The time origin in epoch nanoseconds, exactly (as `hrTime()` of `@opentelemetry/core` rounds it). */
-const ORIGIN_NS = BigInt(Math.trunc(ORIGIN_MS / 1000)) * 1_000_000_000n + BigInt(Math.round((ORIGIN_MS % 1000) * 1_000_000));
-const ORIGIN_HIGH = Number(ORIGIN_NS >> 32n);
-const ORIGIN_LOW = Number(ORIGIN_NS & 0xffffffffn);
-
-function epochNanos(sinceOrigin: number): bigint {
-  return ORIGIN_NS + BigInt(Math.round(sinceOrigin));
-}
 
 // --- protobuf ---
 
@@ -206,14 +197,14 @@ class ProtoWriter {
       this.buf.writeBigUInt64LE(epochNanos(sinceOrigin), this.pos);
     } else {
       const high = Math.floor(ns / TWO_32);
-      let low = ORIGIN_LOW + (ns - high * TWO_32);
+      let low = ORIGIN_NS_LOW + (ns - high * TWO_32);
       let carry = 0;
       if (low >= TWO_32) {
         low -= TWO_32;
         carry = 1;
       }
       this.buf.writeUInt32LE(low, this.pos);
-      this.buf.writeUInt32LE(ORIGIN_HIGH + high + carry, this.pos + 4);
+      this.buf.writeUInt32LE(ORIGIN_NS_HIGH + high + carry, this.pos + 4);
     }
     this.pos += 8;
   }
@@ -250,13 +241,6 @@ class ProtoWriter {
     for (let i = 0; i < hex.length; i += 2) {
       buf[this.pos++] = (HEX_VALUE[hex.charCodeAt(i)]! << 4) | HEX_VALUE[hex.charCodeAt(i + 1)]!;
     }
-  }
-
-  /** Bytes already encoded (a nested message written once). */
-  raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
   }
 
   /**

@@ -20,7 +20,6 @@
  * fixed, small set), and a context manager (parents are explicit).
  */
 import { randomFillSync } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -38,31 +37,16 @@ import {
   type SpanStatus,
   type TimeInput,
   type Tracer,
+  type TraceState,
 } from '@opentelemetry/api';
+import { isAttributeValue } from '@opentelemetry/core';
 import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
 import { attributeList, type AttributeList, type EncodableEvent, type EncodableSpan } from './otlp-encoding.js';
+import { sinceOriginNs } from './span-time.js';
 
 /** Where ended, sampled spans go (./span-export.ts). */
 export interface SpanSink {
   onEnd(span: EncodableSpan): void;
-}
-
-// --- time: nanoseconds since the process's time origin, as a number ---
-
-const ORIGIN_MS = performance.timeOrigin;
-const ORIGIN_SECONDS = Math.trunc(ORIGIN_MS / 1000);
-const ORIGIN_SUBSECOND_NS = Math.round((ORIGIN_MS % 1000) * 1_000_000);
-
-/**
- * Any API `TimeInput` as nanoseconds since the time origin. As the SDK reads
- * them: a number below the time origin is `performance.now()` milliseconds,
- * any other number epoch milliseconds; an `HrTime` is epoch [seconds, nanos].
- */
-export function sinceOriginNs(time: TimeInput | undefined): number {
-  if (time === undefined) return performance.now() * 1_000_000;
-  if (typeof time === 'number') return (time < ORIGIN_MS ? time : time - ORIGIN_MS) * 1_000_000;
-  if (Array.isArray(time)) return (time[0] - ORIGIN_SECONDS) * 1_000_000_000 + (time[1] - ORIGIN_SUBSECOND_NS);
-  return (time.getTime() - ORIGIN_MS) * 1_000_000;
 }
 
 // --- ids: random bytes drawn from a pool, as hex ---
@@ -92,14 +76,10 @@ const FLAG_IS_REMOTE = 0x200;
 const LOCAL_CHILD_FLAGS = TraceFlags.SAMPLED | FLAG_HAS_IS_REMOTE;
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
-function isAttributeValue(value: unknown): value is AttributeValue {
-  const type = typeof value;
-  return type === 'string' || type === 'number' || type === 'boolean' || Array.isArray(value);
-}
-
 /** Sets `key` in flat pairs: replaced where it is, else added at the end. */
 function putAttribute(list: AttributeList, key: string, value: AttributeValue | undefined): void {
-  if (!isAttributeValue(value)) return;
+  // As the SDK's span: no value, an empty key or a value that is not an attribute value (a mixed array) is ignored.
+  if (value === undefined || value === null || key.length === 0 || !isAttributeValue(value)) return;
   for (let i = 0; i < list.length; i += 2) {
     if (list[i] === key) {
       list[i + 1] = value;
@@ -209,6 +189,17 @@ class RecordedSpan implements Span, EncodableSpan {
   }
 }
 
+/** A new span's context in `traceId`, with a fresh span id (no `traceState` key when there is none). */
+function spanContextOf(traceId: string, traceFlags: TraceFlags, traceState: TraceState | undefined): SpanContext {
+  const spanId = randomHex(8);
+  return traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags };
+}
+
+/** OTLP's `SpanKind` is the API's plus one (0 is "unspecified" there). */
+function otlpKind(options: SpanOptions): number {
+  return (options.kind ?? SpanKind.INTERNAL) + 1;
+}
+
 /**
  * An API `Tracer` recording into `sink`, deciding with `sampler` as the SDK
  * does (the parent's decision for `parentbased_*`). A span the sampler drops
@@ -229,29 +220,22 @@ export class SpanRecorder implements Tracer {
       // their local-parent rule, `traceidratio` by the trace id the child shares, `always_on` always;
       // `always_off` records no parent). This spares the sampler and the id checks on ten spans in eleven.
       const parent = parentSpan.spanContext();
-      const spanContext: SpanContext = parent.traceState
-        ? { traceId: parent.traceId, spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED, traceState: parent.traceState }
-        : { traceId: parent.traceId, spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED };
-      const kind = options.kind ?? SpanKind.INTERNAL;
-      return new RecordedSpan(this.sink, spanContext, parent.spanId, LOCAL_CHILD_FLAGS, name, kind + 1, options.startTime, attributeList(options.attributes));
+      const spanContext = spanContextOf(parent.traceId, TraceFlags.SAMPLED, parent.traceState);
+      return new RecordedSpan(this.sink, spanContext, parent.spanId, LOCAL_CHILD_FLAGS, name, otlpKind(options), options.startTime, attributeList(options.attributes));
     }
     const parent = parentSpan?.spanContext();
     const validParent = parent !== undefined && trace.isSpanContextValid(parent) ? parent : undefined;
     const traceId = validParent?.traceId ?? randomHex(16);
-    const spanId = randomHex(8);
-    const kind = options.kind ?? SpanKind.INTERNAL;
-    const sampling = this.sampler.shouldSample(context, traceId, name, kind, options.attributes ?? NO_ATTRIBUTES, options.links ?? []);
+    const sampling = this.sampler.shouldSample(context, traceId, name, options.kind ?? SpanKind.INTERNAL, options.attributes ?? NO_ATTRIBUTES, options.links ?? []);
     const sampled = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED;
-    const traceState = sampling.traceState ?? validParent?.traceState;
-    const traceFlags = sampled ? TraceFlags.SAMPLED : TraceFlags.NONE;
-    const spanContext: SpanContext = traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags };
+    const spanContext = spanContextOf(traceId, sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, sampling.traceState ?? validParent?.traceState);
     // RECORD (recorded, not exported) has no use without a processor that reads live spans: treated as not recorded.
     if (!sampled) return trace.wrapSpanContext(spanContext);
     const attributes = attributeList(options.attributes);
     // Attributes the sampler adds come after the span's own (and win, as the SDK merges them).
     for (const key in sampling.attributes) putAttribute(attributes, key, sampling.attributes[key]);
     const flags = spanContext.traceFlags | FLAG_HAS_IS_REMOTE | (validParent?.isRemote ? FLAG_IS_REMOTE : 0);
-    return new RecordedSpan(this.sink, spanContext, validParent?.spanId, flags, name, kind + 1, options.startTime, attributes);
+    return new RecordedSpan(this.sink, spanContext, validParent?.spanId, flags, name, otlpKind(options), options.startTime, attributes);
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...args: unknown[]): ReturnType<F> {

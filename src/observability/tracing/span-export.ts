@@ -8,8 +8,7 @@
  * The queue is bounded: while `maxQueueSize` spans wait, new ones are
  * dropped. The same settings and behaviour as the SDK's `BatchSpanProcessor`.
  */
-import type { ExportResult } from '@opentelemetry/core';
-import { ExportResultCode } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
 import { JsonTraceSerializer, ProtobufTraceSerializer, type IExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import { JsonBatch, ProtobufBatch, type EncodableSpan, type ExportHeader, type SpanBatch } from './otlp-encoding.js';
@@ -32,15 +31,18 @@ export interface OtlpSender {
 
 const metricsHelper: IExporterMetricsHelper<EncodedBatch> = { name: 'span', countItems: (batch) => batch.spans };
 
+/** What each protocol sends: its content type, its batch, and the official serializer that reads the receiver's answers. */
+const PROTOCOLS = {
+  'http/protobuf': { contentType: 'application/x-protobuf', answers: ProtobufTraceSerializer, batch: (header: ExportHeader) => new ProtobufBatch(header) },
+  'http/json': { contentType: 'application/json', answers: JsonTraceSerializer, batch: (header: ExportHeader) => new JsonBatch(header) },
+} satisfies Record<OtlpProtocol, { contentType: string; answers: { deserializeResponse(data: Uint8Array): unknown }; batch(header: ExportHeader): SpanBatch }>;
+
 /** The official OTLP/HTTP transport, sending bodies this module encoded (the official serializer reads the answers). */
 export function otlpSender(config: Pick<TracingConfig, 'tracesUrl' | 'headers' | 'protocol'>): OtlpSender {
-  const json = config.protocol === 'http/json';
-  const official = json ? JsonTraceSerializer : ProtobufTraceSerializer;
+  const { contentType, answers } = PROTOCOLS[config.protocol];
   const delegate = createOtlpHttpExportDelegate(
-    convertLegacyHttpOptions({ url: config.tracesUrl, headers: config.headers }, 'TRACES', 'v1/traces', {
-      'Content-Type': json ? 'application/json' : 'application/x-protobuf',
-    }),
-    { serializeRequest: (batch: EncodedBatch) => batch.body, deserializeResponse: (data: Uint8Array) => official.deserializeResponse(data) },
+    convertLegacyHttpOptions({ url: config.tracesUrl, headers: config.headers }, 'TRACES', 'v1/traces', { 'Content-Type': contentType }),
+    { serializeRequest: (batch: EncodedBatch) => batch.body, deserializeResponse: (data: Uint8Array) => answers.deserializeResponse(data) },
     'otlp_http_span_exporter',
     metricsHelper,
     undefined,
@@ -49,15 +51,10 @@ export function otlpSender(config: Pick<TracingConfig, 'tracesUrl' | 'headers' |
 }
 
 export function batchFor(protocol: OtlpProtocol, header: ExportHeader): SpanBatch {
-  return protocol === 'http/json' ? new JsonBatch(header) : new ProtobufBatch(header);
+  return PROTOCOLS[protocol].batch(header);
 }
 
-export interface BatchSettings {
-  maxQueueSize: number;
-  maxExportBatchSize: number;
-  scheduledDelayMs: number;
-  exportTimeoutMs: number;
-}
+export type BatchSettings = TracingConfig['batch'];
 
 export class SpanExport implements SpanSink {
   /** Batches cut and waiting for their turn to be sent. */

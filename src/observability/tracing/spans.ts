@@ -2,20 +2,12 @@
  * Small span helpers shared by the modules that own spans: one clock, an
  * explicit parent, and failures recorded by contract code only.
  */
-import { performance } from 'node:perf_hooks';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { Tracing } from './create-tracing.js';
 import { errorCodeOf } from './error-code.js';
+import { now } from './span-time.js';
 
-/**
- * The one clock of every span time: the process's monotonic clock,
- * milliseconds since its time origin (a `TimeInput` the recorder, like the
- * SDK, reads as such). `Date.now()` has whole milliseconds, which could
- * show a call starting before the one it waited for.
- */
-export function now(): number {
-  return performance.now();
-}
+export { now };
 
 /** The recorder copies a span's initial attributes, so one empty object serves every span without any. */
 const NO_ATTRIBUTES: Attributes = Object.freeze({});

@@ -5,6 +5,7 @@ import type { Gateway } from '../../src/gateway.js';
 import { clientAddress } from '../../src/http/client-address.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { captureLogs, gql, startTestGateway } from '../helpers/gateway.js';
+import { tempFile } from '../helpers/temp-file.js';
 
 /** A request as the edge sees it: a socket whose peer is `peer`, and the given X-Forwarded-For. */
 function request(peer: string | undefined, forwardedFor?: string | string[]): IncomingMessage {
@@ -76,5 +77,29 @@ describe('Client address at the gateway (seen as the anonymous consumer in the r
 
   it('uses X-Forwarded-For when the peer is a configured trusted proxy', async () => {
     expect(await anonymousConsumerSeenBy({ TRUSTED_PROXIES: '127.0.0.1' })).toEqual(['anon:203.0.113.7']);
+  });
+
+  /**
+   * Six anonymous requests of cost 1 against a web budget of 3, each claiming another address:
+   * how many are admitted before the first 429.
+   */
+  async function admittedWithSpoofedAddresses(env: Record<string, string>): Promise<number[]> {
+    const limits = tempFile('limits.json', { web: { tiers: { free: { capacity: 3, restorePerSecond: 0.001 } } } });
+    const gateway: Gateway = await startTestGateway({ upstreams: upstream.urls, env: { RATE_LIMITS_FILE: limits, ...env } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 1; i <= 6; i += 1) {
+        statuses.push((await gql(gateway, 'web', '{ product(id: "fx-p1") { id } }', {}, { 'x-forwarded-for': `203.0.113.${i}` })).status);
+      }
+      return statuses;
+    } finally {
+      await gateway.close();
+    }
+  }
+
+  it('keys the anonymous budget by the socket address: a new spoofed X-Forwarded-For each time buys no budget', async () => {
+    expect(await admittedWithSpoofedAddresses({})).toEqual([200, 200, 200, 429, 429, 429]);
+    // Behind a trusted proxy the same requests are six clients, each with its own budget: the count above could differ.
+    expect(await admittedWithSpoofedAddresses({ TRUSTED_PROXIES: '127.0.0.1' })).toEqual([200, 200, 200, 200, 200, 200]);
   });
 });

@@ -145,6 +145,16 @@ describe('Tokens refused before any key lookup', () => {
     expect(untouched.requests).toBe(0);
   });
 
+  it('rejects an unsigned token (`alg: none`), with or without a known kid, fetching nothing', async () => {
+    const unsigned = (header: Record<string, string>) => {
+      const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      return `${part({ alg: 'none', ...header })}.${part({ sub: 'fx-alice', exp: Math.floor(Date.now() / 1000) + 3600 })}.`;
+    };
+    await expectRejected(fresh, unsigned({}));
+    await expectRejected(fresh, unsigned({ kid: first.kid }));
+    expect(untouched.requests).toBe(0);
+  });
+
   it('rejects a kid holding a path or SQL', async () => {
     for (const kid of ['../../../etc/passwd', "key-2024' OR '1'='1", 'key; DROP TABLE keys;--', '%2e%2e%2fetc']) {
       await expectRejected(fresh, await sign({ ...first, kid }));

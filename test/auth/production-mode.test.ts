@@ -8,6 +8,7 @@ import type { Audience } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureOverride, type FixtureRequest, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { SECRET } from '../resilience/gateway-faults.js';
 
 const PARTNER = { 'x-api-key': 'prod-partner-key-0123456789abcdef' };
 const NO_SCOPE = { 'x-api-key': 'prod-noscope-key-0123456789abcdef' };
@@ -89,6 +90,46 @@ describe('Production mode (NODE_ENV=production)', () => {
     expectNoInternals(JSON.stringify(body));
   });
 
+  it('answers failing and lying upstreams with partial data, their codes, and none of their bodies', async () => {
+    // One fault per service, so no circuit opens for the tests after this one.
+    fault = (req) => {
+      if (req.service === 'inventory') return { status: 500, body: JSON.stringify({ error: { message: SECRET, stack: `Error: ${SECRET}\n    at db (/srv/inventory.js:1:1)` } }) };
+      if (req.service === 'reviews') return { status: 200, body: `<html>${SECRET}</html>` };
+      if (req.service === 'pricing') return { status: 200, body: JSON.stringify({ prices: SECRET }) };
+      return undefined;
+    };
+    const { status, body } = await gql(production, 'public', '{ product(id: "fx-p4") { id name inStock rating price { amount } } }', {}, PARTNER);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ product: { id: 'fx-p4', name: expect.any(String), inStock: null, rating: null, price: null } });
+    const codes = body.errors!.map((error) => [error.path, error.extensions!.code]);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        [['product', 'inStock'], expect.stringMatching(/^UPSTREAM_/)],
+        [['product', 'rating'], 'UPSTREAM_BAD_RESPONSE'],
+        [['product', 'price'], 'UPSTREAM_BAD_RESPONSE'],
+      ]),
+    );
+    const text = JSON.stringify(body);
+    expect(text).not.toContain('SECRET');
+    expectNoInternals(text);
+  });
+
+  it('keeps stacks out of refusals before execution too: parse, validation and bad input', async () => {
+    const refusals = [
+      gql(production, 'web', '{ product(id: '),
+      gql(production, 'web', '{ product(id: "fx-p1") { nope } }'),
+      gql(production, 'public', '{ products(first: 0) { edges { node { id } } } }', {}, PARTNER),
+    ];
+    const answers = await Promise.all(refusals);
+    expect(answers.map(({ body }) => body.errors![0]!.extensions!.code)).toEqual(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+    for (const { status, body } of answers) {
+      expect(status).toBe(400);
+      expectNoInternals(JSON.stringify(body));
+    }
+    // The development gateway does show the stack: the check above could have failed.
+    expect(JSON.stringify((await gql(development, 'web', '{ product(id: ')).body)).toContain('stacktrace');
+  });
+
   it('answers denials and bad credentials with their codes and no stack', async () => {
     const forbidden = await gql(production, 'public', '{ products(first: 1) { edges { node { id } } } }', {}, NO_SCOPE);
     expect(forbidden.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
@@ -116,15 +157,22 @@ describe('Production mode (NODE_ENV=production)', () => {
     });
   }
 
-  it('keeps CSRF prevention on: a GET query without a preflight-forcing header, or a text/plain POST, is refused', async () => {
+  it('keeps CSRF prevention on: a GET query without a preflight-forcing header, or a text/plain or form POST, is refused', async () => {
     const get = await fetch(`${production.url}/public/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: PARTNER });
     expect(get.status).toBe(400);
-    const form = await fetch(`${production.url}/public/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', ...PARTNER },
-      body: JSON.stringify({ query: '{ __typename }' }),
-    });
-    expect(form.status).toBe(400);
+    // The three content types a browser may POST cross-site without a preflight (a "simple request").
+    const multipart = new FormData();
+    multipart.set('query', '{ __typename }');
+    const simplePosts: RequestInit[] = [
+      { headers: { 'content-type': 'text/plain', ...PARTNER }, body: JSON.stringify({ query: '{ __typename }' }) },
+      { headers: { 'content-type': 'application/x-www-form-urlencoded', ...PARTNER }, body: new URLSearchParams({ query: '{ __typename }' }).toString() },
+      { headers: PARTNER, body: multipart },
+    ];
+    for (const init of simplePosts) {
+      const form = await fetch(`${production.url}/public/graphql`, { method: 'POST', ...init });
+      expect(form.status).toBe(400);
+      expect(await form.text()).not.toContain('"data"');
+    }
     const allowed = await fetch(`${production.url}/public/graphql?query=${encodeURIComponent('{ __typename }')}`, {
       headers: { ...PARTNER, 'apollo-require-preflight': 'true' },
     });

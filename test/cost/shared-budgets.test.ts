@@ -55,7 +55,14 @@ describe.skipIf(redisMissing())('Budgets shared by two gateway processes on one 
   });
 
   it('keeps serving under a local budget while Redis is down, and shares budgets again when it returns', async () => {
+    // Killed under load: requests are in flight on both processes, some of them waiting on their budget's round trip.
+    const wave = (count: number) => Array.from({ length: count }, (_, i) => gql(i % 2 ? b : a, 'web', '{ product(id: "p1") { id } }').then((r) => r.status, () => 0));
+    const inFlight = wave(40);
+    await new Promise((resolve) => setTimeout(resolve, 5));
     redis.kill();
+    const afterKill = wave(40);
+    // Every request is answered, admitted (a cheap one fits any budget, shared or local), none fails or hangs.
+    expect(await Promise.all([...inFlight, ...afterKill])).toEqual(Array(80).fill(200));
     // Each process now decides alone, from a full local bucket: 12 alternating requests all fit.
     const during = await Promise.all([a, b].map((g) => gql(g, 'web', '{ product(id: "p1") { id } }')));
     expect(during.map((r) => r.status)).toEqual([200, 200]);

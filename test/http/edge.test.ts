@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
@@ -46,11 +47,22 @@ describe('The edge', () => {
     expect(text).not.toMatch(/at .*\.(js|ts):\d+/);
   });
 
-  it('refuses an HTTP batch (a JSON array of operations) with 400 and runs nothing', async () => {
+  it('refuses an HTTP batch (a JSON array of operations) with 400 BAD_REQUEST and runs nothing', async () => {
+    // Operations that would each call the products service if any of them ran.
+    const batch = JSON.stringify([{ query: '{ product(id: "fx-p11") { name } }' }, { query: '{ product(id: "fx-p10") { name } }' }]);
+    for (const path of ['/web/graphql', '/public/graphql']) {
+      const before = upstream.requests.length;
+      const response = await post(path, batch, { 'x-api-key': 'demo-public-key-pro' });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]!.extensions.code).toBe('BAD_REQUEST');
+      expect(body.data).toBeUndefined();
+      expect(upstream.requests.length).toBe(before);
+    }
+    // The same operation alone does reach the service: the count above could have moved.
     const before = upstream.requests.length;
-    const response = await post('/public/graphql', JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]));
-    expect(response.status).toBe(400);
-    expect(upstream.requests.length).toBe(before);
+    expect((await gql(gateway, 'web', '{ product(id: "fx-p11") { name } }')).body.data).toEqual({ product: { name: expect.any(String) } });
+    expect(upstream.requests.length).toBeGreaterThan(before);
   });
 
   it('answers an unknown path with 404 and a method other than GET/POST with 405', async () => {
@@ -62,8 +74,11 @@ describe('The edge', () => {
 
   it('refuses a mutation over GET with 405', async () => {
     const query = encodeURIComponent('mutation { markNotificationRead(id: "fx-n1") { notification { id } } }');
+    const before = upstream.requests.length;
     const response = await fetch(`${gateway.url}/mobile/graphql?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });
     expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(upstream.requests.length).toBe(before);
   });
 
   it('refuses a GET without a preflight-forcing header (CSRF prevention)', async () => {
@@ -77,19 +92,64 @@ describe('The edge', () => {
     expect(upstream.requests.at(-1)!.headers['x-correlation-id']).toBe('abc.DEF_123-x');
   });
 
-  it('replaces a malformed or over-long X-Correlation-ID', async () => {
-    for (const bad of ['has space', 'x'.repeat(200), 'semi;colon']) {
-      const response = await gql(gateway, 'web', '{ __typename }', {}, { 'x-correlation-id': bad });
+  it('replaces a malformed or over-long X-Correlation-ID, and echoes and propagates the replacement', async () => {
+    for (const bad of ['has space', 'x'.repeat(200), 'semi;colon', 'caf\u00e9', 'tab\there']) {
+      const before = upstream.requests.length;
+      const response = await gql(gateway, 'public', CATALOG, { first: 1 }, { 'x-api-key': 'demo-public-key-pro', 'x-correlation-id': bad });
+      expect(response.status).toBe(200);
       const id = response.headers.get('x-correlation-id');
-      expect(id).not.toBe(bad);
-      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      const sent = upstream.requests.slice(before);
+      expect(sent.length).toBeGreaterThan(0);
+      for (const request of sent) expect(request.headers['x-correlation-id']).toBe(id);
     }
+  });
+
+  it('never lets a CR, LF, folded line or control character in X-Correlation-ID past the HTTP parser', async () => {
+    const { port } = new URL(gateway.url);
+    const body = JSON.stringify({ query: '{ product(id: "fx-p3") { name } }' });
+    const send = (headerLines: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(`POST /web/graphql HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${headerLines}connection: close\r\n\r\n${body}`),
+        );
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', () => resolve(answer));
+      });
+    const injections = ['x-correlation-id: abc\r\n injected: 1\r\n', 'x-correlation-id: abc\rinjected: 1\r\n', 'x-correlation-id: abc\ninjected: 1\r\n', 'x-correlation-id: a\u0001b\r\n', 'x-correlation-id: a\u007fb\r\n'];
+    const before = upstream.requests.length;
+    for (const lines of injections) expect((await send(lines)).split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(upstream.requests.length).toBe(before);
+    // The same bytes with a clean header are served: the refusals above were the header's doing.
+    expect((await send('x-correlation-id: abc\r\n')).split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
   });
 
   it('rejects `first` outside 1–100 with 400 BAD_USER_INPUT before any upstream call', async () => {
     for (const first of [0, 101, -1]) {
       const before = upstream.requests.length;
       const { status, body } = await gql(gateway, 'public', CATALOG, { first }, { 'x-api-key': 'demo-public-key-pro' });
+      expect(status).toBe(400);
+      expect(body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+      expect(body.data).toBeUndefined();
+      expect(upstream.requests.length).toBe(before);
+    }
+  });
+
+  it('rejects a huge `first`, inline or as a variable, with 400 BAD_USER_INPUT (not a cost refusal) and calls nothing', async () => {
+    const partner = { 'x-api-key': 'demo-public-key-pro' };
+    const attempts = [
+      // As a literal in the document: still the contract's range check, before the cost estimate prices a million edges.
+      () => gql(gateway, 'public', '{ products(first: 1000000) { edges { node { id } } } }', undefined, partner),
+      () => gql(gateway, 'public', CATALOG, { first: 2_147_483_647 }, partner),
+      // Past GraphQL's Int (32 bits): the variable cannot even be coerced.
+      () => gql(gateway, 'public', CATALOG, { first: 2 ** 31 }, partner),
+      () => gql(gateway, 'public', CATALOG, { first: 1e300 }, partner),
+    ];
+    for (const attempt of attempts) {
+      const before = upstream.requests.length;
+      const { status, body } = await attempt();
       expect(status).toBe(400);
       expect(body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
       expect(body.data).toBeUndefined();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ab -- --against <checkout> [--scenario Catalog] [--cache off] [--rounds 3] [--duration 6] [--tracing this|against|both]`:
+ * `npm run bench:ab -- --against <checkout> [--scenario Catalog] [--cache off] [--rounds 3] [--duration 6] [--tracing this|against|both] [--rate 500]`:
  * the CPU per request of this checkout's compiled gateway against another
  * checkout's (for example `git worktree add ../before <commit>`, then
  * `npm ci` or a `node_modules` link and `npm run build` there), alternated
@@ -20,6 +20,10 @@
  * instead, on the same core, each loaded by its own generator at the same
  * connections: each round's pair then shares the machine's state, which on
  * the development VM drifts more between runs than most changes move.
+ * `--rate` holds both sides at the same request rate (below what the slower
+ * one can serve): on the development VM a request's CPU depends on the rate
+ * (a loop that idles between requests pays to wake up), so a flat-out run
+ * charges the slower build for being slower.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -47,6 +51,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     tracing: { type: 'string' },
     together: { type: 'boolean', default: false },
+    rate: { type: 'string' },
   },
 });
 const target: Target = oneOf(values.scenario, [...SCENARIO_NAMES, ...FIXED], 'scenario');
@@ -59,6 +64,7 @@ const traced = values.tracing === undefined ? [] : oneOf(values.tracing, ['this'
 const rounds = Number(values.rounds);
 const seconds = Number(values.duration);
 const connections = Number(values.connections);
+const rate = values.rate === undefined ? undefined : Number(values.rate);
 
 function requestFor(token: string): BenchRequest {
   if (target === 'healthz') return { method: 'GET', path: '/healthz', headers: {} };
@@ -80,7 +86,9 @@ const secondLoad = values.together ? startLoadWorker() : undefined;
 // A guard whose event-loop limit any loop exceeds refuses every GraphQL request once two windows have passed.
 const env: Record<string, string> = target === 'refusal' ? { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '1' } : {};
 const sink = traced.length > 0 ? await startOtlpSink() : undefined;
-const tracingEnv: Record<string, string> = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {};
+// `OTEL_TRACES_SAMPLER=always_off` or `OTEL_TRACES_SAMPLER_ARG=0.1 npm run bench:ab …`: the traced side at another sampler or ratio.
+const samplerEnv = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('OTEL_TRACES_SAMPLER') && entry[1] !== undefined));
+const tracingEnv: Record<string, string> = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, ...samplerEnv } : {};
 const results: Record<'this' | 'against', number[]> = { this: [], against: [] };
 
 type Side = 'this' | 'against';
@@ -94,7 +102,7 @@ type Gateway = Awaited<ReturnType<typeof startSide>>;
 
 /** Loads each gateway with its own generator, all at once; the CPU each spent per request. */
 async function loadTogether(sides: { which: Side; gateway: Gateway; load: LoadWorker }[]): Promise<string[]> {
-  const jobs = sides.map(({ gateway }) => ({ url: gateway.url, requests: [requestFor(gateway.token)], connections }));
+  const jobs = sides.map(({ gateway }) => ({ url: gateway.url, requests: [requestFor(gateway.token)], connections, ...(rate === undefined ? {} : { rate }) }));
   await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: 4 })));
   const before = sides.map(({ gateway }) => cpuMs(gateway.process.pid));
   const runs = await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: seconds })));
@@ -159,9 +167,10 @@ function commitOf(root: string): string {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const pairs = results.this.map((mine, i) => mine / results.against[i]!);
-const tracingNote = traced.length === 0 ? '' : `; tracing on (every request, to a local sink) in ${traced.join(' and ')}, ${sink!.received().requests} exports`;
+const sampling = Object.keys(samplerEnv).length === 0 ? 'every request' : Object.entries(samplerEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+const tracingNote = traced.length === 0 ? '' : `; tracing on (${sampling}, to a local sink) in ${traced.join(' and ')}, ${sink!.received().requests} exports`;
 const mode = values.together ? 'both gateways at once, each with its own generator' : 'one gateway at a time';
-console.log(`\n${target}, cache ${cache}, ${connections} connections, ${rounds} rounds of ${seconds} s, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}`);
+console.log(`\n${target}, cache ${cache}, ${connections} connections${rate === undefined ? '' : ` at ${rate} req/s`}, ${rounds} rounds of ${seconds} s, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}`);
 console.log(`machine: ${machineBefore}`);
 console.log(`| checkout | CPU µs per request, each run | median |`);
 console.log(`| --- | --- | --: |`);

@@ -25,6 +25,8 @@ export interface LoadJob {
   staggerStep?: number;
   connections: number;
   durationS: number;
+  /** Requests per second across all connections (autocannon's `overallRate`); absent: as fast as answered. */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -60,6 +62,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     connections: job.connections,
     duration: job.durationS,
     requests,
+    ...(job.rate !== undefined ? { overallRate: job.rate } : {}),
     ...(job.staggerStep !== undefined
       ? {
           setupClient: (client: autocannon.Client) => {

@@ -8,7 +8,7 @@ import { createOnce, type Audience, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { createLoaders } from '../loaders.js';
 import type { Logger } from '../logger.js';
-import { requestTraceOf, withRequestTrace } from '../observability/tracing/request-trace.js';
+import { withRequestTrace, type RequestTrace } from '../observability/tracing/request-trace.js';
 import { createUpstreamCallCounter, withUpstreamCallCounter } from '../observability/upstream-calls.js';
 import { PayloadTooLargeError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
@@ -27,6 +27,8 @@ export interface EdgeRequest {
   correlationId: string;
   clientAddress: string;
   url: URL;
+  /** This request's trace when tracing is on (src/observability/tracing/server-span.ts). */
+  trace: RequestTrace | undefined;
 }
 
 function toHeaderMap(req: IncomingMessage): HeaderMap {
@@ -61,8 +63,8 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
   return async (req: IncomingMessage, res: ServerResponse, edge: EdgeRequest): Promise<void> => {
     const server = deps.servers.get(edge.audience);
     if (!server) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'No such endpoint.');
-    // Set by the edge when tracing is on: this request's spans, and its trace ids on every log line.
-    const trace = requestTraceOf(req);
+    // Started by the edge when tracing is on: this request's spans, and its trace ids on every log line.
+    const { trace } = edge;
     const logger = trace ? trace.logger(deps.logger) : deps.logger;
 
     let body: unknown = undefined;

@@ -5,6 +5,7 @@ import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing/create-tracing.js';
+import type { RequestTrace } from '../observability/tracing/request-trace.js';
 import type { Playground } from '../playground/handler.js';
 import { clientAddress } from './client-address.js';
 import { correlationIdFrom } from './correlation.js';
@@ -39,8 +40,8 @@ export interface EdgeOptions {
   retryAfterSeconds?: number;
   /** The browser playground pages and their assets; null or absent: none served. */
   playground?: Playground | null;
-  /** OpenTelemetry tracing; null or absent: off, and the request listener is not wrapped. */
-  tracing?: Pick<Tracing, 'traceRequests'> | null;
+  /** OpenTelemetry tracing; null or absent: off, and no request is traced. */
+  tracing?: Pick<Tracing, 'startRequest'> | null;
 }
 
 /** Node's own limits, tighter than its defaults where a gateway needs them (slow-loris, huge headers). */
@@ -68,7 +69,7 @@ export function createEdgeServer(options: EdgeOptions): Server {
   const origins = new Set(options.corsOrigins);
   const served = new Set(options.audiences);
 
-  async function route(req: IncomingMessage, res: ServerResponse, correlationId: string): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, correlationId: string, trace: RequestTrace | undefined): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
@@ -105,21 +106,23 @@ export function createEdgeServer(options: EdgeOptions): Server {
       correlationId,
       clientAddress: clientAddress(req, trusted),
       url,
+      trace,
     });
   }
 
   const listener: RequestListener = (req, res) => {
+    // With tracing on, a server span for each GraphQL endpoint request, started first (src/observability/tracing/server-span.ts).
+    const trace = options.tracing?.startRequest(req, res);
     const correlationId = correlationIdFrom(req.headers['x-correlation-id']);
     res.setHeader('x-correlation-id', correlationId);
     res.setHeader('x-content-type-options', 'nosniff');
     // Draining: keep-alive clients reconnect, through the load balancer, to a replica that stays.
     if (options.readiness.state() === 'draining') res.setHeader('connection', 'close');
-    route(req, res, correlationId).catch((error: unknown) => {
+    route(req, res, correlationId, trace).catch((error: unknown) => {
       options.logger.error({ err: error, correlationId }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
       else res.destroy();
     });
   };
-  // With tracing on, a server span around each GraphQL request (src/observability/tracing/server-span.ts).
-  return createServer(serverLimits(options.headersTimeoutMs ?? 10_000), options.tracing?.traceRequests(listener) ?? listener);
+  return createServer(serverLimits(options.headersTimeoutMs ?? 10_000), listener);
 }

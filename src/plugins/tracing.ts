@@ -90,7 +90,7 @@ export function tracingPlugins(): TracingPlugins {
   const closing: ApolloServerPlugin<Context> = {
     async requestDidStart({ contextValue }): Promise<GraphQLRequestListener<Context> | void> {
       const trace = requestTraceOfContext(contextValue);
-      const operation = trace && operations.get(trace);
+      const operation = trace?.recording ? operations.get(trace) : undefined;
       if (!trace || !operation) return;
       return {
         async willSendResponse({ response, contextValue: context }) {

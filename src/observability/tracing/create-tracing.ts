@@ -11,12 +11,13 @@ import { type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { tracingPlugins, type TracingPlugins } from '../../plugins/tracing.js';
 import { throttledWarn } from '../throttled-log.js';
 import { SpanRecorder } from './recorder.js';
-import { traceRequests } from './server-span.js';
+import type { RequestTrace } from './request-trace.js';
+import { startRequestTrace } from './server-span.js';
 import { batchFor, otlpSender, SpanExport } from './span-export.js';
 import type { SamplerName, TracingConfig } from './settings.js';
 
@@ -27,8 +28,8 @@ export interface Tracing {
   readonly tracer: Tracer;
   /** W3C Trace Context, in (`traceparent`/`tracestate` from the client) and out (to every upstream call). */
   readonly propagator: W3CTraceContextPropagator;
-  /** The edge's request listener with a server span around each GraphQL request. */
-  traceRequests(listener: RequestListener): RequestListener;
+  /** Called by the edge for each request: the trace of a GraphQL endpoint request (its server span started), else undefined. */
+  startRequest(req: IncomingMessage, res: ServerResponse): RequestTrace | undefined;
   /** The operation's spans, for every audience's Apollo Server. */
   readonly plugins: TracingPlugins;
   /** Exports every span still buffered, then stops; at most a few seconds. */
@@ -68,7 +69,7 @@ export function createTracing(config: TracingConfig, logger: Logger): Tracing {
   const tracing: Tracing = {
     tracer: new SpanRecorder(samplerFor(config.sampler, config.samplerRatio), spans),
     propagator: new W3CTraceContextPropagator(),
-    traceRequests: (listener) => traceRequests(tracing, listener),
+    startRequest: (req, res) => startRequestTrace(tracing, req, res),
     plugins: tracingPlugins(),
     async shutdown() {
       let timer: NodeJS.Timeout | undefined;

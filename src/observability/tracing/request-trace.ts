@@ -1,8 +1,8 @@
 /**
  * One traced request's state: its server span and the context whose span is
  * the parent of spans started now. Context is passed explicitly, never through
- * a context manager: the edge puts the trace on the `IncomingMessage`, the
- * GraphQL handler on the request's context (by its per-request `clients`,
+ * a context manager: the edge hands the trace to the GraphQL handler with the
+ * request (`EdgeRequest.trace`), the handler ties it to the request's context (by its per-request `clients`,
  * like the upstream call counter, since Apollo hands plugins a copy of the
  * context), and the tracing plugin moves `parent` to the execution span while
  * the operation runs, so every upstream call's span hangs under it.
@@ -10,7 +10,6 @@
  * Only types from OpenTelemetry here: with tracing off, nothing of tracing is
  * loaded (src/gateway.ts imports it on demand).
  */
-import type { IncomingMessage } from 'node:http';
 import type { Context, Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { CallTracer } from '../../../clients/index.js';
@@ -37,17 +36,7 @@ export interface RequestTrace {
   inSpan<T>(name: string, work: () => Promise<T>): Promise<T>;
 }
 
-const byRequest = new WeakMap<IncomingMessage, RequestTrace>();
 const byClients = new WeakMap<object, RequestTrace>();
-
-export function setRequestTrace(req: IncomingMessage, trace: RequestTrace): void {
-  byRequest.set(req, trace);
-}
-
-/** The trace the edge started for `req`; undefined when tracing is off or the route is not traced. */
-export function requestTraceOf(req: IncomingMessage): RequestTrace | undefined {
-  return byRequest.get(req);
-}
 
 /** Ties `trace` to a request's GraphQL context (by its `clients`) and returns the context unchanged. */
 export function withRequestTrace<C extends { clients: object }>(context: C, trace: RequestTrace | undefined): C {

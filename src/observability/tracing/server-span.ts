@@ -4,13 +4,13 @@
  * `traceparent` came in (a malformed one is ignored: a new trace starts).
  * Probes, metrics scrapes and unknown paths are not traced.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 import type { CallStart, CallTrace, CallTracer } from '../../../clients/index.js';
 import { startCallSpan, traceHeadersOf } from './call-spans.js';
 import type { Tracing } from './create-tracing.js';
-import { setRequestTrace, type RequestTrace } from './request-trace.js';
+import type { RequestTrace } from './request-trace.js';
 import { contextWith, now, recordFailure, startSpan } from './spans.js';
 
 const GRAPHQL_PATH = /^\/(mobile|web|public)\/graphql\/?$/;
@@ -155,11 +155,8 @@ function startTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse,
   return new TracedRequest(tracing, span);
 }
 
-/** `listener` with a server span around every GraphQL endpoint request. */
-export function traceRequests(tracing: Tracing, listener: RequestListener): RequestListener {
-  return (req, res) => {
-    const audience = audienceOf(req.url);
-    if (audience !== undefined) setRequestTrace(req, startTrace(tracing, req, res, audience));
-    listener(req, res);
-  };
+/** The trace of a GraphQL endpoint request, its server span started; undefined for any other path. */
+export function startRequestTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse): RequestTrace | undefined {
+  const audience = audienceOf(req.url);
+  return audience === undefined ? undefined : startTrace(tracing, req, res, audience);
 }

@@ -91,6 +91,8 @@ export interface OverloadConfig {
   targetEventLoopDelayMs: number;
   /** The `Retry-After` of a refusal, in seconds (`OVERLOAD_RETRY_AFTER_SECONDS`). */
   retryAfterSeconds: number;
+  /** A worker thread owns the public port and refuses over-limit requests itself (`OVERLOAD_EDGE_THREAD=on`; src/http/edge-thread.ts). */
+  edgeThread: boolean;
 }
 
 export class ConfigError extends Error {
@@ -111,12 +113,20 @@ export const URL_VARIABLES: Record<ServiceName, string> = {
 };
 
 /** Checked with `npm run bench:overload` (BENCHMARKS.md, "Overload"). */
-export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1 };
+export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: false };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_HS256_SECRET_LENGTH = 32;
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+function onOff(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  problems.push(`${name} must be on or off (got "${env[name]}").`);
+  return fallback;
+}
 
 function list(value: string | undefined): string[] {
   return (value ?? '')
@@ -338,6 +348,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxInFlight: integer(env, 'OVERLOAD_MAX_IN_FLIGHT', DEFAULT_OVERLOAD.maxInFlight, 0, 1_000_000, problems),
       targetEventLoopDelayMs: integer(env, 'OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS', DEFAULT_OVERLOAD.targetEventLoopDelayMs, 0, 60_000, problems),
       retryAfterSeconds: integer(env, 'OVERLOAD_RETRY_AFTER_SECONDS', DEFAULT_OVERLOAD.retryAfterSeconds, 1, 3_600, problems),
+      edgeThread: onOff(env, 'OVERLOAD_EDGE_THREAD', DEFAULT_OVERLOAD.edgeThread, problems),
     },
     logLevel,
     tracing: readTracing(env, problems),

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { createMemoryCache } from '../clients/cache.js';
@@ -18,6 +17,7 @@ import { createAudienceServer } from './graphql/audience-server.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createOverloadGuard } from './http/overload.js';
 import { createReadiness } from './http/readiness.js';
+import type { EdgeListener } from './http/edge-thread.js';
 import { createEdgeServer } from './http/server.js';
 import { checkUpstreams } from './http/upstream-status.js';
 import type { Logger } from './logger.js';
@@ -29,7 +29,7 @@ import { isFirstParty } from './persisted/mode.js';
 import { createPlayground } from './playground/handler.js';
 
 export interface Gateway {
-  server: Server;
+  server: EdgeListener;
   /** `http://host:port` the gateway listens on. */
   url: string;
   /** The upstream base URLs in use. */
@@ -169,6 +169,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     },
     playground: await createPlayground(config),
     tracing,
+    edgeThread: config.overload.edgeThread ? { maxBodyBytes: config.maxBodyBytes } : null,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -66,16 +66,19 @@ describe('Configuration', () => {
   });
 
   it('reads the overload limits and the shutdown delay, with 0 turning a limit off', () => {
-    expect(loadConfig({}).overload).toEqual({ maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1 });
+    expect(loadConfig({}).overload).toEqual({ maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: false });
+    expect(loadConfig({ OVERLOAD_EDGE_THREAD: 'on' }).overload.edgeThread).toBe(true);
+    expect(loadConfig({ OVERLOAD_EDGE_THREAD: 'OFF' }).overload.edgeThread).toBe(false);
     expect(loadConfig({}).shutdownDelayMs).toBe(0);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), AUDIENCES: 'web' }).shutdownDelayMs).toBe(5_000);
     const off = loadConfig({ OVERLOAD_MAX_IN_FLIGHT: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: '0', SHUTDOWN_DELAY_MS: '250' });
     expect(off.overload).toMatchObject({ maxEventLoopDelayMs: 0, maxInFlight: 0, targetEventLoopDelayMs: 0 });
     expect(off.shutdownDelayMs).toBe(250);
-    expect(problemsOf({ OVERLOAD_MAX_IN_FLIGHT: '-1', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: 'soon', OVERLOAD_RETRY_AFTER_SECONDS: '0' })).toEqual([
+    expect(problemsOf({ OVERLOAD_MAX_IN_FLIGHT: '-1', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: 'soon', OVERLOAD_RETRY_AFTER_SECONDS: '0', OVERLOAD_EDGE_THREAD: 'yes' })).toEqual([
       expect.stringContaining('OVERLOAD_MAX_IN_FLIGHT'),
       expect.stringContaining('OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS'),
       expect.stringContaining('OVERLOAD_RETRY_AFTER_SECONDS'),
+      'OVERLOAD_EDGE_THREAD must be on or off (got "yes").',
     ]);
   });
 

@@ -59,7 +59,7 @@ export function adaptLimit(limit: number, delayMs: number, reached: boolean, cap
  * Refusing costs a few microseconds and touches no parser, credentials,
  * budget or upstream.
  */
-export function createOverloadGuard(config: OverloadConfig, now: () => number = Date.now): OverloadGuard {
+export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread'>, now: () => number = Date.now): OverloadGuard {
   let inFlight = 0;
   let lastShedAt = -Infinity;
   let eventLoopDelayMs = 0;

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Clients } from '../../clients/index.js';
 import { AUDIENCES, type Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
@@ -16,6 +16,7 @@ import type { OverloadGuard } from './overload.js';
 import type { Readiness } from './readiness.js';
 import { sendGraphQLError, sendJson } from './respond.js';
 import { checkUpstreams } from './upstream-status.js';
+import { createEdgeThread, type EdgeListener } from './edge-thread.js';
 
 export interface EdgeOptions {
   audiences: readonly Audience[];
@@ -40,6 +41,8 @@ export interface EdgeOptions {
   retryAfterSeconds?: number;
   /** The browser playground pages and their assets; null or absent: none served. */
   playground?: Playground | null;
+  /** Set: a worker thread owns the public port and refuses over-limit GraphQL requests itself (src/http/edge-thread.ts). */
+  edgeThread?: { maxBodyBytes: number } | null;
   /** OpenTelemetry tracing; null or absent: off, and no request is traced. */
   tracing?: Pick<Tracing, 'startRequest'> | null;
 }
@@ -64,7 +67,7 @@ const GRAPHQL_PATH = /^\/(mobile|web|public)\/graphql\/?$/;
  * from an allowlist. A handler that throws is answered with a masked 500 and
  * logged; the server keeps serving.
  */
-export function createEdgeServer(options: EdgeOptions): Server {
+export function createEdgeServer(options: EdgeOptions): EdgeListener {
   const trusted = new Set(options.trustedProxies);
   const origins = new Set(options.corsOrigins);
   const served = new Set(options.audiences);
@@ -124,5 +127,16 @@ export function createEdgeServer(options: EdgeOptions): Server {
       else res.destroy();
     });
   };
-  return createServer(serverLimits(options.headersTimeoutMs ?? 10_000), listener);
+  const limits = serverLimits(options.headersTimeoutMs ?? 10_000);
+  if (options.edgeThread) {
+    return createEdgeThread(listener, {
+      limits,
+      maxBodyBytes: options.edgeThread.maxBodyBytes,
+      retryAfterSeconds: options.retryAfterSeconds ?? 1,
+      corsOrigins: options.corsOrigins,
+      guard: options.overload,
+      onShed: (audience) => options.onShed?.(audience, 'in_flight'),
+    });
+  }
+  return createServer(limits, listener);
 }

@@ -82,3 +82,9 @@ export async function gql<T = Record<string, unknown>>(
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Each edge the gateway can serve from: the main thread's own `node:http` server, or the edge thread (`OVERLOAD_EDGE_THREAD=on`). */
+export const EDGE_MODES = [
+  { edge: 'node:http on the main thread', edgeThread: 'off' },
+  { edge: 'the edge thread (OVERLOAD_EDGE_THREAD=on)', edgeThread: 'on' },
+] as const;

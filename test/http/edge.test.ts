@@ -2,25 +2,27 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
-import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { bearer, EDGE_MODES, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
 import { CATALOG } from '../operations/contract.js';
 
 let upstream: FixtureUpstream;
 let gateway: Gateway;
 
-beforeAll(async () => {
-  upstream = await startFixtureUpstream();
-  gateway = await startTestGateway({ upstreams: upstream.urls, env: { MAX_BODY_BYTES: '2000', MAX_QUERY_TOKENS: '200' } });
-});
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-});
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
-describe('The edge', () => {
+// Every case once with the main thread's own listener and once through the edge thread, which must answer alike.
+describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
+  beforeAll(async () => {
+    upstream = await startFixtureUpstream();
+    gateway = await startTestGateway({ upstreams: upstream.urls, env: { MAX_BODY_BYTES: '2000', MAX_QUERY_TOKENS: '200', OVERLOAD_EDGE_THREAD: edgeThread } });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
   it('answers /healthz and /readyz, and shows every upstream up in the verbose status', async () => {
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gateway.url}/readyz`);

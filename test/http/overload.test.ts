@@ -1,12 +1,13 @@
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { adaptLimit, createOverloadGuard, MIN_ADAPTIVE_LIMIT } from '../../src/http/overload.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
-import { startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { EDGE_MODES, startTestGateway, tokenFor } from '../helpers/gateway.js';
 
 const QUERY = 'query ($id: ID!) { product(id: $id) { id name } }';
 
-describe('Overload shedding at the edge (in-flight limit 2)', () => {
+describe.each(EDGE_MODES)('Overload shedding at the edge (in-flight limit 2), refused by $edge', ({ edgeThread }) => {
   let upstream: FixtureUpstream;
   let gateway: Gateway;
   let release!: () => void;
@@ -21,7 +22,7 @@ describe('Overload shedding at the edge (in-flight limit 2)', () => {
     });
     gateway = await startTestGateway({
       upstreams: upstream.urls,
-      env: { OVERLOAD_MAX_IN_FLIGHT: '2', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_RETRY_AFTER_SECONDS: '2' },
+      env: { OVERLOAD_MAX_IN_FLIGHT: '2', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_RETRY_AFTER_SECONDS: '2', OVERLOAD_EDGE_THREAD: edgeThread },
     });
   });
   afterAll(async () => {
@@ -75,6 +76,129 @@ describe('Overload shedding at the edge (in-flight limit 2)', () => {
     // Once nothing has been refused for a second, the replica is ready again and serves.
     await expect.poll(async () => (await fetch(`${gateway.url}/readyz`)).status, { timeout: 5_000 }).toBe(200);
     expect((await send(7)).status).toBe(200);
+  });
+});
+
+describe('The edge thread (OVERLOAD_EDGE_THREAD=on)', () => {
+  let upstream: FixtureUpstream;
+  let gateway: Gateway;
+  let release!: () => void;
+  let releaseLast!: () => void;
+  const asksFor = (req: { path: string; query: URLSearchParams }, id: string) => req.path.includes(id) || (req.query.get('ids') ?? '').split(',').includes(id);
+  beforeAll(async () => {
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // fx-p4 is held until the end: the client that asked for it goes away first.
+    const lastReleased = new Promise<void>((resolve) => (releaseLast = resolve));
+    upstream = await startFixtureUpstream({
+      onRequest: async (req) => {
+        if (req.service !== 'products' || req.path === '/health') return;
+        await (asksFor(req, 'fx-p4') ? lastReleased : released);
+      },
+    });
+    gateway = await startTestGateway({
+      upstreams: upstream.urls,
+      env: { OVERLOAD_MAX_IN_FLIGHT: '2', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_EDGE_THREAD: 'on', MAX_BODY_BYTES: '2000', CORS_ORIGINS: 'https://app.example' },
+    });
+  });
+  afterAll(async () => {
+    release();
+    releaseLast();
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('refuses over the limit while the main thread is busy, answering before the main thread runs again', async () => {
+    const send = (id: string) =>
+      fetch(`${gateway.url}/web/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY, variables: { id } }) });
+    const admitted = [send('fx-p1'), send('fx-p2')];
+    await expect.poll(() => upstream.requests.filter((r) => r.service === 'products').length).toBe(2);
+
+    // A client on a thread of its own, so it sends and hears back while this thread (the gateway's main thread) is blocked.
+    const client = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const http = require('node:http');
+       parentPort.once('message', () => {
+         const answers = [];
+         for (let i = 0; i < 5; i += 1) {
+           const headers = { 'content-type': 'application/json', 'x-correlation-id': 'busy-' + i, ...(i === 0 ? { origin: 'https://app.example' } : {}) };
+           const req = http.request(workerData.url + '/web/graphql', { method: 'POST', headers }, (res) => {
+             let body = '';
+             res.on('data', (chunk) => (body += chunk));
+             res.on('end', () => {
+               answers.push({ status: res.statusCode, at: Date.now(), body, retryAfter: res.headers['retry-after'], correlationId: res.headers['x-correlation-id'], allowOrigin: res.headers['access-control-allow-origin'] });
+               if (answers.length === 5) parentPort.postMessage(answers);
+             });
+           });
+           req.end(workerData.body);
+         }
+       });
+       parentPort.postMessage('ready');`,
+      { eval: true, workerData: { url: gateway.url, body: JSON.stringify({ query: QUERY, variables: { id: 'fx-p3' } }) } },
+    );
+    await new Promise((resolve) => client.once('message', resolve));
+    type Answer = { status: number; at: number; body: string; retryAfter?: string; correlationId?: string; allowOrigin?: string };
+    const answers = new Promise<Answer[]>((resolve) => client.once('message', resolve));
+    client.postMessage('go');
+    // The main thread is busy for a second: nothing of the gateway's own code runs meanwhile.
+    const busyUntil = Date.now() + 1_000;
+    while (Date.now() < busyUntil);
+    const heard = await answers;
+    await client.terminate();
+    expect(heard.map((a) => a.status)).toEqual([503, 503, 503, 503, 503]);
+    for (const answer of heard) {
+      expect(answer.at).toBeLessThan(busyUntil);
+      expect(JSON.parse(answer.body)).toEqual({ errors: [{ message: 'The gateway is overloaded; retry later.', extensions: { code: 'OVERLOADED' } }] });
+      expect(answer.retryAfter).toBe('1');
+      expect(answer.correlationId).toMatch(/^busy-[0-4]$/);
+    }
+    // A browser on an allowed origin can read the refusal.
+    expect(heard.filter((a) => a.allowOrigin === 'https://app.example').map((a) => a.correlationId)).toEqual(['busy-0']);
+
+    // Counted once the main thread runs again: metrics and readiness, as for its own refusals.
+    expect(await (await fetch(`${gateway.url}/metrics`)).text()).toMatch(/^bff_shed_total\{audience="web",reason="in_flight"\} 5$/m);
+    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
+    release();
+    for (const response of await Promise.all(admitted)) expect(response.status).toBe(200);
+    // None of the refused requests (all for fx-p3) reached a service.
+    expect(upstream.requests.filter((r) => asksFor(r, 'fx-p3'))).toEqual([]);
+  });
+
+  it('caps request bodies itself (413, connection closed) and serves the next request', async () => {
+    const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(5000) } });
+    const refused = await fetch(`${gateway.url}/web/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(refused.status).toBe(413);
+    expect(refused.headers.get('connection')).toBe('close');
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    const next = await fetch(`${gateway.url}/web/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-correlation-id': 'after-413' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(next.status).toBe(200);
+    expect(next.headers.get('x-correlation-id')).toBe('after-413');
+    expect(((await next.json()) as { data: unknown }).data).toEqual({ __typename: 'Query' });
+  });
+
+  it('releases the in-flight slot of a client that goes away before its answer', async () => {
+    const held = new AbortController();
+    const gone = fetch(`${gateway.url}/web/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: QUERY, variables: { id: 'fx-p4' } }),
+      signal: held.signal,
+    }).catch(() => null);
+    await expect.poll(() => upstream.requests.some((r) => r.service === 'products' && asksFor(r, 'fx-p4'))).toBe(true);
+    const inFlight = async () => ((await (await fetch(`${gateway.url}/readyz?verbose`)).json()) as { inFlight: number }).inFlight;
+    expect(await inFlight()).toBe(1);
+    held.abort();
+    await gone;
+    await expect.poll(inFlight).toBe(0);
+
+    // The worker freed its slot too: two more are admitted (and held), the next one is refused.
+    const more = [0, 1].map(() =>
+      fetch(`${gateway.url}/web/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY, variables: { id: 'fx-p4' } }) }).catch(() => null),
+    );
+    await expect.poll(inFlight).toBe(2);
+    const third = await fetch(`${gateway.url}/web/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY, variables: { id: 'fx-p5' } }) });
+    expect(third.status).toBe(503);
+    releaseLast();
+    for (const response of await Promise.all(more)) expect(response?.status).toBe(200);
   });
 });
 

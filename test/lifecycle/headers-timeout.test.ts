@@ -3,20 +3,12 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { EDGE_MODES, startTestGateway } from '../helpers/gateway.js';
 
 const HEADERS_TIMEOUT_MS = 500;
 
 let upstream: FixtureUpstream;
 let gateway: Gateway;
-beforeAll(async () => {
-  upstream = await startFixtureUpstream();
-  gateway = await startTestGateway({ upstreams: upstream.urls, env: { HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) } });
-});
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-});
 
 /** Sends a request line, then one header byte every `everyMs` for up to `forMs`; resolves when the server closes the socket. */
 function slowHeaders(everyMs: number, forMs: number): Promise<{ closedAfterMs: number; reply: string; bytesSent: number }> {
@@ -50,7 +42,15 @@ function slowHeaders(everyMs: number, forMs: number): Promise<{ closedAfterMs: n
   });
 }
 
-describe('A client sending its headers a byte at a time (slow-loris)', () => {
+describe.each(EDGE_MODES)('A client sending its headers a byte at a time (slow-loris), served by $edge', ({ edgeThread }) => {
+  beforeAll(async () => {
+    upstream = await startFixtureUpstream();
+    gateway = await startTestGateway({ upstreams: upstream.urls, env: { HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), OVERLOAD_EDGE_THREAD: edgeThread } });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
   it('has its socket closed at the headers timeout, while it still sends', async () => {
     // Without a headers timeout the client would keep the socket for the whole 10 s.
     const { closedAfterMs, reply, bytesSent } = await slowHeaders(100, 10_000);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { EDGE_MODES } from '../helpers/gateway.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
 let upstream: FixtureUpstream | undefined;
@@ -10,10 +11,10 @@ afterEach(async () => {
   gateway = upstream = undefined;
 });
 
-describe('SIGTERM', () => {
+describe.each(EDGE_MODES)('SIGTERM, served by $edge', ({ edgeThread }) => {
   it('exits 0 at once when nothing is in flight', async () => {
     upstream = await startFixtureUpstream();
-    gateway = await spawnGateway(upstream.urls);
+    gateway = await spawnGateway(upstream.urls, { OVERLOAD_EDGE_THREAD: edgeThread });
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     // stop() sends SIGTERM and waits; a shutdown that never finishes is SIGKILLed after 10 s (exit code null).
     expect(await gateway.stop()).toBe(0);
@@ -22,7 +23,7 @@ describe('SIGTERM', () => {
   it('stops accepting, completes the request in flight with its full 200, then exits 0', async () => {
     const { held, release, fixture } = await holdProductCalls();
     upstream = fixture;
-    gateway = await spawnGateway(fixture.urls, { UPSTREAM_TIMEOUT_MS: '15000' });
+    gateway = await spawnGateway(fixture.urls, { UPSTREAM_TIMEOUT_MS: '15000', OVERLOAD_EDGE_THREAD: edgeThread });
 
     const inFlight = askForProduct(gateway);
     await held;
@@ -43,7 +44,7 @@ describe('SIGTERM', () => {
   it('answers /readyz 503 from the moment SIGTERM arrives, keeps serving through SHUTDOWN_DELAY_MS, and completes the request in flight', async () => {
     const { held, release, fixture } = await holdProductCalls();
     upstream = fixture;
-    gateway = await spawnGateway(fixture.urls, { UPSTREAM_TIMEOUT_MS: '15000', SHUTDOWN_DELAY_MS: '1500' });
+    gateway = await spawnGateway(fixture.urls, { UPSTREAM_TIMEOUT_MS: '15000', SHUTDOWN_DELAY_MS: '1500', OVERLOAD_EDGE_THREAD: edgeThread });
     expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
 
     const inFlight = askForProduct(gateway);

@@ -1,0 +1,345 @@
+/**
+ * The edge thread (`OVERLOAD_EDGE_THREAD=on`): a worker thread owns the
+ * public port and refuses GraphQL requests over the main thread's in-flight
+ * limit itself, on its own event loop, so a refusal waits neither for the
+ * main thread's long turns nor for its collector's pauses (docs/overload.md).
+ * Every other request is read there (its body capped) and posted, parsed, to
+ * the main thread over the worker's `MessagePort`; the edge's listener runs
+ * on a request stream and a response record made here, and the answer is
+ * posted back for the worker to write. No answer is serialised twice: the
+ * hop costs about 15 µs of CPU (`npm run bench:hop`).
+ *
+ * What the main thread keeps: every decision but the fast refusal (routes,
+ * CORS, credentials, budgets, the guard itself), the metrics, the logs and
+ * the trace. The worker learns the guard's limit through shared memory,
+ * refreshed every 20 ms and whenever a request is answered; the main thread
+ * learns of each refusal the same way (counted in `bff_shed_total`, shown by
+ * `/readyz`), at latest when it next serves a request. A request refused
+ * because the main thread's event loop lags is refused there, as without the
+ * edge thread.
+ */
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { AUDIENCES, type Audience } from '../context.js';
+import type { OverloadGuard } from './overload.js';
+
+/** What the gateway needs of its listening server: `node:http`'s `Server`, or the edge thread. */
+export interface EdgeListener {
+  once(event: 'error', listener: (error: Error) => void): unknown;
+  listen(port: number, host: string, callback: () => void): unknown;
+  address(): AddressInfo | string | null;
+  close(callback: () => void): unknown;
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
+}
+
+export interface EdgeThreadOptions {
+  /** `node:http` server options for the public listener (header size and time-outs). */
+  limits: Record<string, number>;
+  maxBodyBytes: number;
+  retryAfterSeconds: number;
+  /** Origins whose browsers may read the worker's refusals (the CORS allowlist). */
+  corsOrigins: readonly string[];
+  guard: OverloadGuard;
+  /** One refusal by the worker, for the metrics and the shed log. */
+  onShed(audience: Audience): void;
+}
+
+/** Shared slots: the in-flight limit the worker applies, then one refusal counter per audience. */
+const LIMIT = 0;
+const REFUSALS = 1;
+
+/** The worker's code, as plain JavaScript (a worker does not get the TypeScript loader of `npm run dev` or the tests). */
+const WORKER = `
+const { workerData: options, parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const { randomUUID } = require('node:crypto');
+const shared = new Int32Array(options.shared);
+const AUDIENCES = options.audiences;
+const GRAPHQL = /^\\/(mobile|web|public)\\/graphql\\/?$/;
+const CORRELATION = /^[A-Za-z0-9._-]{1,64}$/;
+const origins = new Set(options.corsOrigins);
+let forwarded = 0;
+let nextId = 0;
+const waiting = new Map();
+
+function correlationId(req) {
+  const value = req.headers['x-correlation-id'];
+  return typeof value === 'string' && CORRELATION.test(value) ? value : randomUUID();
+}
+
+function sendError(req, res, status, code, message, extra) {
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  const headers = { 'x-correlation-id': correlationId(req), 'x-content-type-options': 'nosniff', 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...extra };
+  const origin = req.headers.origin;
+  if (typeof origin === 'string' && origins.has(origin)) {
+    headers['access-control-allow-origin'] = origin;
+    headers['access-control-expose-headers'] = 'x-correlation-id, ratelimit, ratelimit-policy, retry-after';
+    headers['vary'] = 'Origin';
+  }
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+const server = http.createServer(options.limits, (req, res) => {
+  const url = req.url || '/';
+  const query = url.indexOf('?');
+  const match = GRAPHQL.exec(query < 0 ? url : url.slice(0, query));
+  const graphql = match !== null && (req.method === 'GET' || req.method === 'POST');
+  if (graphql && forwarded >= Atomics.load(shared, ${LIMIT})) {
+    Atomics.add(shared, ${REFUSALS} + AUDIENCES.indexOf(match[1]), 1);
+    sendError(req, res, 503, 'OVERLOADED', 'The gateway is overloaded; retry later.', { 'retry-after': String(options.retryAfterSeconds) });
+    return;
+  }
+  const tooLarge = () => sendError(req, res, 413, 'BAD_REQUEST', 'Request body over ' + options.maxBodyBytes + ' bytes.', { connection: 'close' });
+  if (Number(req.headers['content-length'] || 0) > options.maxBodyBytes) return tooLarge();
+  const chunks = [];
+  let size = 0;
+  let refused = false;
+  req.on('data', (chunk) => {
+    if (refused) return;
+    size += chunk.length;
+    if (size > options.maxBodyBytes) {
+      refused = true;
+      chunks.length = 0;
+      req.pause();
+      tooLarge();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (refused) return;
+    const id = nextId++;
+    if (graphql) forwarded += 1;
+    const entry = { res, graphql, done: false };
+    waiting.set(id, entry);
+    // A client that goes away before its answer: its slot is free again, and the main thread's response
+    // closes early, as node:http's would (the main thread then sends no answer for it).
+    res.once('close', () => {
+      if (entry.done) return;
+      entry.done = true;
+      waiting.delete(id);
+      if (graphql) forwarded -= 1;
+      parentPort.postMessage({ type: 'aborted', id });
+    });
+    parentPort.postMessage({ type: 'request', id, method: req.method, url, headers: req.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), remoteAddress: req.socket.remoteAddress });
+  });
+});
+
+parentPort.on('message', (message) => {
+  switch (message.type) {
+    case 'answer': {
+      const entry = waiting.get(message.id);
+      if (!entry) return;
+      waiting.delete(message.id);
+      entry.done = true;
+      if (entry.graphql) forwarded -= 1;
+      if (entry.res.destroyed) return;
+      entry.res.writeHead(message.status, message.headers);
+      entry.res.end(message.body);
+      return;
+    }
+    case 'close':
+      server.close(() => parentPort.postMessage({ type: 'closed' }));
+      return;
+    case 'closeIdle':
+      server.closeIdleConnections();
+      return;
+    case 'closeAll':
+      server.closeAllConnections();
+      return;
+  }
+});
+server.on('error', (error) => parentPort.postMessage({ type: 'error', code: error.code, message: error.message }));
+server.listen(options.port, options.host, () => parentPort.postMessage({ type: 'listening', address: server.address() }));
+`;
+
+type Body = string | Uint8Array;
+type HeaderValue = number | string | readonly string[];
+
+/**
+ * The response the edge's listener writes on the main thread: what
+ * `node:http`'s would be told (status, headers, body), posted to the worker
+ * on `end`; `finish` and `close` follow as they would.
+ */
+class EdgeReply extends EventEmitter {
+  statusCode = 200;
+  headersSent = false;
+  writableFinished = false;
+  destroyed = false;
+  private readonly headers = new Map<string, HeaderValue>();
+  private readonly chunks: Body[] = [];
+
+  constructor(private readonly send: (status: number, headers: Record<string, HeaderValue>, body: Body) => void) {
+    super();
+  }
+
+  setHeader(name: string, value: HeaderValue): this {
+    this.headers.set(name.toLowerCase(), value);
+    return this;
+  }
+
+  getHeader(name: string): HeaderValue | undefined {
+    return this.headers.get(name.toLowerCase());
+  }
+
+  getHeaders(): Record<string, HeaderValue> {
+    return Object.fromEntries(this.headers);
+  }
+
+  hasHeader(name: string): boolean {
+    return this.headers.has(name.toLowerCase());
+  }
+
+  removeHeader(name: string): void {
+    this.headers.delete(name.toLowerCase());
+  }
+
+  writeHead(status: number, headers?: Record<string, HeaderValue>): this {
+    this.statusCode = status;
+    if (headers) for (const name in headers) this.setHeader(name, headers[name]!);
+    this.headersSent = true;
+    return this;
+  }
+
+  write(chunk: Body): boolean {
+    this.headersSent = true;
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  end(chunk?: Body | (() => void)): this {
+    if (this.writableFinished || this.destroyed) return this;
+    if (chunk !== undefined && typeof chunk !== 'function') this.chunks.push(chunk);
+    this.headersSent = true;
+    this.writableFinished = true;
+    // The worker's response counts the bytes it writes.
+    this.headers.delete('content-length');
+    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+    this.send(this.statusCode, Object.fromEntries(this.headers), body);
+    this.emit('finish');
+    setImmediate(() => this.emit('close'));
+    return this;
+  }
+
+  /** The handler gave up after its headers went out: the client gets what the worker has (nothing), then the connection closes. */
+  destroy(): this {
+    if (this.writableFinished || this.destroyed) return this;
+    this.destroyed = true;
+    this.send(500, { connection: 'close' }, '');
+    setImmediate(() => this.emit('close'));
+    return this;
+  }
+
+  /** The client went away before the answer. */
+  aborted(): void {
+    if (this.writableFinished || this.destroyed) return;
+    this.destroyed = true;
+    this.emit('close');
+  }
+}
+
+interface PostedRequest {
+  id: number;
+  method: string;
+  url: string;
+  headers: Record<string, string | string[]>;
+  body: Uint8Array;
+  remoteAddress: string | undefined;
+}
+
+/** The request stream the edge's listener reads on the main thread. */
+function requestFrom(posted: PostedRequest): IncomingMessage {
+  const req = new Readable({ read() {} });
+  Object.assign(req, { method: posted.method, url: posted.url, headers: posted.headers, socket: { remoteAddress: posted.remoteAddress } });
+  if (posted.body.length > 0) req.push(Buffer.from(posted.body.buffer, posted.body.byteOffset, posted.body.length));
+  req.push(null);
+  return req as unknown as IncomingMessage;
+}
+
+export function createEdgeThread(listener: RequestListener, options: EdgeThreadOptions): EdgeListener {
+  const shared = new SharedArrayBuffer(4 * (REFUSALS + AUDIENCES.length));
+  const slots = new Int32Array(shared);
+  const seen = AUDIENCES.map(() => 0);
+  const events = new EventEmitter();
+  const replies = new Map<number, EdgeReply>();
+  let worker: Worker | undefined;
+  let address: AddressInfo | string | null = null;
+  let publisher: NodeJS.Timeout | undefined;
+
+  /** Takes in the worker's refusals since last time, and tells the worker the guard's limit now. */
+  const sync = () => {
+    AUDIENCES.forEach((audience, i) => {
+      const refused = Atomics.load(slots, REFUSALS + i);
+      if (refused === seen[i]) return;
+      for (let n = seen[i]!; n < refused; n += 1) options.onShed(audience);
+      seen[i] = refused;
+      // The guard counts the limit as reached (so it adapts) and `/readyz` reports the shedding.
+      if (options.guard.admit() === null) options.guard.release();
+    });
+    Atomics.store(slots, LIMIT, options.guard.stats().inFlightLimit);
+  };
+
+  const serve = (posted: PostedRequest) => {
+    sync();
+    const reply = new EdgeReply((status, headers, body) => {
+      replies.delete(posted.id);
+      worker!.postMessage({ type: 'answer', id: posted.id, status, headers, body });
+      sync();
+    });
+    replies.set(posted.id, reply);
+    listener(requestFrom(posted), reply as unknown as ServerResponse);
+  };
+
+  return {
+    once(event, callback) {
+      return events.once(event, callback);
+    },
+    listen(port, host, callback) {
+      sync();
+      worker = new Worker(WORKER, {
+        eval: true,
+        workerData: { shared, port, host, audiences: AUDIENCES, limits: options.limits, maxBodyBytes: options.maxBodyBytes, retryAfterSeconds: options.retryAfterSeconds, corsOrigins: [...options.corsOrigins] },
+      });
+      worker.on('error', (error) => events.emit('error', error));
+      worker.on('message', (message: { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string }) => {
+        switch (message.type) {
+          case 'listening':
+            address = message.address ?? null;
+            publisher = setInterval(sync, 20);
+            publisher.unref();
+            callback();
+            return;
+          case 'request':
+            serve(message as PostedRequest);
+            return;
+          case 'aborted':
+            replies.get(message.id!)?.aborted();
+            replies.delete(message.id!);
+            return;
+          case 'error':
+            events.emit('error', Object.assign(new Error(message.message), { code: message.code }));
+            return;
+          case 'closed':
+            events.emit('closed');
+            return;
+        }
+      });
+    },
+    address: () => address,
+    close(callback) {
+      clearInterval(publisher);
+      if (!worker) return callback();
+      events.once('closed', () => {
+        void worker!.terminate().then(() => callback());
+      });
+      worker.postMessage({ type: 'close' });
+    },
+    closeIdleConnections: () => worker?.postMessage({ type: 'closeIdle' }),
+    closeAllConnections: () => worker?.postMessage({ type: 'closeAll' }),
+  };
+}

@@ -48,9 +48,10 @@ export interface EdgeThreadOptions {
   onShed(audience: Audience): void;
 }
 
-/** Shared slots: the in-flight limit the worker applies, then one refusal counter per audience. */
+/** Shared slots: the in-flight limit the worker applies, 1 once the listener is closing, then one refusal counter per audience. */
 const LIMIT = 0;
-const REFUSALS = 1;
+const CLOSING = 1;
+const REFUSALS = 2;
 
 /** The worker's code, as plain JavaScript (a worker does not get the TypeScript loader of `npm run dev` or the tests). */
 const WORKER = `
@@ -153,6 +154,11 @@ parentPort.on('message', (message) => {
       server.closeAllConnections();
       return;
   }
+});
+// Closing is set by the main thread before it asks this thread to close: a connection accepted in between is dropped,
+// as node:http's server.close() refuses new ones at once.
+server.on('connection', (socket) => {
+  if (Atomics.load(shared, ${CLOSING}) === 1) socket.destroy();
 });
 server.on('error', (error) => parentPort.postMessage({ type: 'error', code: error.code, message: error.message }));
 server.listen(options.port, options.host, () => parentPort.postMessage({ type: 'listening', address: server.address() }));
@@ -333,6 +339,7 @@ export function createEdgeThread(listener: RequestListener, options: EdgeThreadO
     address: () => address,
     close(callback) {
       clearInterval(publisher);
+      Atomics.store(slots, CLOSING, 1);
       if (!worker) return callback();
       events.once('closed', () => {
         void worker!.terminate().then(() => callback());

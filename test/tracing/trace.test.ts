@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { createBarrier } from '../helpers/barrier.js';
 import { startFixtureUpstream, type FixtureOverride, type FixtureRequest, type FixtureUpstream } from '../helpers/fixture-upstream.js';
-import { captureLogs, gql, startTestGateway } from '../helpers/gateway.js';
+import { captureLogs, EDGE_MODES, gql, startTestGateway } from '../helpers/gateway.js';
 import { SPAN_KIND, STATUS_ERROR, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 import { PRODUCT_PAGE } from '../operations/contract.js';
 
@@ -15,27 +15,6 @@ let upstream: FixtureUpstream;
 let gateway: Gateway;
 let onRequest: ((req: FixtureRequest) => void | FixtureOverride | Promise<void | FixtureOverride>) | undefined;
 const logs = captureLogs();
-
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-  upstream = await startFixtureUpstream({ onRequest: (req) => onRequest?.(req) });
-  gateway = await startTestGateway({
-    upstreams: upstream.urls,
-    // http/json here; the protobuf default is decoded in shutdown.test.ts.
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '20', LOG_LEVEL: 'info' },
-    logDestination: logs.destination,
-  });
-});
-afterAll(async () => {
-  await gateway.close();
-  await upstream.close();
-  await receiver.close();
-});
-beforeEach(() => {
-  onRequest = undefined;
-  upstream.requests.length = 0;
-  receiver.spans.length = 0;
-});
 
 /** The spans of the one traced request just made: waits for its server span, which ends last. */
 async function spansOfRequest(): Promise<ReceivedSpan[]> {
@@ -51,7 +30,27 @@ const named = (spans: ReceivedSpan[], name: string) => {
 const asText = (spans: ReceivedSpan[]) => JSON.stringify(spans, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
 const overlap = (a: ReceivedSpan, b: ReceivedSpan) => a.startNs < b.endNs && b.startNs < a.endNs;
 
-describe('Tracing: one trace from the caller through the gateway to every upstream call', () => {
+describe.each(EDGE_MODES)('Tracing: one trace from the caller through the gateway to every upstream call, served by $edge', ({ edgeThread }) => {
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    upstream = await startFixtureUpstream({ onRequest: (req) => onRequest?.(req) });
+    gateway = await startTestGateway({
+      upstreams: upstream.urls,
+      // http/json here; the protobuf default is decoded in shutdown.test.ts.
+      env: { OVERLOAD_EDGE_THREAD: edgeThread, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '20', LOG_LEVEL: 'info' },
+      logDestination: logs.destination,
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+    await receiver.close();
+  });
+  beforeEach(() => {
+    onRequest = undefined;
+    upstream.requests.length = 0;
+    receiver.spans.length = 0;
+  });
   it('continues the incoming trace: server, credentials, operation, cost, execution and one client span per upstream request', async () => {
     const { status, body } = await gql(gateway, 'web', PRODUCT_PAGE, { id: 'fx-p1' }, { traceparent: TRACEPARENT, 'x-correlation-id': 'trace-1' });
     expect(status).toBe(200);
@@ -191,9 +190,11 @@ describe('Tracing: one trace from the caller through the gateway to every upstre
   });
 
   it('puts the trace id and the server span id on every log line of a traced request', async () => {
-    await gql(gateway, 'web', PRODUCT_PAGE, { id: 'fx-p1' }, { traceparent: TRACEPARENT, 'x-correlation-id': 'trace-log-1' });
+    // Both edges log into the one capture: a correlation id of each edge's own.
+    const correlationId = `trace-log-${edgeThread}`;
+    await gql(gateway, 'web', PRODUCT_PAGE, { id: 'fx-p1' }, { traceparent: TRACEPARENT, 'x-correlation-id': correlationId });
     const server = named(await spansOfRequest(), 'POST /web/graphql');
-    const lines = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['correlationId'] === 'trace-log-1');
+    const lines = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['correlationId'] === correlationId);
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).toMatchObject({ trace_id: TRACE_ID, span_id: server.spanId });
   });

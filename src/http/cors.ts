@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** What a browser on an allowed origin may read of an answer. */
+export const EXPOSED_HEADERS = 'x-correlation-id, ratelimit, ratelimit-policy, retry-after';
+
 const ALLOWED_HEADERS =
   'content-type, authorization, x-api-key, x-correlation-id, apollo-require-preflight, x-apollo-operation-name';
 
@@ -13,7 +16,7 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: Re
   const permitted = origin !== undefined && allowed.has(origin);
   if (permitted) {
     res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('access-control-expose-headers', 'x-correlation-id, ratelimit, ratelimit-policy, retry-after');
+    res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
   }
   res.setHeader('vary', 'Origin');
   if (req.method !== 'OPTIONS') return false;

@@ -12,9 +12,9 @@
  * What the main thread keeps: every decision but the fast refusal (routes,
  * CORS, credentials, budgets, the guard itself), the metrics, the logs and
  * the trace. The worker learns the guard's limit through shared memory,
- * refreshed every 20 ms and whenever a request is answered; the main thread
- * learns of each refusal the same way (counted in `bff_shed_total`, shown by
- * `/readyz`), at latest when it next serves a request. A request refused
+ * refreshed every 20 ms; the main thread learns of each refusal the same way
+ * (counted in `bff_shed_total`, shown by `/readyz`), at latest when it next
+ * serves a request. A request refused
  * because the main thread's event loop lags is refused there, as without the
  * edge thread.
  */
@@ -24,7 +24,13 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AUDIENCES, type Audience } from '../context.js';
-import type { OverloadGuard } from './overload.js';
+import { ErrorCode } from '../errors.js';
+import { EXPOSED_HEADERS } from './cors.js';
+import { VALID_CORRELATION_ID } from './correlation.js';
+import { bodyTooLarge } from './graphql-handler.js';
+import { GRAPHQL_PATH } from './endpoints.js';
+import { OVERLOADED_MESSAGE, type OverloadGuard } from './overload.js';
+import { graphQLErrorBody } from './respond.js';
 
 /** What the gateway needs of its listening server: `node:http`'s `Server`, or the edge thread. */
 export interface EdgeListener {
@@ -43,6 +49,8 @@ export interface EdgeThreadOptions {
   retryAfterSeconds: number;
   /** Origins whose browsers may read the worker's refusals (the CORS allowlist). */
   corsOrigins: readonly string[];
+  /** The audiences this process serves: another's path is the main thread's 404, never a refusal. */
+  audiences: readonly Audience[];
   guard: OverloadGuard;
   /** One refusal by the worker, for the metrics and the shed log. */
   onShed(audience: Audience): void;
@@ -60,8 +68,9 @@ const http = require('node:http');
 const { randomUUID } = require('node:crypto');
 const shared = new Int32Array(options.shared);
 const AUDIENCES = options.audiences;
-const GRAPHQL = /^\\/(mobile|web|public)\\/graphql\\/?$/;
-const CORRELATION = /^[A-Za-z0-9._-]{1,64}$/;
+const served = new Set(options.served);
+const GRAPHQL = new RegExp(options.graphqlPath);
+const CORRELATION = new RegExp(options.correlationId);
 const origins = new Set(options.corsOrigins);
 let forwarded = 0;
 let nextId = 0;
@@ -72,13 +81,12 @@ function correlationId(req) {
   return typeof value === 'string' && CORRELATION.test(value) ? value : randomUUID();
 }
 
-function sendError(req, res, status, code, message, extra) {
-  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+function sendError(req, res, status, body, extra) {
   const headers = { 'x-correlation-id': correlationId(req), 'x-content-type-options': 'nosniff', 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...extra };
   const origin = req.headers.origin;
   if (typeof origin === 'string' && origins.has(origin)) {
     headers['access-control-allow-origin'] = origin;
-    headers['access-control-expose-headers'] = 'x-correlation-id, ratelimit, ratelimit-policy, retry-after';
+    headers['access-control-expose-headers'] = options.exposedHeaders;
     headers['vary'] = 'Origin';
   }
   res.writeHead(status, headers);
@@ -89,13 +97,13 @@ const server = http.createServer(options.limits, (req, res) => {
   const url = req.url || '/';
   const query = url.indexOf('?');
   const match = GRAPHQL.exec(query < 0 ? url : url.slice(0, query));
-  const graphql = match !== null && (req.method === 'GET' || req.method === 'POST');
+  const graphql = match !== null && served.has(match[1]) && (req.method === 'GET' || req.method === 'POST');
   if (graphql && forwarded >= Atomics.load(shared, ${LIMIT})) {
     Atomics.add(shared, ${REFUSALS} + AUDIENCES.indexOf(match[1]), 1);
-    sendError(req, res, 503, 'OVERLOADED', 'The gateway is overloaded; retry later.', { 'retry-after': String(options.retryAfterSeconds) });
+    sendError(req, res, 503, options.refusal, { 'retry-after': options.retryAfter });
     return;
   }
-  const tooLarge = () => sendError(req, res, 413, 'BAD_REQUEST', 'Request body over ' + options.maxBodyBytes + ' bytes.', { connection: 'close' });
+  const tooLarge = () => sendError(req, res, 413, options.tooLarge, { connection: 'close' });
   if (Number(req.headers['content-length'] || 0) > options.maxBodyBytes) return tooLarge();
   const chunks = [];
   let size = 0;
@@ -193,18 +201,6 @@ class EdgeReply extends EventEmitter {
     return this.headers.get(name.toLowerCase());
   }
 
-  getHeaders(): Record<string, HeaderValue> {
-    return Object.fromEntries(this.headers);
-  }
-
-  hasHeader(name: string): boolean {
-    return this.headers.has(name.toLowerCase());
-  }
-
-  removeHeader(name: string): void {
-    this.headers.delete(name.toLowerCase());
-  }
-
   writeHead(status: number, headers?: Record<string, HeaderValue>): this {
     this.statusCode = status;
     if (headers) for (const name in headers) this.setHeader(name, headers[name]!);
@@ -277,25 +273,27 @@ export function createEdgeThread(listener: RequestListener, options: EdgeThreadO
   let address: AddressInfo | string | null = null;
   let publisher: NodeJS.Timeout | undefined;
 
-  /** Takes in the worker's refusals since last time, and tells the worker the guard's limit now. */
-  const sync = () => {
-    AUDIENCES.forEach((audience, i) => {
+  /** Takes in the worker's refusals since last time (before serving a request, so `/readyz` and the metrics count them). */
+  const takeRefusals = () => {
+    for (let i = 0; i < AUDIENCES.length; i += 1) {
       const refused = Atomics.load(slots, REFUSALS + i);
-      if (refused === seen[i]) return;
-      for (let n = seen[i]!; n < refused; n += 1) options.onShed(audience);
+      if (refused === seen[i]) continue;
+      for (let n = seen[i]!; n < refused; n += 1) options.onShed(AUDIENCES[i]!);
       seen[i] = refused;
-      // The guard counts the limit as reached (so it adapts) and `/readyz` reports the shedding.
-      if (options.guard.admit() === null) options.guard.release();
-    });
+      options.guard.refusedElsewhere();
+    }
+  };
+  /** Every 20 ms: the refusals, and the guard's limit now for the worker. */
+  const sync = () => {
+    takeRefusals();
     Atomics.store(slots, LIMIT, options.guard.stats().inFlightLimit);
   };
 
   const serve = (posted: PostedRequest) => {
-    sync();
+    takeRefusals();
     const reply = new EdgeReply((status, headers, body) => {
       replies.delete(posted.id);
       worker!.postMessage({ type: 'answer', id: posted.id, status, headers, body });
-      sync();
     });
     replies.set(posted.id, reply);
     listener(requestFrom(posted), reply as unknown as ServerResponse);
@@ -309,7 +307,23 @@ export function createEdgeThread(listener: RequestListener, options: EdgeThreadO
       sync();
       worker = new Worker(WORKER, {
         eval: true,
-        workerData: { shared, port, host, audiences: AUDIENCES, limits: options.limits, maxBodyBytes: options.maxBodyBytes, retryAfterSeconds: options.retryAfterSeconds, corsOrigins: [...options.corsOrigins] },
+        workerData: {
+          shared,
+          port,
+          host,
+          audiences: AUDIENCES,
+          served: [...options.audiences],
+          limits: options.limits,
+          maxBodyBytes: options.maxBodyBytes,
+          // What the worker's answers share with the main thread's: made here, once, from the modules that own them.
+          graphqlPath: GRAPHQL_PATH.source,
+          correlationId: VALID_CORRELATION_ID.source,
+          exposedHeaders: EXPOSED_HEADERS,
+          corsOrigins: [...options.corsOrigins],
+          retryAfter: String(options.retryAfterSeconds),
+          refusal: JSON.stringify(graphQLErrorBody(ErrorCode.OVERLOADED, OVERLOADED_MESSAGE)),
+          tooLarge: JSON.stringify(graphQLErrorBody(ErrorCode.BAD_REQUEST, bodyTooLarge(options.maxBodyBytes))),
+        },
       });
       worker.on('error', (error) => events.emit('error', error));
       worker.on('message', (message: { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string }) => {

@@ -22,6 +22,11 @@ export interface GraphQLHandlerDeps {
   maxBodyBytes: number;
 }
 
+/** The message of a 413: the edge thread says it too. */
+export function bodyTooLarge(maxBodyBytes: number): string {
+  return `Request body over ${maxBodyBytes} bytes.`;
+}
+
 export interface EdgeRequest {
   audience: Audience;
   correlationId: string;
@@ -74,7 +79,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
         raw = await readBody(req, deps.maxBodyBytes);
       } catch (error) {
         if (error instanceof PayloadTooLargeError) {
-          return sendGraphQLError(res, 413, ErrorCode.BAD_REQUEST, `Request body over ${deps.maxBodyBytes} bytes.`, {
+          return sendGraphQLError(res, 413, ErrorCode.BAD_REQUEST, bodyTooLarge(deps.maxBodyBytes), {
             connection: 'close',
           });
         }

@@ -1,6 +1,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { OverloadConfig } from '../config.js';
 
+/** What a refused request is told (503 `OVERLOADED`). */
+export const OVERLOADED_MESSAGE = 'The gateway is overloaded; retry later.';
+
 /** Why a request was refused: the process is busy with too many requests, or its event loop lags. */
 export type ShedReason = 'in_flight' | 'event_loop_delay';
 
@@ -12,6 +15,8 @@ export interface OverloadGuard {
   admit(): ShedReason | null;
   /** The admitted request's response is over (sent or aborted). */
   release(): void;
+  /** New requests were refused at the limit by the edge thread: the limit counts as reached, and `/readyz` reports shedding. */
+  refusedElsewhere(): void;
   /** True while the guard is refusing, or refused within the last second: `/readyz` answers 503. */
   shedding(): boolean;
   /** In-flight requests, the in-flight limit now (adaptive) and the last sampled event-loop delay (ms), for metrics and the verbose status. */
@@ -104,6 +109,10 @@ export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread'>, 
     },
     release() {
       inFlight -= 1;
+    },
+    refusedElsewhere() {
+      reached = true;
+      refuse('in_flight');
     },
     shedding: () => lagging || now() - lastShedAt < SHEDDING_MEMORY_MS,
     stats: () => ({ inFlight, inFlightLimit: limit, eventLoopDelayMs }),

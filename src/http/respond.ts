@@ -17,6 +17,11 @@ export function sendJson(
   res.end(payload);
 }
 
+/** The body of a request-level failure, in the GraphQL response shape. */
+export function graphQLErrorBody(code: ErrorCode, message: string): { errors: [{ message: string; extensions: { code: ErrorCode } }] } {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
 /** A request-level failure in the GraphQL response shape, so GraphQL clients can read it. */
 export function sendGraphQLError(
   res: ServerResponse,
@@ -25,5 +30,5 @@ export function sendGraphQLError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
+  sendJson(res, status, graphQLErrorBody(code, message), headers);
 }

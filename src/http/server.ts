@@ -5,17 +5,17 @@ import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing/create-tracing.js';
-import type { RequestTrace } from '../observability/tracing/request-trace.js';
 import type { Playground } from '../playground/handler.js';
 import { clientAddress } from './client-address.js';
 import { correlationIdFrom } from './correlation.js';
 import { applyCors } from './cors.js';
 import type { createGraphQLHandler } from './graphql-handler.js';
 import { serveMetrics } from './metrics-route.js';
-import type { OverloadGuard } from './overload.js';
+import { OVERLOADED_MESSAGE, type OverloadGuard } from './overload.js';
 import type { Readiness } from './readiness.js';
 import { sendGraphQLError, sendJson } from './respond.js';
 import { checkUpstreams } from './upstream-status.js';
+import { GRAPHQL_PATH } from './endpoints.js';
 import { createEdgeThread, type EdgeListener } from './edge-thread.js';
 
 export interface EdgeOptions {
@@ -59,7 +59,6 @@ function serverLimits(headersTimeoutMs: number) {
   };
 }
 
-const GRAPHQL_PATH = /^\/(mobile|web|public)\/graphql\/?$/;
 
 /**
  * The edge: one node:http server routing `/{audience}/graphql`, `/healthz`,
@@ -72,7 +71,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   const origins = new Set(options.corsOrigins);
   const served = new Set(options.audiences);
 
-  async function route(req: IncomingMessage, res: ServerResponse, correlationId: string, trace: RequestTrace | undefined): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, correlationId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
@@ -91,6 +90,8 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     if (!audience || !served.has(audience)) {
       return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
     }
+    // With tracing on, a server span for each request to a GraphQL endpoint served here (src/observability/tracing/server-span.ts).
+    const trace = options.tracing?.startRequest(req, res, audience);
     if (applyCors(req, res, origins)) return;
     if (req.method !== 'GET' && req.method !== 'POST') {
       return sendGraphQLError(res, 405, ErrorCode.BAD_REQUEST, 'Use GET or POST.', { allow: 'GET, POST' });
@@ -99,7 +100,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     const shed = options.overload.admit();
     if (shed !== null) {
       options.onShed?.(audience, shed);
-      return sendGraphQLError(res, 503, ErrorCode.OVERLOADED, 'The gateway is overloaded; retry later.', {
+      return sendGraphQLError(res, 503, ErrorCode.OVERLOADED, OVERLOADED_MESSAGE, {
         'retry-after': String(options.retryAfterSeconds ?? 1),
       });
     }
@@ -114,14 +115,12 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   }
 
   const listener: RequestListener = (req, res) => {
-    // With tracing on, a server span for each GraphQL endpoint request, started first (src/observability/tracing/server-span.ts).
-    const trace = options.tracing?.startRequest(req, res);
     const correlationId = correlationIdFrom(req.headers['x-correlation-id']);
     res.setHeader('x-correlation-id', correlationId);
     res.setHeader('x-content-type-options', 'nosniff');
     // Draining: keep-alive clients reconnect, through the load balancer, to a replica that stays.
     if (options.readiness.state() === 'draining') res.setHeader('connection', 'close');
-    route(req, res, correlationId, trace).catch((error: unknown) => {
+    route(req, res, correlationId).catch((error: unknown) => {
       options.logger.error({ err: error, correlationId }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
       else res.destroy();
@@ -134,6 +133,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       maxBodyBytes: options.edgeThread.maxBodyBytes,
       retryAfterSeconds: options.retryAfterSeconds ?? 1,
       corsOrigins: options.corsOrigins,
+      audiences: options.audiences,
       guard: options.overload,
       onShed: (audience) => options.onShed?.(audience, 'in_flight'),
     });

@@ -6,6 +6,7 @@ import { loadPlaygroundAssets, type PlaygroundAsset } from './assets.js';
 import { demoCredentialHeaders } from './demo-credentials.js';
 import { exampleDocument, EXAMPLE_OPERATIONS } from './examples.js';
 import { ASSET_PATH, PLAYGROUND_CSP, renderPlaygroundPage } from './page.js';
+import { GRAPHQL_PATH } from '../http/endpoints.js';
 
 /** The edge's hook: answers playground pages and assets, and leaves every other request alone. */
 export interface Playground {
@@ -13,7 +14,6 @@ export interface Playground {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
 }
 
-const PAGE_PATH = /^\/(mobile|web|public)\/graphql\/?$/;
 /** Any of these makes a GET a GraphQL request (a query, or an APQ hash in `extensions`), never a page. */
 const GRAPHQL_PARAMS = ['query', 'extensions', 'operationName', 'variables'];
 const ONE_YEAR = 'public, max-age=31536000, immutable';
@@ -86,7 +86,7 @@ export async function createPlayground(config: Config): Promise<Playground | nul
         sendAsset(req, res, asset);
         return true;
       }
-      const audience = AUDIENCES.find((a) => a === PAGE_PATH.exec(url.pathname)?.[1]);
+      const audience = AUDIENCES.find((a) => a === GRAPHQL_PATH.exec(url.pathname)?.[1]);
       const page = audience && pages.get(audience);
       if (!page || !prefersHtml(req.headers.accept)) return false;
       if (GRAPHQL_PARAMS.some((p) => url.searchParams.has(p))) return false;

@@ -13,6 +13,7 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { Audience } from '../../context.js';
 import { tracingPlugins, type TracingPlugins } from '../../plugins/tracing.js';
 import { throttledWarn } from '../throttled-log.js';
 import { SpanRecorder } from './recorder.js';
@@ -28,8 +29,8 @@ export interface Tracing {
   readonly tracer: Tracer;
   /** W3C Trace Context, in (`traceparent`/`tracestate` from the client) and out (to every upstream call). */
   readonly propagator: W3CTraceContextPropagator;
-  /** Called by the edge for each request: the trace of a GraphQL endpoint request (its server span started), else undefined. */
-  startRequest(req: IncomingMessage, res: ServerResponse): RequestTrace | undefined;
+  /** Called by the edge for each request to a GraphQL endpoint it serves: the request's trace, its server span started. */
+  startRequest(req: IncomingMessage, res: ServerResponse, audience: Audience): RequestTrace;
   /** The operation's spans, for every audience's Apollo Server. */
   readonly plugins: TracingPlugins;
   /** Exports every span still buffered, then stops; at most a few seconds. */
@@ -69,7 +70,7 @@ export function createTracing(config: TracingConfig, logger: Logger): Tracing {
   const tracing: Tracing = {
     tracer: new SpanRecorder(samplerFor(config.sampler, config.samplerRatio), spans),
     propagator: new W3CTraceContextPropagator(),
-    startRequest: (req, res) => startRequestTrace(tracing, req, res),
+    startRequest: (req, res, audience) => startRequestTrace(tracing, req, res, audience),
     plugins: tracingPlugins(),
     async shutdown() {
       let timer: NodeJS.Timeout | undefined;

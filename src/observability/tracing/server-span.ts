@@ -13,15 +13,8 @@ import type { Tracing } from './create-tracing.js';
 import type { RequestTrace } from './request-trace.js';
 import { contextWith, now, recordFailure, startSpan } from './spans.js';
 
-const GRAPHQL_PATH = /^\/(mobile|web|public)\/graphql\/?$/;
 /** Semantic conventions: other methods are `_OTHER` (a client must not mint span names). */
 const KNOWN_METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD', 'PUT', 'DELETE', 'PATCH']);
-
-function audienceOf(url: string | undefined): string | undefined {
-  const raw = url ?? '/';
-  const query = raw.indexOf('?');
-  return GRAPHQL_PATH.exec(query < 0 ? raw : raw.slice(0, query))?.[1];
-}
 
 const CHINDINGS = pino.symbols.chindingsSym;
 
@@ -131,7 +124,8 @@ class UnsampledRequest implements RequestTrace, CallTracer, CallTrace {
   }
 }
 
-function startTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse, audience: string): RequestTrace {
+/** The trace of a request to `audience`'s GraphQL endpoint, its server span started (called by the edge). */
+export function startRequestTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse, audience: string): RequestTrace {
   const method = KNOWN_METHODS.has(req.method ?? '') ? (req.method as string) : '_OTHER';
   const route = `/${audience}/graphql`;
   const incoming = tracing.propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
@@ -155,8 +149,3 @@ function startTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse,
   return new TracedRequest(tracing, span);
 }
 
-/** The trace of a GraphQL endpoint request, its server span started; undefined for any other path. */
-export function startRequestTrace(tracing: Tracing, req: IncomingMessage, res: ServerResponse): RequestTrace | undefined {
-  const audience = audienceOf(req.url);
-  return audience === undefined ? undefined : startTrace(tracing, req, res, audience);
-}

@@ -94,6 +94,11 @@ function sendError(req, res, status, body, extra) {
 }
 
 const server = http.createServer(options.limits, (req, res) => {
+  // A request on a kept-alive connection after close() began: node:http's close would have closed that idle connection.
+  if (Atomics.load(shared, ${CLOSING}) === 1) {
+    req.socket.destroy();
+    return;
+  }
   const url = req.url || '/';
   const query = url.indexOf('?');
   const match = GRAPHQL.exec(query < 0 ? url : url.slice(0, query));

@@ -20,6 +20,9 @@
  * instead, on the same core, each loaded by its own generator at the same
  * connections: each round's pair then shares the machine's state, which on
  * the development VM drifts more between runs than most changes move.
+ * `--env this:NAME=value` (or `against:`, repeatable) sets a variable for
+ * one side's gateway only: `--against . --env this:OVERLOAD_EDGE_THREAD=on`
+ * is what the edge thread costs, on the same build.
  * `--rate` holds both sides at the same request rate (below what the slower
  * one can serve): on the development VM a request's CPU depends on the rate
  * (a loop that idles between requests pays to wake up), so a flat-out run
@@ -52,6 +55,8 @@ const { values } = parseArgs({
     tracing: { type: 'string' },
     together: { type: 'boolean', default: false },
     rate: { type: 'string' },
+    // `--env this:OVERLOAD_EDGE_THREAD=on` (repeatable): an environment variable for one side's gateway only.
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const target: Target = oneOf(values.scenario, [...SCENARIO_NAMES, ...FIXED], 'scenario');
@@ -65,6 +70,12 @@ const rounds = Number(values.rounds);
 const seconds = Number(values.duration);
 const connections = Number(values.connections);
 const rate = values.rate === undefined ? undefined : Number(values.rate);
+const sideEnv: Record<'this' | 'against', Record<string, string>> = { this: {}, against: {} };
+for (const setting of values.env) {
+  const match = /^(this|against):([A-Z_][A-Z0-9_]*)=(.*)$/.exec(setting);
+  if (!match) throw new Error(`--env ${setting}: expected this:NAME=value or against:NAME=value`);
+  sideEnv[match[1] as 'this' | 'against'][match[2]!] = match[3]!;
+}
 
 function requestFor(token: string): BenchRequest {
   if (target === 'healthz') return { method: 'GET', path: '/healthz', headers: {} };
@@ -95,7 +106,7 @@ type Side = 'this' | 'against';
 
 async function startSide(which: Side) {
   const root = which === 'this' ? process.cwd() : against!;
-  return startGatewayUnderTest(urls, traced.includes(which) ? { ...env, ...tracingEnv } : env, { script: join(root, 'scripts', 'start.mjs'), ...(split ? { cpus: split.gateway } : {}) });
+  return startGatewayUnderTest(urls, { ...env, ...(traced.includes(which) ? tracingEnv : {}), ...sideEnv[which] }, { script: join(root, 'scripts', 'start.mjs'), ...(split ? { cpus: split.gateway } : {}) });
 }
 
 type Gateway = Awaited<ReturnType<typeof startSide>>;
@@ -169,8 +180,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 const pairs = results.this.map((mine, i) => mine / results.against[i]!);
 const sampling = Object.keys(samplerEnv).length === 0 ? 'every request' : Object.entries(samplerEnv).map(([k, v]) => `${k}=${v}`).join(' ');
 const tracingNote = traced.length === 0 ? '' : `; tracing on (${sampling}, to a local sink) in ${traced.join(' and ')}, ${sink!.received().requests} exports`;
+const envNote = (['this', 'against'] as const)
+  .filter((which) => Object.keys(sideEnv[which]).length > 0)
+  .map((which) => `; ${which} with ${Object.entries(sideEnv[which]).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+  .join('');
 const mode = values.together ? 'both gateways at once, each with its own generator' : 'one gateway at a time';
-console.log(`\n${target}, cache ${cache}, ${connections} connections${rate === undefined ? '' : ` at ${rate} req/s`}, ${rounds} rounds of ${seconds} s, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}`);
+console.log(`\n${target}, cache ${cache}, ${connections} connections${rate === undefined ? '' : ` at ${rate} req/s`}, ${rounds} rounds of ${seconds} s, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}${envNote}`);
 console.log(`machine: ${machineBefore}`);
 console.log(`| checkout | CPU µs per request, each run | median |`);
 console.log(`| --- | --- | --: |`);

@@ -6,13 +6,18 @@
  * Every other request is read there (its body capped) and posted, parsed, to
  * the main thread over the worker's `MessagePort`; the edge's listener runs
  * on a request stream and a response record made here, and the answer is
- * posted back for the worker to write. No answer is serialised twice: the
- * hop costs about 15 µs of CPU (`npm run bench:hop`).
+ * posted back for the worker to write. No answer is serialised twice, and
+ * each thread posts what it has for the other once per turn of its loop, so
+ * a busy thread wakes the other once per turn rather than once per request:
+ * flat out, the hop costs no CPU per request the benchmark can see
+ * (BENCHMARKS.md, "The edge thread's hop, batched").
  *
  * What the main thread keeps: every decision but the fast refusal (routes,
  * CORS, credentials, budgets, the guard itself), the metrics, the logs and
  * the trace. The worker learns the guard's limit through shared memory,
- * refreshed every 20 ms; the main thread learns of each refusal the same way
+ * refreshed every 20 ms, and how many of its forwarded GraphQL requests the
+ * main thread has settled, counted as each answer is made; the main thread
+ * learns of each refusal the same way
  * (counted in `bff_shed_total`, shown by `/readyz`), at latest when it next
  * serves a request. A request refused
  * because the main thread's event loop lags is refused there, as without the
@@ -56,10 +61,16 @@ export interface EdgeThreadOptions {
   onShed(audience: Audience): void;
 }
 
-/** Shared slots: the in-flight limit the worker applies, 1 once the listener is closing, then one refusal counter per audience. */
+/**
+ * Shared slots: the in-flight limit the worker applies, 1 once the listener
+ * is closing, how many forwarded GraphQL requests the main thread has settled
+ * (answered, or given up on when the client went away), then one refusal
+ * counter per audience.
+ */
 const LIMIT = 0;
 const CLOSING = 1;
-const REFUSALS = 2;
+const SETTLED = 2;
+const REFUSALS = 3;
 
 /** The worker's code, as plain JavaScript (a worker does not get the TypeScript loader of `npm run dev` or the tests). */
 const WORKER = `
@@ -72,9 +83,22 @@ const served = new Set(options.served);
 const GRAPHQL = new RegExp(options.graphqlPath);
 const CORRELATION = new RegExp(options.correlationId);
 const origins = new Set(options.corsOrigins);
+// GraphQL requests forwarded; those in flight are the ones the main thread has not settled yet. Counted there, the
+// moment each answer is made, so an answer waiting to be posted back does not hold a slot.
 let forwarded = 0;
 let nextId = 0;
 const waiting = new Map();
+// Requests and aborts for the main thread, posted once per turn of this loop: one wake-up of the main thread for all of them.
+let outbox = [];
+function post(message) {
+  if (outbox.length === 0) setImmediate(flush);
+  outbox.push(message);
+}
+function flush() {
+  const batch = outbox;
+  outbox = [];
+  parentPort.postMessage(batch);
+}
 
 function correlationId(req) {
   const value = req.headers['x-correlation-id'];
@@ -103,7 +127,7 @@ const server = http.createServer(options.limits, (req, res) => {
   const query = url.indexOf('?');
   const match = GRAPHQL.exec(query < 0 ? url : url.slice(0, query));
   const graphql = match !== null && served.has(match[1]) && (req.method === 'GET' || req.method === 'POST');
-  if (graphql && forwarded >= Atomics.load(shared, ${LIMIT})) {
+  if (graphql && forwarded - Atomics.load(shared, ${SETTLED}) >= Atomics.load(shared, ${LIMIT})) {
     Atomics.add(shared, ${REFUSALS} + AUDIENCES.indexOf(match[1]), 1);
     sendError(req, res, 503, options.refusal, { 'retry-after': options.retryAfter });
     return;
@@ -129,34 +153,37 @@ const server = http.createServer(options.limits, (req, res) => {
     if (refused) return;
     const id = nextId++;
     if (graphql) forwarded += 1;
-    const entry = { res, graphql, done: false };
+    const entry = { res, done: false };
     waiting.set(id, entry);
-    // A client that goes away before its answer: its slot is free again, and the main thread's response
-    // closes early, as node:http's would (the main thread then sends no answer for it).
+    // A client that goes away before its answer: the main thread's response closes early, as node:http's would
+    // (the main thread then sends no answer for it, and settles it, which frees its slot).
     res.once('close', () => {
       if (entry.done) return;
       entry.done = true;
       waiting.delete(id);
-      if (graphql) forwarded -= 1;
-      parentPort.postMessage({ type: 'aborted', id });
+      post({ type: 'aborted', id });
     });
-    parentPort.postMessage({ type: 'request', id, method: req.method, url, headers: req.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), remoteAddress: req.socket.remoteAddress });
+    post({ type: 'request', id, graphql, method: req.method, url, headers: req.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), remoteAddress: req.socket.remoteAddress });
   });
 });
 
+function answer(message) {
+  const entry = waiting.get(message.id);
+  if (!entry) return;
+  waiting.delete(message.id);
+  entry.done = true;
+  if (entry.res.destroyed) return;
+  entry.res.writeHead(message.status, message.headers);
+  entry.res.end(message.body);
+}
+
 parentPort.on('message', (message) => {
+  // The main thread's answers come in batches (one per turn of its loop).
+  if (Array.isArray(message)) {
+    for (const one of message) answer(one);
+    return;
+  }
   switch (message.type) {
-    case 'answer': {
-      const entry = waiting.get(message.id);
-      if (!entry) return;
-      waiting.delete(message.id);
-      entry.done = true;
-      if (entry.graphql) forwarded -= 1;
-      if (entry.res.destroyed) return;
-      entry.res.writeHead(message.status, message.headers);
-      entry.res.end(message.body);
-      return;
-    }
     case 'close':
       server.close(() => parentPort.postMessage({ type: 'closed' }));
       return;
@@ -193,7 +220,14 @@ class EdgeReply extends EventEmitter {
   private readonly headers = new Map<string, HeaderValue>();
   private readonly chunks: Body[] = [];
 
-  constructor(private readonly send: (status: number, headers: Record<string, HeaderValue>, body: Body) => void) {
+  /**
+   * `send` posts the answer; `settled` runs once, when the answer is made or
+   * given up (sent, destroyed, or the client went away).
+   */
+  constructor(
+    private readonly send: (status: number, headers: Record<string, HeaderValue>, body: Body) => void,
+    private readonly settled: () => void,
+  ) {
     super();
   }
 
@@ -228,6 +262,7 @@ class EdgeReply extends EventEmitter {
     this.headers.delete('content-length');
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
     this.send(this.statusCode, Object.fromEntries(this.headers), body);
+    this.settled();
     this.emit('finish');
     setImmediate(() => this.emit('close'));
     return this;
@@ -238,6 +273,7 @@ class EdgeReply extends EventEmitter {
     if (this.writableFinished || this.destroyed) return this;
     this.destroyed = true;
     this.send(500, { connection: 'close' }, '');
+    this.settled();
     setImmediate(() => this.emit('close'));
     return this;
   }
@@ -246,12 +282,15 @@ class EdgeReply extends EventEmitter {
   aborted(): void {
     if (this.writableFinished || this.destroyed) return;
     this.destroyed = true;
+    this.settled();
     this.emit('close');
   }
 }
 
 interface PostedRequest {
   id: number;
+  /** A GraphQL request, counted against the in-flight limit by the worker until settled here. */
+  graphql: boolean;
   method: string;
   url: string;
   headers: Record<string, string | string[]>;
@@ -294,12 +333,26 @@ export function createEdgeThread(listener: RequestListener, options: EdgeThreadO
     Atomics.store(slots, LIMIT, options.guard.stats().inFlightLimit);
   };
 
+  /** Answers for the worker, posted once per turn of this loop: one wake-up of the worker for all of them. */
+  let outbox: { id: number; status: number; headers: Record<string, HeaderValue>; body: Body }[] = [];
+  const flush = () => {
+    const batch = outbox;
+    outbox = [];
+    worker?.postMessage(batch);
+  };
+
   const serve = (posted: PostedRequest) => {
     takeRefusals();
-    const reply = new EdgeReply((status, headers, body) => {
-      replies.delete(posted.id);
-      worker!.postMessage({ type: 'answer', id: posted.id, status, headers, body });
-    });
+    const reply = new EdgeReply(
+      (status, headers, body) => {
+        replies.delete(posted.id);
+        if (outbox.length === 0) setImmediate(flush);
+        outbox.push({ id: posted.id, status, headers, body });
+      },
+      () => {
+        if (posted.graphql) Atomics.add(slots, SETTLED, 1);
+      },
+    );
     replies.set(posted.id, reply);
     listener(requestFrom(posted), reply as unknown as ServerResponse);
   };
@@ -331,7 +384,8 @@ export function createEdgeThread(listener: RequestListener, options: EdgeThreadO
         },
       });
       worker.on('error', (error) => events.emit('error', error));
-      worker.on('message', (message: { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string }) => {
+      type Message = { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string };
+      const take = (message: Message) => {
         switch (message.type) {
           case 'listening':
             address = message.address ?? null;
@@ -353,6 +407,11 @@ export function createEdgeThread(listener: RequestListener, options: EdgeThreadO
             events.emit('closed');
             return;
         }
+      };
+      // Requests and aborts come in batches (one per turn of the worker's loop), in the order they happened.
+      worker.on('message', (message: Message | Message[]) => {
+        if (Array.isArray(message)) for (const one of message) take(one);
+        else take(message);
       });
     },
     address: () => address,

@@ -9,8 +9,9 @@
  *
  * Each run: the demo services at 0 ms, the gateway (`scripts/start.mjs` of
  * the checkout) pinned to CPU 0 when there are two cores or more (the rest on
- * the others), autocannon at `--connections` from its own process, 4 s of
- * warm-up, then `--duration` s measured; CPU from `/proc`, user + system.
+ * the others), autocannon at `--connections` from its own process, `--warmup`
+ * s of load (4 by default), then `--duration` s measured; CPU from `/proc`,
+ * user + system.
  * `--scenario` is a contract operation, or `healthz`, `typename` (an
  * anonymous `{ __typename }`: the fixed cost of a GraphQL request) or
  * `refusal` (every request refused by the overload guard). `--tracing`
@@ -51,6 +52,9 @@ const { values } = parseArgs({
     cache: { type: 'string', default: 'on' },
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '6' },
+    // Seconds of load before each measured run: at a few hundred requests a second the gateway's compiled code
+    // settles only after 15-20 s, and a traced gateway (more code) later than an untraced one.
+    warmup: { type: 'string', default: '4' },
     connections: { type: 'string', default: '10' },
     tracing: { type: 'string' },
     together: { type: 'boolean', default: false },
@@ -68,6 +72,7 @@ if (against === undefined || !existsSync(join(against, 'dist', 'main.js'))) {
 const traced = values.tracing === undefined ? [] : oneOf(values.tracing, ['this', 'against', 'both'] as const, 'tracing') === 'both' ? ['this', 'against'] : [values.tracing];
 const rounds = Number(values.rounds);
 const seconds = Number(values.duration);
+const warmupSeconds = Number(values.warmup);
 const connections = Number(values.connections);
 const rate = values.rate === undefined ? undefined : Number(values.rate);
 const sideEnv: Record<'this' | 'against', Record<string, string>> = { this: {}, against: {} };
@@ -114,7 +119,7 @@ type Gateway = Awaited<ReturnType<typeof startSide>>;
 /** Loads each gateway with its own generator, all at once; the CPU each spent per request. */
 async function loadTogether(sides: { which: Side; gateway: Gateway; load: LoadWorker }[]): Promise<string[]> {
   const jobs = sides.map(({ gateway }) => ({ url: gateway.url, requests: [requestFor(gateway.token)], connections, ...(rate === undefined ? {} : { rate }) }));
-  await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: 4 })));
+  await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: warmupSeconds })));
   const before = sides.map(({ gateway }) => cpuMs(gateway.process.pid));
   const runs = await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: seconds })));
   const after = sides.map(({ gateway }) => cpuMs(gateway.process.pid));
@@ -185,7 +190,7 @@ const envNote = (['this', 'against'] as const)
   .map((which) => `; ${which} with ${Object.entries(sideEnv[which]).map(([k, v]) => `${k}=${v}`).join(' ')}`)
   .join('');
 const mode = values.together ? 'both gateways at once, each with its own generator' : 'one gateway at a time';
-console.log(`\n${target}, cache ${cache}, ${connections} connections${rate === undefined ? '' : ` at ${rate} req/s`}, ${rounds} rounds of ${seconds} s, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}${envNote}`);
+console.log(`\n${target}, cache ${cache}, ${connections} connections${rate === undefined ? '' : ` at ${rate} req/s`}, ${rounds} rounds of ${seconds} s after ${warmupSeconds} s of warm-up, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}${envNote}`);
 console.log(`machine: ${machineBefore}`);
 console.log(`| checkout | CPU µs per request, each run | median |`);
 console.log(`| --- | --- | --: |`);

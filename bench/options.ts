@@ -28,7 +28,7 @@ export interface BenchOptions {
   durationS: number;
   /** Connections of the throughput rows (light-load rows always use 1, rotating and memory rows 50). */
   connections: number;
-  /** Unmeasured run before each scenario's first measurement, so both servers are JIT-warm. */
+  /** Unmeasured run before each scenario's first measurement, so both servers are JIT-warm (1 s; 15 s with `tracing`). */
   warmupS: number;
   /** Length of the 50-connection memory row (0: none). */
   soakS: number;
@@ -41,10 +41,14 @@ export interface BenchOptions {
   tracing: boolean;
 }
 
+/** The default warm-up with `--tracing` (BENCHMARKS.md, "Warm-up, and where a steady traced request's CPU goes"). */
+const TRACING_WARMUP_S = 15;
+
 export const USAGE = `usage: npm run bench -- [--quick] [--scenario ${SCENARIO_NAMES.join(',')}] [--latency 0,20]
   [--cache on,off] [--rows ${ROW_KINDS.join(',')}] [--duration 10] [--connections 10] [--warmup 1]
   [--soak <seconds, default: duration>] [--no-cache] [--dev] [--source] [--profile] [--tracing]
-  --quick: 0 ms only, 3 s runs, 5 s soak (about 2 minutes); --no-cache: --cache off; --tracing: each phase again with tracing on`;
+  --quick: 0 ms only, 3 s runs, 5 s soak (about 2 minutes); --no-cache: --cache off; --tracing: each phase again with tracing on
+  (warm-up 15 s unless --warmup is given: a traced gateway settles later)`;
 
 function count(raw: string | undefined, name: string, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -103,7 +107,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     caches: values['no-cache'] ? ['off'] : pick(values.cache, CACHE_MODES, 'cache mode'),
     durationS,
     connections: count(values.connections, 'connections', 10, 1),
-    warmupS: count(values.warmup, 'warmup', 1, 0),
+    // A traced gateway's compiled code settles later than an untraced one's (15–20 s at a few hundred requests a
+    // second): with --tracing both are warmed that long unless told otherwise, so the row compares steady states.
+    warmupS: count(values.warmup, 'warmup', values.tracing ? TRACING_WARMUP_S : 1, 0),
     soakS: count(values.soak, 'soak', quick ? 5 : durationS, 0),
     dev: values.dev,
     source: values.source,

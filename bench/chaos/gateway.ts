@@ -18,6 +18,15 @@ import { BENCH_API_KEY, BENCH_TIER, BENCH_USER } from '../scenarios.js';
 const UNLIMITED = { capacity: 1e12, restorePerSecond: 1e9, dailyQuota: 1e12 };
 const UNLIMITED_TIERS = { tiers: { free: UNLIMITED, pro: UNLIMITED, enterprise: UNLIMITED } };
 
+/**
+ * The `OVERLOAD_*` variables of this run's environment, for the gateway under
+ * test: `OVERLOAD_EDGE_THREAD=on npm run chaos` or `OVERLOAD_MAX_IN_FLIGHT=16
+ * npm run bench:overload` try other settings; by default, the gateway's own.
+ */
+export function overloadSettingsFromEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('OVERLOAD_') && entry[1] !== undefined));
+}
+
 export interface GatewayUnderTest {
   url: string;
   process: NodeProcess;

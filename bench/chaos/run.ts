@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --duration 90 --connections 30 --no-lag-shedding]`: the gateway under a
+ * `[OVERLOAD_EDGE_THREAD=on] npm run chaos [-- --duration 90 --connections 30 --no-lag-shedding]`: the gateway under a
  * steady mixed load (the four contract operations) while each demo service
  * fails in turn, Redis is killed and restarted, and SIGTERM ends it. Prints a
  * table per phase and exits 1 on any 5xx from /graphql, any wrong answer, a
@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceName } from '../../clients/errors.js';
 import { jsonLines, spawnNode, stopProcess } from '../processes.js';
 import { createScenarios, SCENARIO_NAMES, type ScenarioName } from '../scenarios.js';
-import { startGatewayUnderTest } from './gateway.js';
+import { overloadSettingsFromEnv, startGatewayUnderTest } from './gateway.js';
 import { planPhases } from './plan.js';
 import { startChaosRedis } from './redis.js';
 import { failures, formatTable, recoveryMs, warnings, type PhaseRecord } from './report.js';
@@ -47,6 +47,7 @@ const setFault = async (command: object) => {
 const gateway = await startGatewayUnderTest(urls, {
   ...(redis ? { REDIS_URL: redis.url } : {}),
   ...CHAOS_SETTINGS,
+  ...overloadSettingsFromEnv(),
   // Only the all-or-nothing delay limit: the adaptive in-flight limit stays on, and must not shed this load (it is never reached).
   ...(values['no-lag-shedding'] ? { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' } : {}),
 });
@@ -143,7 +144,7 @@ try {
   console.log(`\n${formatTable(records, traffic.samples)}\n`);
   console.log(
     `${traffic.samples.length} requests, ${connections} connections, mixed ${SCENARIO_NAMES.join(' / ')}; ` +
-      `gateway NODE_ENV=production with ${Object.entries(CHAOS_SETTINGS).map(([k, v]) => `${k}=${v}`).join(', ')}` +
+      `gateway NODE_ENV=production with ${Object.entries({ ...CHAOS_SETTINGS, ...overloadSettingsFromEnv() }).map(([k, v]) => `${k}=${v}`).join(', ')}` +
       `${values['no-lag-shedding'] ? ', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS=0' : ''}` +
       `${redis ? ', REDIS_URL (a local redis-server)' : ', no Redis'}; gateway exit code ${exitCode}`,
   );

@@ -23,7 +23,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { ServiceName } from '../../clients/errors.js';
-import { startGatewayUnderTest } from '../chaos/gateway.js';
+import { overloadSettingsFromEnv, startGatewayUnderTest } from '../chaos/gateway.js';
 import { machineLine } from '../machine.js';
 import { ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess } from '../processes.js';
 import { createScenarios, SCENARIO_NAMES } from '../scenarios.js';
@@ -105,8 +105,7 @@ function watchGateway(url: string): { stop(): Promise<Seen> } {
 
 const upstreams = spawnNode('bench/upstreams.ts', { DEMO_LATENCY_MS: '0' }, split ? { cpus: split.others } : {});
 const { urls } = (await jsonLines(upstreams)()) as { urls: Record<ServiceName, string> };
-// `OVERLOAD_MAX_IN_FLIGHT=16 npm run bench:overload` tries other limits; by default the gateway's defaults.
-const limits = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('OVERLOAD_') && entry[1] !== undefined));
+const limits = overloadSettingsFromEnv();
 // `BENCH_GATEWAY_NODE_OPTIONS='--max-old-space-size=128' npm run bench:overload`: the gateway with V8 settings, as NODE_OPTIONS would set them.
 const nodeOptions = process.env['BENCH_GATEWAY_NODE_OPTIONS'];
 const gateway = await startGatewayUnderTest(urls, { ...limits, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }, {

@@ -31,8 +31,12 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // Started before the line is logged: once a client can read it, readiness answers 503 and (with no delay) the
+    // listener is closing. The edge thread's worker accepts on its own thread, so the other order would let a
+    // connection made in between be served.
+    const drained = gateway.shutdown();
     logger.info({ signal, shutdownDelayMs: config.shutdownDelayMs }, 'draining in-flight requests');
-    gateway.shutdown().then(
+    drained.then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -153,28 +153,24 @@ const server = http.createServer(options.limits, (req, res) => {
     if (refused) return;
     const id = nextId++;
     if (graphql) forwarded += 1;
-    const entry = { res, done: false };
-    waiting.set(id, entry);
+    // Waiting for its answer until answered (or the client goes away).
+    waiting.set(id, res);
     // A client that goes away before its answer: the main thread's response closes early, as node:http's would
     // (the main thread then sends no answer for it, and settles it, which frees its slot).
     res.once('close', () => {
-      if (entry.done) return;
-      entry.done = true;
-      waiting.delete(id);
-      post({ type: 'aborted', id });
+      if (waiting.delete(id)) post({ type: 'aborted', id });
     });
     post({ type: 'request', id, graphql, method: req.method, url, headers: req.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), remoteAddress: req.socket.remoteAddress });
   });
 });
 
 function answer(message) {
-  const entry = waiting.get(message.id);
-  if (!entry) return;
+  const res = waiting.get(message.id);
+  if (!res) return;
   waiting.delete(message.id);
-  entry.done = true;
-  if (entry.res.destroyed) return;
-  entry.res.writeHead(message.status, message.headers);
-  entry.res.end(message.body);
+  if (res.destroyed) return;
+  res.writeHead(message.status, message.headers);
+  res.end(message.body);
 }
 
 parentPort.on('message', (message) => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Clients } from '../../clients/index.js';
-import { AUDIENCES, type Audience } from '../context.js';
+import type { Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -15,7 +15,7 @@ import { OVERLOADED_MESSAGE, type OverloadGuard } from './overload.js';
 import type { Readiness } from './readiness.js';
 import { sendGraphQLError, sendJson } from './respond.js';
 import { checkUpstreams } from './upstream-status.js';
-import { GRAPHQL_PATH } from './endpoints.js';
+import { audienceOfPath } from './endpoints.js';
 import { createEdgeThread, type EdgeListener } from './edge-thread.js';
 
 export interface EdgeOptions {
@@ -85,8 +85,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     if (url.pathname === '/metrics' && options.metrics) return serveMetrics(req, res, options.metrics);
     // Before Apollo: its landing page is off, so a browser's bare GET would be a CSRF 400 there.
     if (options.playground?.handle(req, res, url)) return;
-    const match = GRAPHQL_PATH.exec(url.pathname);
-    const audience = AUDIENCES.find((a) => a === match?.[1]);
+    const audience = audienceOfPath(url.pathname);
     if (!audience || !served.has(audience)) {
       return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
     }

@@ -6,7 +6,7 @@ import { loadPlaygroundAssets, type PlaygroundAsset } from './assets.js';
 import { demoCredentialHeaders } from './demo-credentials.js';
 import { exampleDocument, EXAMPLE_OPERATIONS } from './examples.js';
 import { ASSET_PATH, PLAYGROUND_CSP, renderPlaygroundPage } from './page.js';
-import { GRAPHQL_PATH } from '../http/endpoints.js';
+import { audienceOfPath } from '../http/endpoints.js';
 
 /** The edge's hook: answers playground pages and assets, and leaves every other request alone. */
 export interface Playground {
@@ -86,7 +86,7 @@ export async function createPlayground(config: Config): Promise<Playground | nul
         sendAsset(req, res, asset);
         return true;
       }
-      const audience = AUDIENCES.find((a) => a === GRAPHQL_PATH.exec(url.pathname)?.[1]);
+      const audience = audienceOfPath(url.pathname);
       const page = audience && pages.get(audience);
       if (!page || !prefersHtml(req.headers.accept)) return false;
       if (GRAPHQL_PARAMS.some((p) => url.searchParams.has(p))) return false;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:overload [-- --duration 10 --multiple 3 --connections 10 --per-second]`:
+ * `npm run bench:overload [-- --duration 10 --multiple 3 --connections 10 --per-second --no-floor]`:
  * what the overload shedding does. Against the demo services at 0 ms, with
  * the gateway's default limits (NODE_ENV=production):
  *
@@ -7,7 +7,11 @@
  *    `--connections`; its throughput is "the load the process can take", and
  *    nothing may be shed;
  * 2. `--multiple`× that rate, open loop: the accepted requests' p99, the
- *    refusals' p99 and the share refused.
+ *    refusals' p99 and the share refused;
+ * 3. the floor (unless `--no-floor`): the same schedule against a bare
+ *    server on the gateway's core that refuses everything
+ *    (./refuser.ts), so the latency the machine and the generator add to
+ *    any refusal is printed beside the gateway's.
  *
  * The gateway is the compiled build (`npm start`'s). On a machine with two
  * or more cores it runs pinned to CPU 0 while this generator and the demo
@@ -40,6 +44,8 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     // Node or V8 flags for the gateway, space-separated (`--gateway-flags=--single-threaded-gc`).
     'gateway-flags': { type: 'string', default: '' },
+    // Skip the floor row (a bare server refusing everything on the gateway's core at the same rate).
+    'no-floor': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.duration);
@@ -145,16 +151,35 @@ try {
       );
     }
   }
+  // The floor: what the machine and this generator add to a refusal that costs nothing, at the same rate on the same core.
+  let floor: Answer[] = [];
+  let floorLagP99Ms = 0;
+  if (!values['no-floor']) {
+    process.stderr.write(`floor: a bare server refusing everything, ${rate} req/s for ${seconds} s\n`);
+    const refuser = spawnNode('bench/overload/refuser.ts', {}, split ? { cpus: split.gateway } : {});
+    try {
+      const { url } = (await jsonLines(refuser)()) as { url: string };
+      const run = await openLoop(url, requests, rate, seconds);
+      floor = run.answers;
+      floorLagP99Ms = run.lagP99Ms;
+    } finally {
+      await stopProcess(refuser);
+    }
+  }
   const readyz = (await fetch(`${gateway.url}/metrics`).then((r) => r.text())).match(/^bff_shed_total\{.*$/gm) ?? [];
 
   console.log(`\n| load | offered | accepted req/s | accepted p50 / p99 ms | refused (share) | refusal p50 / p99 ms | other failures |`);
   console.log(`| --- | --: | --: | --: | --: | --: | --: |`);
   console.log(row(`normal: ${connections} connections, closed loop`, `${capacity.toFixed(0)} req/s`, normal, seconds));
   console.log(row(`${multiple}× that, open loop`, `${rate} req/s`, over, seconds));
+  if (floor.length > 0) console.log(row(`floor: a bare server refusing everything on the gateway's core, same rate`, `${rate} req/s`, floor, seconds));
   console.log(`\nmachine before: ${machineBefore}`);
   console.log(`limits: ${Object.entries(limits).map(([name, value]) => `${name}=${value}`).join(' ') || 'the defaults'}`);
   console.log(split ? `CPUs: gateway on ${split.gateway}, generator and demo services on ${split.others}` : 'CPUs: shared (one core or no taskset)');
   console.log(`generator lag against its schedule at ${multiple}×: p99 ${lagP99Ms.toFixed(1)} ms, worst ${lagMaxMs.toFixed(1)} ms`);
+  if (floor.length > 0) {
+    console.log(`floor: no refusal can be measured faster than the bare server's (p99 above; generator lag p99 ${floorLagP99Ms.toFixed(1)} ms there), and the 10 ms target is out of this machine's reach when that p99 is over it`);
+  }
   console.log(`generator connections at ${multiple}×: ${pool.opened} opened, ${pool.closed} closed (idle ones time out after the gateway's keep-alive hint)`);
   console.log(`gateway counters: ${readyz.join('; ') || 'nothing shed'}`);
   console.log(`during the normal load the gateway saw at most ${normalSeen.inFlight} in flight (limit at least ${normalSeen.minLimit}) and ${normalSeen.eventLoopDelayMs.toFixed(0)} ms event-loop delay; /readyz 503 in ${normalSeen.notReady} samples`);

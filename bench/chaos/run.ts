@@ -44,10 +44,12 @@ const setFault = async (command: object) => {
   await upstreamLines();
 };
 
+// `OVERLOAD_EDGE_THREAD=on npm run chaos`: the run with other overload settings than the gateway's own.
+const overloadSettings = overloadSettingsFromEnv();
 const gateway = await startGatewayUnderTest(urls, {
   ...(redis ? { REDIS_URL: redis.url } : {}),
   ...CHAOS_SETTINGS,
-  ...overloadSettingsFromEnv(),
+  ...overloadSettings,
   // Only the all-or-nothing delay limit: the adaptive in-flight limit stays on, and must not shed this load (it is never reached).
   ...(values['no-lag-shedding'] ? { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' } : {}),
 });
@@ -144,7 +146,7 @@ try {
   console.log(`\n${formatTable(records, traffic.samples)}\n`);
   console.log(
     `${traffic.samples.length} requests, ${connections} connections, mixed ${SCENARIO_NAMES.join(' / ')}; ` +
-      `gateway NODE_ENV=production with ${Object.entries({ ...CHAOS_SETTINGS, ...overloadSettingsFromEnv() }).map(([k, v]) => `${k}=${v}`).join(', ')}` +
+      `gateway NODE_ENV=production with ${Object.entries({ ...CHAOS_SETTINGS, ...overloadSettings }).map(([k, v]) => `${k}=${v}`).join(', ')}` +
       `${values['no-lag-shedding'] ? ', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS=0' : ''}` +
       `${redis ? ', REDIS_URL (a local redis-server)' : ', no Redis'}; gateway exit code ${exitCode}`,
   );

@@ -11,9 +11,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '../../src/errors.js';
 import { OVERLOADED_MESSAGE } from '../../src/http/overload.js';
-import { graphQLErrorBody } from '../../src/http/respond.js';
+import { sendGraphQLError } from '../../src/http/respond.js';
 
-const body = JSON.stringify(graphQLErrorBody(ErrorCode.OVERLOADED, OVERLOADED_MESSAGE));
 const server = createServer((req, res) => {
   if (req.url === '/healthz') {
     res.end('ok');
@@ -21,9 +20,7 @@ const server = createServer((req, res) => {
   }
   // Read the body, as the gateway's edge does before it answers on a kept-alive connection.
   req.resume();
-  req.on('end', () => {
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'content-length': Buffer.byteLength(body) }).end(body);
-  });
+  req.on('end', () => sendGraphQLError(res, 503, ErrorCode.OVERLOADED, OVERLOADED_MESSAGE, { 'retry-after': '1' }));
 });
 // As the gateway's edge (src/http/server.ts): the generator's idle connections time out alike.
 server.keepAliveTimeout = 5_000;

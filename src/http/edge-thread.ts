@@ -88,7 +88,8 @@ const origins = new Set(options.corsOrigins);
 let forwarded = 0;
 let nextId = 0;
 const waiting = new Map();
-// Requests and aborts for the main thread, posted once per turn of this loop: one wake-up of the main thread for all of them.
+// Everything for the main thread (requests and aborts above all), posted once per turn of this loop: one wake-up of
+// the main thread for all of it, in the order it happened.
 let outbox = [];
 function post(message) {
   if (outbox.length === 0) setImmediate(flush);
@@ -181,7 +182,7 @@ parentPort.on('message', (message) => {
   }
   switch (message.type) {
     case 'close':
-      server.close(() => parentPort.postMessage({ type: 'closed' }));
+      server.close(() => post({ type: 'closed' }));
       return;
     case 'closeIdle':
       server.closeIdleConnections();
@@ -196,8 +197,8 @@ parentPort.on('message', (message) => {
 server.on('connection', (socket) => {
   if (Atomics.load(shared, ${CLOSING}) === 1) socket.destroy();
 });
-server.on('error', (error) => parentPort.postMessage({ type: 'error', code: error.code, message: error.message }));
-server.listen(options.port, options.host, () => parentPort.postMessage({ type: 'listening', address: server.address() }));
+server.on('error', (error) => post({ type: 'error', code: error.code, message: error.message }));
+server.listen(options.port, options.host, () => post({ type: 'listening', address: server.address() }));
 `;
 
 type Body = string | Uint8Array;
@@ -404,10 +405,9 @@ export function createEdgeThread(listener: RequestListener, options: EdgeThreadO
             return;
         }
       };
-      // Requests and aborts come in batches (one per turn of the worker's loop), in the order they happened.
-      worker.on('message', (message: Message | Message[]) => {
-        if (Array.isArray(message)) for (const one of message) take(one);
-        else take(message);
+      // Everything comes in batches (one per turn of the worker's loop), in the order it happened.
+      worker.on('message', (batch: Message[]) => {
+        for (const message of batch) take(message);
       });
     },
     address: () => address,

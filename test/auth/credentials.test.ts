@@ -1,12 +1,15 @@
-import { generateKeyPair, SignJWT, exportJWK, UnsecuredJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { generateKeyPair, jwtVerify, SignJWT, exportJWK, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { bearer, captureLogs, gql, startTestGateway, TEST_JWT_SECRET, tokenFor } from '../helpers/gateway.js';
 import { CATALOG, MOBILE_DASHBOARD } from '../operations/contract.js';
 
 let gateway: Gateway;
+/** The gateway's log lines: a rejected credential is logged with its reason, which tells which check refused it. */
+const logs = captureLogs();
 beforeAll(async () => {
-  gateway = await startTestGateway();
+  gateway = await startTestGateway({ env: { LOG_LEVEL: 'info' }, logDestination: logs.destination });
 });
 afterAll(() => gateway.close());
 
@@ -59,6 +62,45 @@ describe('Credentials → consumer', () => {
   it('rejects an unknown tier claim and a token over 8 KB', async () => {
     await expectRejected(await tokenFor('u1', { tier: 'platinum' }));
     await expectRejected(await tokenFor('u1', { scope: 'x'.repeat(9000) }));
+  });
+
+  it('answers a 9 KB Authorization header holding a correctly signed token with 401, refused on its size before any signature check', async () => {
+    // Signed with the gateway's own secret: only its size can make it unacceptable.
+    const oversized = await tokenFor('u1', { scope: 'x'.repeat(6_700) });
+    const header = `Bearer ${oversized}`;
+    expect(header.length).toBeGreaterThan(9_000); // "9 KB": over the 8 KB token limit, under Node's 16 KB header limit (431)
+    expect(header.length).toBeLessThan(10_000);
+    await expect(jwtVerify(oversized, new TextEncoder().encode(TEST_JWT_SECRET), { algorithms: ['HS256'] })).resolves.toBeDefined();
+
+    /** Sends the token; expects 401 UNAUTHENTICATED; returns the reason the gateway logged for that request. */
+    const rejectionReason = async (token: string) => {
+      const correlationId = `oversized-${randomUUID()}`;
+      const response = await gql(gateway, 'mobile', MOBILE_DASHBOARD, {}, { ...bearer(token), 'x-correlation-id': correlationId });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(response.body.data).toBeUndefined();
+      expect(response.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+      expect(JSON.stringify(response.body)).not.toContain(token);
+      const rejections = logs.lines
+        .map((line) => JSON.parse(line) as { msg?: string; correlationId?: string; reason?: string })
+        .filter((line) => line.msg === 'credentials rejected' && line.correlationId === correlationId);
+      expect(rejections).toHaveLength(1);
+      return rejections[0]!.reason;
+    };
+    // A good signature cannot save it, and a bad one is never looked at: both are refused by the size check
+    // (a verification failure would be logged with jose's code, e.g. ERR_JWS_SIGNATURE_VERIFICATION_FAILED).
+    expect(await rejectionReason(oversized)).toMatch(/too large/);
+    const forged = await tokenFor('u1', { scope: 'x'.repeat(6_700) }, 'another-secret-that-is-long-enough-for-hs256');
+    expect(forged.length).toBe(oversized.length);
+    expect(await rejectionReason(forged)).toMatch(/too large/);
+
+    // The same token under the limit is accepted: the refusal above was for its size alone.
+    const underTheLimit = await tokenFor('u1', { scope: 'x'.repeat(5_000) });
+    expect(underTheLimit.length).toBeLessThan(8_192);
+    const accepted = await gql(gateway, 'mobile', MOBILE_DASHBOARD, {}, bearer(underTheLimit));
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.errors).toBeUndefined();
+    expect(accepted.body.data!['dashboard']).not.toBeNull();
   });
 
   it('answers a 20 KB Authorization header with 431', async () => {

@@ -55,6 +55,21 @@ const sign = (key: SigningKey, header: Record<string, unknown> = {}) =>
     .setExpirationTime('1h')
     .sign(key.privateKey);
 
+/** An HS256 token "signed" with `secret` as the HMAC key, naming `kid`. */
+const signHs256 = (secret: Uint8Array, kid: string) =>
+  new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid }).setSubject('fx-alice').setExpirationTime('1h').sign(secret);
+
+/** The public key in the JWK forms an attacker can read from the JWKS, each as HMAC secret bytes. */
+function publicKeyForms(key: SigningKey): Uint8Array[] {
+  const bare = { kty: key.jwk.kty, n: key.jwk.n, e: key.jwk.e };
+  return [
+    new TextEncoder().encode(JSON.stringify(key.jwk)), // the JWK exactly as published
+    new TextEncoder().encode(JSON.stringify(bare)), // its required members only
+    new TextEncoder().encode(key.jwk.n!), // the modulus, as its base64url text
+    new Uint8Array(Buffer.from(key.jwk.n!, 'base64url')), // the modulus, as raw bytes
+  ];
+}
+
 const DASHBOARD = '{ dashboard { unreadCount } }';
 
 async function expectRejected(gateway: Gateway, token: string) {
@@ -100,6 +115,7 @@ describe('JWKS-verified tokens', () => {
   });
 
   it('rejects an HS256 token signed with the RSA public key as its secret (key confusion)', async () => {
+    const before = jwks.requests;
     const pem = await exportSPKI(first.publicKey);
     const forged = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256', kid: first.kid })
@@ -107,6 +123,10 @@ describe('JWKS-verified tokens', () => {
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(pem));
     await expectRejected(gateway, forged);
+    // The same confusion with the key in the form the JWKS serves it: the JWK's JSON, and its modulus `n`.
+    for (const secret of publicKeyForms(first)) await expectRejected(gateway, await signHs256(secret, first.kid));
+    // Refused on its algorithm: no key lookup, so no refetch (the flood test below allows at most one per cooldown).
+    expect(jwks.requests - before).toBe(0);
   });
 
   it('refetches the JWKS at most once per cooldown under a flood of tokens with random kids', async () => {
@@ -152,6 +172,16 @@ describe('Tokens refused before any key lookup', () => {
     };
     await expectRejected(fresh, unsigned({}));
     await expectRejected(fresh, unsigned({ kid: first.kid }));
+    expect(untouched.requests).toBe(0);
+  });
+
+  it('rejects HS256 tokens keyed with the RSA public key in its PEM or JWK forms, fetching nothing', async () => {
+    const pem = new TextEncoder().encode(await exportSPKI(first.publicKey));
+    for (const secret of [pem, ...publicKeyForms(first)]) {
+      await expectRejected(fresh, await signHs256(secret, first.kid));
+      await expectRejected(fresh, await signHs256(secret, 'key-unknown'));
+    }
+    // The JWKS was never loaded here, so any key lookup would have fetched it.
     expect(untouched.requests).toBe(0);
   });
 

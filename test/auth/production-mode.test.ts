@@ -20,7 +20,7 @@ let upstream: FixtureUpstream;
 let production: Gateway;
 /** The same gateway in development, to show each production answer differs from the default one. */
 let development: Gateway;
-let fault: ((req: FixtureRequest) => FixtureOverride | void) | null = null;
+let fault: ((req: FixtureRequest) => FixtureOverride | void | Promise<FixtureOverride | void>) | null = null;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bff-production-'));
@@ -52,7 +52,10 @@ function expectNoInternals(text: string) {
   expect(text).not.toContain('exception');
   expect(text).not.toMatch(/\s+at .+:\d+:\d+/);
   expect(text).not.toContain('127.0.0.1');
-  expect(text).not.toContain(`:${new URL(upstream.urls.products).port}`);
+  expect(text).not.toContain('localhost');
+  expect(text).not.toMatch(/https?:\/\//);
+  // Every upstream's port, not just one service's (the fixture serves them all from one port today; a split must not slip through).
+  for (const url of Object.values(upstream.urls)) expect(text).not.toContain(`:${new URL(url).port}`);
   expect(text).not.toContain('-svc');
 }
 
@@ -81,6 +84,31 @@ describe('Production mode (NODE_ENV=production)', () => {
     expect(JSON.stringify(prod.body)).not.toMatch(/Did you mean|"product"/);
     expect(JSON.stringify((await gql(development, 'web', misspelt)).body)).toContain('Did you mean');
   });
+
+  for (const audience of ['mobile', 'web'] as const) {
+    it(`suggests nothing on ${audience} for a misspelt field, argument name or fragment type condition`, async () => {
+      const misspellings = {
+        field: '{ prodct(id: "fx-p1") { id } }',
+        argument: '{ product(idd: "fx-p1") { id } }',
+        'inline fragment type': '{ product(id: "fx-p1") { ... on Prodcut { id } } }',
+        'named fragment type': '{ product(id: "fx-p1") { ...P } } fragment P on Prodcut { id }',
+      };
+      for (const [what, query] of Object.entries(misspellings)) {
+        const prod = await gql(production, audience, query);
+        expect(prod.status, what).toBe(400);
+        expect(prod.body.data, what).toBeUndefined();
+        expect(prod.body.errors!.length, what).toBeGreaterThan(0);
+        for (const error of prod.body.errors!) {
+          expect(error.extensions!.code, what).toBe('GRAPHQL_VALIDATION_FAILED');
+          expect(error.message, what).not.toMatch(/Did you mean/i);
+        }
+        expect(JSON.stringify(prod.body), what).not.toMatch(/Did you mean/i);
+        expectNoInternals(JSON.stringify(prod.body));
+        // The development gateway does suggest: each misspelling is one graphql would make a suggestion for.
+        expect(JSON.stringify((await gql(development, audience, query)).body), what).toContain('Did you mean');
+      }
+    });
+  }
 
   it('answers an upstream failure with its code and no stack, host, port or path', async () => {
     fault = (req) => (req.service === 'products' ? { destroySocket: true } : undefined);
@@ -112,6 +140,61 @@ describe('Production mode (NODE_ENV=production)', () => {
     const text = JSON.stringify(body);
     expect(text).not.toContain('SECRET');
     expectNoInternals(text);
+  });
+
+  it('answers a hanging upstream with UPSTREAM_TIMEOUT at the dependent field, the rest of the data, and no internals', async () => {
+    // A production gateway of its own with a short deadline, so its circuits and the wait are this test's alone.
+    const quick = await startTestGateway({
+      upstreams: upstream.urls,
+      env: { NODE_ENV: 'production', API_KEYS_FILE: keysFile, TRUSTED_DOCUMENTS: 'mobile=off,web=off', UPSTREAM_TIMEOUT_MS: '300' },
+    });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    fault = (req) => (req.service === 'inventory' ? held : undefined);
+    try {
+      const { status, body } = await gql(quick, 'public', '{ product(id: "fx-p3") { id name inStock } }', {}, PARTNER);
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ product: { id: 'fx-p3', name: expect.any(String), inStock: null } });
+      expect(body.errors!.map((error) => [error.path, error.extensions!.code])).toEqual([[['product', 'inStock'], 'UPSTREAM_TIMEOUT']]);
+      expect(upstream.requests.some((req) => req.service === 'inventory')).toBe(true);
+      expectNoInternals(JSON.stringify(body));
+    } finally {
+      release();
+      await quick.close();
+    }
+  });
+
+  it('answers a body over the size limit with 413 and no internals, and serves the next request', async () => {
+    const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(150_000) } });
+    const response = await fetch(`${production.url}/public/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...PARTNER },
+      body: big,
+    });
+    expect(response.status).toBe(413);
+    const text = await response.text();
+    expect((JSON.parse(text) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    expectNoInternals(text);
+    const next = await gql(production, 'public', '{ __typename }', {}, PARTNER);
+    expect(next.body.data).toEqual({ __typename: 'Query' });
+  });
+
+  it('answers a malformed JSON body with 400 and no internals', async () => {
+    for (const audience of ['mobile', 'web', 'public'] as const) {
+      const response = await fetch(`${production.url}/${audience}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...PARTNER },
+        body: '{"query": "{ __typename }", ',
+      });
+      expect(response.status).toBe(400);
+      const text = await response.text();
+      // One error, its code and a message: no other extension (stack, exception) and no parser detail.
+      expect(JSON.parse(text)).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'BAD_REQUEST' } }] });
+      expect(text).not.toMatch(/SyntaxError|JSON\.parse|\bposition \d+|Unexpected (end|token)|Expected /);
+      expectNoInternals(text);
+    }
   });
 
   it('keeps stacks out of refusals before execution too: parse, validation and bad input', async () => {

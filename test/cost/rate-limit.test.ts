@@ -143,8 +143,8 @@ describe('Rate limiting by query cost', () => {
 });
 
 describe('Query shape limits (before cost)', () => {
-  const expectValidationFailure = async (query: string) => {
-    const { status, body } = await gql(gateway, 'web', query);
+  const expectValidationFailure = async (query: string, headers: Record<string, string> = {}) => {
+    const { status, body } = await gql(gateway, 'web', query, {}, headers);
     expect(status).toBe(400);
     expect(body.data).toBeUndefined();
     expect(body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -152,14 +152,39 @@ describe('Query shape limits (before cost)', () => {
     return body;
   };
 
-  it('refuses a query deeper than the limit', async () => {
-    // 11 levels through fragments: product > reviews > edges > node > author, repeated via aliases is not possible, so nest fragments.
+  it('refuses a query deeper than the limit (10), naming the limit', async () => {
+    // 11 levels: me > orders > edges > node > lines > product > reviews > edges > node > author > id.
     const deep = `{ me { orders { edges { node { lines { product { reviews { edges { node { author { id } } } } } } } } } } }`;
-    await expectValidationFailure(deep);
+    const body = await expectValidationFailure(deep);
+    // The only error is the depth rule's: the query is otherwise valid, so it was refused for its depth alone.
+    expect(body.errors!.map((error) => error.message)).toEqual(['Query depth 11 exceeds the maximum of 10.']);
   });
 
-  it('refuses more aliases than the limit', async () => {
-    await expectValidationFailure(`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: __typename`).join(' ')} }`);
+  it('answers the same kind of query at exactly the depth limit, and refuses it one level deeper', async () => {
+    const token = await tokenFor('u1');
+    // 10 levels: me > orders > edges > node > lines > product > reviews > edges > node > id.
+    const atTheLimit = `{ me { orders(first: 1) { edges { node { lines { product { reviews(first: 1) { edges { node { id } } } } } } } } } }`;
+    const oneDeeper = atTheLimit.replace('node { id }', 'node { author { id } }');
+    const refused = await expectValidationFailure(oneDeeper, bearer(token));
+    expect(refused.errors!.map((error) => error.message)).toEqual(['Query depth 11 exceeds the maximum of 10.']);
+
+    const { status, body } = await gql<{ me: { orders: { edges: unknown[] } } }>(gateway, 'web', atTheLimit, {}, bearer(token));
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.me.orders.edges).toHaveLength(1);
+    expect(upstreamCalls()).toBeGreaterThan(0);
+  });
+
+  it('refuses more aliases than the limit (30), naming the limit', async () => {
+    const body = await expectValidationFailure(`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: __typename`).join(' ')} }`);
+    expect(body.errors!.map((error) => error.message)).toEqual(['More than 30 aliases in one document.']);
+  });
+
+  it('answers exactly the limit number of aliases (30) with data', async () => {
+    const { status, body } = await gql(gateway, 'web', `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: __typename`).join(' ')} }`);
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`a${i}`, 'Query'])));
   });
 
   it('refuses more directives than the limit (50), and only that', async () => {
@@ -177,9 +202,16 @@ describe('Query shape limits (before cost)', () => {
     await expectValidationFailure('{ product(id: "p1") { ...A } } fragment A on Product { id ...B } fragment B on Product { name ...A }');
   });
 
-  it('answers 500 copies of the same field cheaply: they merge into one', async () => {
-    const { status, body } = await gql(gateway, 'web', `{ product(id: "p1") { ${'name '.repeat(500)} } }`);
+  it('answers 500 copies of the same field cheaply: they merge into one, fetched once', async () => {
+    // p5: a product no other test here reads on its own, so its response is not already in the upstream cache.
+    const product = gateway.demo!.data.products.find((p) => p.id === 'p5')!;
+    const { status, body } = await gql(gateway, 'web', `{ product(id: "p5") { ${'name '.repeat(500)} } }`);
     expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ product: { name: product.name } });
     expect(body.extensions!['cost']).toMatchObject({ requestedQueryCost: 1 });
+    const stats = gateway.demo!.stats();
+    expect(stats.products.total).toBe(1);
+    expect(upstreamCalls()).toBe(1);
   });
 });

@@ -4,9 +4,15 @@ export class PayloadTooLargeError extends Error {
   override readonly name = 'PayloadTooLargeError';
 }
 
+/** The client closed its connection before the whole body arrived: nobody is left to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}
+
 /**
  * Reads a request body, refusing more than `limit` bytes: up front from
- * `Content-Length`, or as soon as the streamed total passes it.
+ * `Content-Length`, or as soon as the streamed total passes it. A client
+ * that goes away mid-body (node:http's `aborted` reset) is a `ClientGoneError`.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -25,6 +31,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    // node:http destroys the request with an ECONNRESET "aborted" error when its connection closes mid-body.
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ECONNRESET' ? new ClientGoneError('client closed the connection before its body was read') : error),
+    );
   });
 }

@@ -10,7 +10,7 @@ import { createLoaders } from '../loaders.js';
 import type { Logger } from '../logger.js';
 import { withRequestTrace, type RequestTrace } from '../observability/tracing/request-trace.js';
 import { createUpstreamCallCounter, withUpstreamCallCounter } from '../observability/upstream-calls.js';
-import { PayloadTooLargeError, readBody } from './body.js';
+import { ClientGoneError, PayloadTooLargeError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
 import { cacheHeadersFor } from './shared-cache.js';
 
@@ -82,6 +82,11 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
           return sendGraphQLError(res, 413, ErrorCode.BAD_REQUEST, bodyTooLarge(deps.maxBodyBytes), {
             connection: 'close',
           });
+        }
+        // Mobile clients drop connections all the time: a line for operators, not an error with a stack.
+        if (error instanceof ClientGoneError) {
+          logger.info({ correlationId: edge.correlationId, audience: edge.audience }, 'client went away before its request body was read');
+          return;
         }
         throw error;
       }

@@ -1,0 +1,82 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/gateway.js';
+import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { captureLogs, EDGE_MODES, gql, startTestGateway } from '../helpers/gateway.js';
+
+interface LogLine {
+  level: number;
+  msg: string;
+  correlationId?: string;
+  err?: unknown;
+}
+
+async function inFlight(gateway: Gateway): Promise<number> {
+  const response = await fetch(`${gateway.url}/readyz?verbose`);
+  return ((await response.json()) as { inFlight: number }).inFlight;
+}
+
+async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+// A client that goes away mid-body (a phone losing its network) is routine: no error line, no stack, no slot kept.
+describe.each(EDGE_MODES)('A client gone before its body arrived, served by $edge', ({ edgeThread }) => {
+  let upstream: FixtureUpstream;
+  let gateway: Gateway;
+  const logs = captureLogs();
+  /** The lines written since `from` (start-up's own warnings, about demo keys and secrets, are not this test's). */
+  let from = 0;
+  const lines = () => logs.lines.slice(from).map((line) => JSON.parse(line) as LogLine);
+
+  beforeAll(async () => {
+    upstream = await startFixtureUpstream();
+    gateway = await startTestGateway({
+      upstreams: upstream.urls,
+      env: { LOG_LEVEL: 'info', OVERLOAD_EDGE_THREAD: edgeThread },
+      logDestination: logs.destination,
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('logs no error, sends nothing upstream, frees its in-flight slot and serves the next request', async () => {
+    from = logs.lines.length;
+    const correlationId = `gone-${edgeThread}`;
+    // The verbose readiness probes each upstream's health; the request itself must send nothing.
+    const productCalls = () => upstream.requests.filter((req) => req.service === 'products' && req.path !== '/health').length;
+    const upstreamBefore = productCalls();
+    const { port } = new URL(gateway.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const body = JSON.stringify({ query: '{ product(id: "fx-p1") { name } }' });
+    socket.write(
+      `POST /web/graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+        `X-Correlation-ID: ${correlationId}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    // On the main thread's edge the request is admitted (in flight) once its headers are read; the edge thread
+    // forwards nothing before the whole body, so there is nothing to wait for.
+    if (edgeThread === 'off') await until(async () => (await inFlight(gateway)) === 1, 'the request to be in flight');
+    socket.destroy();
+
+    if (edgeThread === 'off') {
+      await until(() => lines().some((line) => line.correlationId === correlationId), 'the line about the client');
+      const line = lines().find((l) => l.correlationId === correlationId)!;
+      expect(line).toMatchObject({ level: 30, msg: 'client went away before its request body was read' });
+      expect(line.err).toBeUndefined();
+    }
+    await until(async () => (await inFlight(gateway)) === 0, 'the slot to be freed');
+
+    expect(lines().filter((line) => line.level >= 40)).toEqual([]);
+    expect(productCalls()).toBe(upstreamBefore);
+    const next = await gql(gateway, 'web', '{ __typename }');
+    expect(next.status).toBe(200);
+    expect(next.body.data).toEqual({ __typename: 'Query' });
+  });
+});

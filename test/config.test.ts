@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { problemsOf } from './helpers/config-problems.js';
 import { DEV_JWT_SECRET, loadConfig } from '../src/config.js';
@@ -116,5 +117,33 @@ describe('Configuration', () => {
     expect(limits.public.tiers.pro).toEqual({ ...DEFAULT_RATE_LIMITS.public.tiers.pro, capacity: 9 });
     expect(limits.web).toEqual(DEFAULT_RATE_LIMITS.web);
     expect(() => loadRateLimits(tempFile('l.json', { admin: {} }))).toThrow(/unknown audience "admin"/);
+  });
+});
+
+describe("The README's configuration table", () => {
+  /** Each `| \`NAME\` | default | meaning (min–max) |` row: the range a reader is told start-up enforces. */
+  const rows = readFileSync('README.md', 'utf8')
+    .split('\n')
+    .map((line) => /^\| `([A-Z_]+)` \|.*\((\d+)–(\d+)\) \|$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map(([, name, min, max]) => ({ name: name!, min: Number(min), max: Number(max) }));
+
+  it('gives a range for every whole-number setting', () => {
+    expect(rows.map((row) => row.name)).toEqual(
+      expect.arrayContaining(['PORT', 'UPSTREAM_TIMEOUT_MS', 'MAX_BODY_BYTES', 'HEADERS_TIMEOUT_MS', 'OVERLOAD_MAX_IN_FLIGHT', 'PLAN_CACHE_SIZE']),
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(18);
+  });
+
+  it('states the ranges start-up enforces: both ends accepted, one past either end refused naming the variable', () => {
+    for (const { name, min, max } of rows) {
+      // The JWKS settings are read only when there is a JWKS to fetch.
+      const base: Record<string, string> = name.startsWith('JWT_JWKS_') ? { JWT_JWKS_URL: 'http://127.0.0.1:1/jwks.json' } : {};
+      const problems = (value: number | string) => problemsOf({ ...base, [name]: String(value) });
+      expect(problems(min), `${name}=${min}`).toEqual([]);
+      expect(problems(max), `${name}=${max}`).toEqual([]);
+      expect(problems(max + 1).join('\n'), `${name}=${max + 1}`).toContain(name);
+      expect(problems(min > 0 ? min - 1 : '-1').join('\n'), `${name} below ${min}`).toContain(name);
+    }
   });
 });

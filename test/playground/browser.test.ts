@@ -77,6 +77,14 @@ describe.skipIf(skipWithoutChromium('playground browser tests'))('Playground in 
           const result = await runAndSee(session, expected);
           expect(result).not.toContain('"errors"');
           if (audience === 'mobile') expect(result).toContain('"dashboard"');
+          // The run is in GraphiQL's history, and its credential is not: nothing in storage outlives the page with it.
+          const stored = await session.page.evaluate(() => {
+            // The page's own localStorage (the test's TypeScript has no DOM types).
+            const local = (globalThis as unknown as { localStorage: Record<string, string> & { getItem(key: string): string | null } }).localStorage;
+            return Object.keys(local).map((key) => `${key}=${local.getItem(key)}`);
+          });
+          expect(stored.find((entry) => entry.includes(':queries='))).toContain(Object.keys(headers)[0] === 'x-api-key' ? 'products' : 'query');
+          for (const value of Object.values(headers)) expect(stored.join('\n')).not.toContain(value);
           await session.screenshot(`playground-${audience}`);
           expectOnlyOrigin(session, gateway.url);
         } finally {

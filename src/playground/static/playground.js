@@ -7,7 +7,53 @@
 
   // The three audiences share one origin, so each gets its own storage
   // namespace: mobile's history and tabs never show up on the public page.
-  var storage = GraphiQL.createLocalStorage({ namespace: 'bff-gateway:' + config.audience });
+  var local = GraphiQL.createLocalStorage({ namespace: 'bff-gateway:' + config.audience });
+
+  // Headers never reach storage: a token or an API key must not outlive the
+  // page. `shouldPersistHeaders: false` keeps them out of the tabs, but
+  // GraphiQL 3.8 still writes each run's headers into its history and
+  // favourites (and would bring them back with a click on an old query), so
+  // every value is cleaned on its way in.
+  var LISTS = ['queries', 'favorites', 'tabs'];
+  function withoutHeaders(value) {
+    var parsed;
+    try {
+      parsed = JSON.parse(value);
+    } catch (notJson) {
+      return value;
+    }
+    if (!parsed || typeof parsed !== 'object') return value;
+    var changed = false;
+    LISTS.forEach(function (list) {
+      if (!Array.isArray(parsed[list])) return;
+      parsed[list].forEach(function (item) {
+        if (item && typeof item === 'object' && 'headers' in item) {
+          delete item.headers;
+          changed = true;
+        }
+      });
+    });
+    return changed ? JSON.stringify(parsed) : value;
+  }
+  var storage = {
+    getItem: function (key) {
+      return local.getItem(key);
+    },
+    setItem: function (key, value) {
+      // GraphiQL's own key for the headers editor, written only when headers are persisted.
+      if (/(^|:)headers$/.test(key)) return;
+      local.setItem(key, withoutHeaders(value));
+    },
+    removeItem: function (key) {
+      local.removeItem(key);
+    },
+    clear: function () {
+      local.clear();
+    },
+    get length() {
+      return local.length;
+    },
+  };
 
   var props = {
     // A POST with `content-type: application/json`, which Apollo's CSRF prevention accepts.
@@ -20,7 +66,6 @@
     query: config.query,
     variables: config.variables,
     // Every tab opens with the audience's credential (development only).
-    // Headers are never written to storage: a token must not outlive the page.
     defaultHeaders: config.headers,
     shouldPersistHeaders: false,
     defaultEditorToolsVisibility: config.headers ? 'headers' : 'variables',

@@ -93,6 +93,22 @@ describe.skipIf(skipWithoutChromium('playground browser tests'))('Playground in 
       },
     );
 
+    it('cleans headers an earlier page left in the history out of storage when it opens', async () => {
+      const session = await openPlayground(browser, gateway.url, `${gateway.url}/public/graphql`);
+      try {
+        await session.page.locator(RUN).waitFor();
+        const key = 'bff-gateway:public:graphiql:queries';
+        const left = { queries: [{ query: '{ __typename }', headers: '{"x-api-key": "left-behind-key"}', operationName: null }] };
+        await session.page.evaluate(([k, v]) => (globalThis as unknown as { localStorage: { setItem(a: string, b: string): void } }).localStorage.setItem(k!, v!), [key, JSON.stringify(left)]);
+        await session.page.reload();
+        await session.page.locator(RUN).waitFor();
+        const stored = await session.page.evaluate((k) => (globalThis as unknown as { localStorage: { getItem(a: string): string | null } }).localStorage.getItem(k), key);
+        expect(JSON.parse(stored!)).toEqual({ queries: [{ query: '{ __typename }', operationName: null }] });
+      } finally {
+        await session.close();
+      }
+    });
+
     it('renders the schema descriptions in the docs explorer, and opens dialogs within its CSP', async () => {
       const session = await openPlayground(browser, gateway.url, `${gateway.url}/web/graphql`);
       try {

@@ -35,6 +35,11 @@
     });
     return changed ? JSON.stringify(parsed) : value;
   }
+  // What an earlier version of the page left behind is cleaned too.
+  ['graphiql:queries', 'graphiql:favorites', 'graphiql:tabState'].forEach(function (key) {
+    var value = local.getItem(key);
+    if (value) local.setItem(key, withoutHeaders(value));
+  });
   var storage = {
     getItem: function (key) {
       return local.getItem(key);

@@ -64,6 +64,22 @@ const SUGGESTION = /\s*Did you mean .*$/s;
  * as INTERNAL_SERVER_ERROR. Never lets a stack, upstream URL or body out in
  * production (`exposeDetails` false).
  */
+/** The contract's code for an error's `extensions.code` (Apollo's own codes mapped), or undefined when it has none. */
+function contractCode(rawCode: unknown): ErrorCode | undefined {
+  const code = typeof rawCode === 'string' ? (APOLLO_ALIASES[rawCode] ?? rawCode) : undefined;
+  return code !== undefined && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR ? (code as ErrorCode) : undefined;
+}
+
+/**
+ * Whether `error`, as Apollo hands it to plugins, is one the contract has no
+ * code for: a bug or a failure nobody foresaw, which the client sees only as
+ * INTERNAL_SERVER_ERROR and an operator must find in the log.
+ */
+export function isUnexpectedError(error: GraphQLError): boolean {
+  if ((error.originalError ?? error) instanceof UpstreamError) return false;
+  return contractCode(error.extensions?.['code']) === undefined;
+}
+
 export function createFormatError(exposeDetails: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
@@ -74,9 +90,8 @@ export function createFormatError(exposeDetails: boolean) {
     if (original instanceof UpstreamError) {
       return { message: original.message, ...base, extensions: { code: original.code, service: original.service } };
     }
-    const rawCode = formatted.extensions?.['code'];
-    const code = typeof rawCode === 'string' ? (APOLLO_ALIASES[rawCode] ?? rawCode) : undefined;
-    if (code !== undefined && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+    const code = contractCode(formatted.extensions?.['code']);
+    if (code !== undefined) {
       const message = exposeDetails ? formatted.message : formatted.message.replace(SUGGESTION, '');
       const extensions: Record<string, unknown> = { ...formatted.extensions, code };
       if (!exposeDetails) delete extensions['stacktrace'];

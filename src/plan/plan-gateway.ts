@@ -1,5 +1,5 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { execute, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { asGraphQLJsError } from './jit-errors.js';
 import type { Planner } from './planner.js';
 import { planRequest } from './request-plan.js';
@@ -15,6 +15,17 @@ import { planRequest } from './request-plan.js';
  */
 export function planGateway(schema: GraphQLSchema, planner: Planner): GatewayInterface {
   const executor: GatewayExecutor = async (request) => {
+    // No operation matched (an `operationName` the document does not define): graphql-js's own error, which Apollo
+    // answers 400. Without it, a document with one anonymous operation ran regardless (the resolved name is null),
+    // and Apollo, finding no operation but no error either, answered 500.
+    if (!(request.operation as OperationDefinitionNode | undefined)) {
+      const requested = request.request.operationName;
+      return {
+        errors: [
+          new GraphQLError(requested ? `Unknown operation named "${requested}".` : 'Must provide operation name if query contains multiple operations.'),
+        ],
+      };
+    }
     const planned = planRequest(planner, request.context, {
       document: request.document,
       queryHash: request.queryHash,

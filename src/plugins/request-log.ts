@@ -3,6 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
+import { isUnexpectedError } from '../errors.js';
 import { auditedFields } from '../observability/mutation-audit.js';
 import { errorCodes, requestOutcome } from '../observability/request-outcome.js';
 import { upstreamCallCounterOf } from '../observability/upstream-calls.js';
@@ -19,6 +20,17 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
     async requestDidStart() {
       const started = performance.now();
       return {
+        // Only requests with errors reach this hook. An error the contract has no code for is answered with a bare
+        // INTERNAL_SERVER_ERROR: the stack is written here, under the request's correlation id, for the operator.
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          for (const error of errors) {
+            if (!isUnexpectedError(error)) continue;
+            (contextValue.logger ?? logger).error(
+              { err: error.originalError ?? error, audience: contextValue.audience, operation: operationName ?? null, correlationId: contextValue.correlationId, path: error.path ?? null },
+              'unexpected error: answered INTERNAL_SERVER_ERROR',
+            );
+          }
+        },
         async willSendResponse({ contextValue, response, operation, operationName, document, request }) {
           // The request's own logger: it carries the trace ids when the request is traced.
           const log = contextValue.logger ?? logger;

@@ -41,6 +41,26 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     expect(next.body.data).toEqual({ __typename: 'Query' });
   });
 
+  it('answers an operationName the document does not define with 400 BAD_REQUEST naming it, and runs nothing', async () => {
+    const cases = [
+      { query: '{ product(id: "fx-p12") { name } }', operationName: 'Catalog' },
+      { query: 'query A { product(id: "fx-p12") { name } }', operationName: 'B' },
+      { query: 'query A { product(id: "fx-p12") { name } } query B { __typename }', operationName: 'C' },
+    ];
+    for (const body of cases) {
+      const before = upstream.requests.length;
+      const response = await post('/web/graphql', JSON.stringify(body));
+      expect(response.status, body.query).toBe(400);
+      const answer = (await response.json()) as { data?: unknown; errors: { message: string; extensions: { code: string } }[] };
+      expect(answer.data).toBeUndefined();
+      expect(answer.errors.map((e) => [e.extensions.code, e.message])).toEqual([['BAD_REQUEST', `Unknown operation named "${body.operationName}".`]]);
+      expect(upstream.requests.length).toBe(before);
+    }
+    // The name it does define still runs.
+    const named = await post('/web/graphql', JSON.stringify({ query: 'query A { __typename } query B { product(id: "fx-p12") { id } }', operationName: 'B' }));
+    expect(await named.json()).toEqual({ data: { product: { id: 'fx-p12' } }, extensions: expect.anything() });
+  });
+
   it('answers malformed JSON with 400 and no stack', async () => {
     const response = await post('/web/graphql', '{"query": ');
     expect(response.status).toBe(400);

@@ -1,4 +1,9 @@
+import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpstreamError } from '../../clients/errors.js';
+import { ErrorCode, gatewayError } from '../../src/errors.js';
+import { createLogger } from '../../src/logger.js';
+import { requestLogPlugin } from '../../src/plugins/request-log.js';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { bearer, captureLogs, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
@@ -95,5 +100,63 @@ describe('Audit log', () => {
     await gql(gateway, 'web', '{ product(id: "fx-p1") { id } }', {}, { 'x-correlation-id': 'audit-3' });
     expect(linesFor('audit-3', 'request')).toHaveLength(1);
     expect(linesFor('audit-3', 'audit')).toHaveLength(0);
+  });
+
+  it('writes no error line for the errors the contract names: validation, an unknown operation, a failing upstream, no token', async () => {
+    const sends: [string, () => Promise<unknown>][] = [
+      ['err-validation', () => gql(gateway, 'web', '{ nope }', {}, { 'x-correlation-id': 'err-validation' })],
+      [
+        'err-operation',
+        () =>
+          fetch(`${gateway.url}/web/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-correlation-id': 'err-operation' },
+            body: JSON.stringify({ query: 'query A { __typename }', operationName: 'B' }),
+          }),
+      ],
+      ['err-viewer', () => gql(gateway, 'web', '{ me { name } }', {}, { 'x-correlation-id': 'err-viewer' })],
+    ];
+    failPosts = true;
+    try {
+      const auth = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
+      const mutation = 'mutation { placeOrder(input: { idempotencyKey: "err-upstream-01", lines: [{ productId: "fx-p1", quantity: 1 }] }) { order { id } } }';
+      sends.push(['err-upstream', () => gql(gateway, 'web', mutation, {}, { ...auth, 'x-correlation-id': 'err-upstream' })]);
+      for (const [, send] of sends) await send();
+    } finally {
+      failPosts = false;
+    }
+    for (const [id] of sends) {
+      expect(linesFor(id, 'request'), id).toHaveLength(1);
+      expect(linesFor(id, 'request')[0]!['outcome'], id).not.toBe('ok');
+      expect(parsed().filter((l) => l['correlationId'] === id && (l['level'] as number) >= 50), id).toEqual([]);
+    }
+  });
+
+  it('writes an error line with the stack, under the correlation id, for an error the contract has no code for', async () => {
+    const lines = captureLogs();
+    const plugin = requestLogPlugin(createLogger('info', lines.destination));
+    const listener = (await plugin.requestDidStart!({} as never))!;
+    const bug = new TypeError("Cannot read properties of undefined (reading 'price')");
+    const contextValue = { audience: 'web', correlationId: 'err-bug', consumer: { id: 'fx-alice' } };
+    await listener.didEncounterErrors!({
+      contextValue,
+      operationName: 'ProductPage',
+      errors: [
+        new GraphQLError(bug.message, { originalError: bug, path: ['product', 'price'] }),
+        gatewayError(ErrorCode.FORBIDDEN, 'Not allowed.'),
+        new GraphQLError('Service unavailable.', { originalError: new UpstreamError('UPSTREAM_UNAVAILABLE', 'pricing', 'Service unavailable.') }),
+      ],
+    } as never);
+    const written = lines.lines.map((l) => JSON.parse(l) as Line);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatchObject({
+      level: 50,
+      msg: 'unexpected error: answered INTERNAL_SERVER_ERROR',
+      audience: 'web',
+      operation: 'ProductPage',
+      correlationId: 'err-bug',
+      path: ['product', 'price'],
+      err: { type: 'TypeError', message: bug.message, stack: expect.stringContaining('TypeError') },
+    });
   });
 });

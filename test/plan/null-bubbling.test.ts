@@ -8,7 +8,7 @@
  */
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { execute, GraphQLError, parse } from 'graphql';
+import { execute, getOperationAST, GraphQLError, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildCostModel } from '../../src/cost/model.js';
 import { planGateway } from '../../src/plan/plan-gateway.js';
@@ -46,7 +46,8 @@ const { executor } = await planGateway(schema, planner).load({ apollo: {} } as n
 /** The operation run by the gateway's compiled executor and by graphql-js; both results, as JSON. */
 async function bothEngines(text: string) {
   const document = parse(text);
-  const compiled = await executor!({ document, queryHash: documentHash(text), operationName: undefined, request: { variables: {} }, context: {} } as unknown as GatewayGraphQLRequestContext);
+  // As Apollo calls it: with the operation it resolved from the document.
+  const compiled = await executor!({ document, operation: getOperationAST(document), queryHash: documentHash(text), operationName: undefined, request: { variables: {} }, context: {} } as unknown as GatewayGraphQLRequestContext);
   const reference = await execute({ schema, document, contextValue: {} });
   const shape = (result: { data?: unknown; errors?: readonly GraphQLError[] | undefined }) => ({
     data: result.data,

@@ -1,4 +1,4 @@
-import { parse, type DocumentNode } from 'graphql';
+import { getOperationAST, parse, type DocumentNode } from 'graphql';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from '../../src/auth/consumer.js';
@@ -112,8 +112,10 @@ describe('A document graphql-jit cannot compile', () => {
       const context = await contextLike(gateway);
       const { load } = planGateway(schema, planner);
       const { executor } = await load({ apollo: {} });
+      const document = parse(text);
       const result = await executor!({
-        document: parse(text),
+        document,
+        operation: getOperationAST(document, 'P'),
         queryHash: documentHash(text),
         operationName: 'P',
         request: { variables: { id: 'fx-p1' } },

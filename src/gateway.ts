@@ -156,7 +156,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     corsOrigins: config.corsOrigins,
     clients,
     logger,
-    graphql: createGraphQLHandler({ servers, authenticator, clients, logger, maxBodyBytes: config.maxBodyBytes }),
+    graphql: createGraphQLHandler({ servers, authenticator, clients, logger }),
     metrics,
     headersTimeoutMs: config.headersTimeoutMs,
     redisConfigured,
@@ -169,7 +169,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     },
     playground: await createPlayground(config),
     tracing,
-    edgeThread: config.overload.edgeThread ? { maxBodyBytes: config.maxBodyBytes } : null,
+    maxBodyBytes: config.maxBodyBytes,
+    edgeThread: config.overload.edgeThread,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

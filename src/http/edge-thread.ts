@@ -16,7 +16,8 @@
  * CORS, credentials, budgets, the guard itself), the metrics, the logs and
  * the trace. The worker learns the guard's limit through shared memory,
  * refreshed every 20 ms, and how many of its forwarded GraphQL requests the
- * main thread has settled, counted as each answer is made; the main thread
+ * main thread has settled, counted as the work for each is over (answered,
+ * or finished after its client went away), as the guard counts; the main thread
  * learns of each refusal the same way
  * (counted in `bff_shed_total`, shown by `/readyz`), at latest when it next
  * serves a request. A request refused
@@ -24,7 +25,7 @@
  * edge thread.
  */
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -64,8 +65,8 @@ export interface EdgeThreadOptions {
 /**
  * Shared slots: the in-flight limit the worker applies, 1 once the listener
  * is closing, how many forwarded GraphQL requests the main thread has settled
- * (answered, or given up on when the client went away), then one refusal
- * counter per audience.
+ * (the work for each over: answered, or finished after the client went away),
+ * then one refusal counter per audience.
  */
 const LIMIT = 0;
 const CLOSING = 1;
@@ -84,10 +85,12 @@ const GRAPHQL = new RegExp(options.graphqlPath);
 const CORRELATION = new RegExp(options.correlationId);
 const origins = new Set(options.corsOrigins);
 // GraphQL requests forwarded; those in flight are the ones the main thread has not settled yet. Counted there, the
-// moment each answer is made, so an answer waiting to be posted back does not hold a slot.
+// moment the work for each is over, so an answer waiting to be posted back does not hold a slot (and a client that
+// went away does, while its operation still runs).
 let forwarded = 0;
 let nextId = 0;
 const waiting = new Map();
+const receiving = new Set();
 // Everything for the main thread (requests and aborts above all), posted once per turn of this loop: one wake-up of
 // the main thread for all of it, in the order it happened.
 let outbox = [];
@@ -135,6 +138,9 @@ const server = http.createServer(options.limits, (req, res) => {
   }
   const tooLarge = () => sendError(req, res, 413, options.tooLarge, { connection: 'close' });
   if (Number(req.headers['content-length'] || 0) > options.maxBodyBytes) return tooLarge();
+  // Until its body has arrived: nothing has run for it, so the drain closes its connection (closeIdle).
+  receiving.add(req);
+  req.once('close', () => receiving.delete(req));
   const chunks = [];
   let size = 0;
   let refused = false;
@@ -151,13 +157,14 @@ const server = http.createServer(options.limits, (req, res) => {
     chunks.push(chunk);
   });
   req.on('end', () => {
+    receiving.delete(req);
     if (refused) return;
     const id = nextId++;
     if (graphql) forwarded += 1;
     // Waiting for its answer until answered (or the client goes away).
     waiting.set(id, res);
     // A client that goes away before its answer: the main thread's response closes early, as node:http's would
-    // (the main thread then sends no answer for it, and settles it, which frees its slot).
+    // (the main thread then sends no answer for it, and settles it once the work for it is over).
     res.once('close', () => {
       if (waiting.delete(id)) post({ type: 'aborted', id });
     });
@@ -186,6 +193,7 @@ parentPort.on('message', (message) => {
       return;
     case 'closeIdle':
       server.closeIdleConnections();
+      for (const req of receiving) req.socket.destroy();
       return;
     case 'closeAll':
       server.closeAllConnections();
@@ -217,13 +225,9 @@ class EdgeReply extends EventEmitter {
   private readonly headers = new Map<string, HeaderValue>();
   private readonly chunks: Body[] = [];
 
-  /**
-   * `send` posts the answer; `settled` runs once, when the answer is made or
-   * given up (sent, destroyed, or the client went away).
-   */
+  /** `send` posts the answer (the request's slot is settled by the listener's promise, in `serve`). */
   constructor(
     private readonly send: (status: number, headers: Record<string, HeaderValue>, body: Body) => void,
-    private readonly settled: () => void,
   ) {
     super();
   }
@@ -259,7 +263,6 @@ class EdgeReply extends EventEmitter {
     this.headers.delete('content-length');
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
     this.send(this.statusCode, Object.fromEntries(this.headers), body);
-    this.settled();
     this.emit('finish');
     setImmediate(() => this.emit('close'));
     return this;
@@ -270,7 +273,6 @@ class EdgeReply extends EventEmitter {
     if (this.writableFinished || this.destroyed) return this;
     this.destroyed = true;
     this.send(500, { connection: 'close' }, '');
-    this.settled();
     setImmediate(() => this.emit('close'));
     return this;
   }
@@ -279,14 +281,13 @@ class EdgeReply extends EventEmitter {
   aborted(): void {
     if (this.writableFinished || this.destroyed) return;
     this.destroyed = true;
-    this.settled();
     this.emit('close');
   }
 }
 
 interface PostedRequest {
   id: number;
-  /** A GraphQL request, counted against the in-flight limit by the worker until settled here. */
+  /** A GraphQL request, counted against the in-flight limit by the worker until the work for it is over here. */
   graphql: boolean;
   method: string;
   url: string;
@@ -304,7 +305,10 @@ function requestFrom(posted: PostedRequest): IncomingMessage {
   return req as unknown as IncomingMessage;
 }
 
-export function createEdgeThread(listener: RequestListener, options: EdgeThreadOptions): EdgeListener {
+/** The edge's listener: its promise settles when the work for the request is over (answered, or given up). */
+export type EdgeRequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThreadOptions): EdgeListener {
   const shared = new SharedArrayBuffer(4 * (REFUSALS + AUDIENCES.length));
   const slots = new Int32Array(shared);
   const seen = AUDIENCES.map(() => 0);
@@ -340,18 +344,17 @@ export function createEdgeThread(listener: RequestListener, options: EdgeThreadO
 
   const serve = (posted: PostedRequest) => {
     takeRefusals();
-    const reply = new EdgeReply(
-      (status, headers, body) => {
-        replies.delete(posted.id);
-        if (outbox.length === 0) setImmediate(flush);
-        outbox.push({ id: posted.id, status, headers, body });
-      },
-      () => {
-        if (posted.graphql) Atomics.add(slots, SETTLED, 1);
-      },
-    );
+    const reply = new EdgeReply((status, headers, body) => {
+      replies.delete(posted.id);
+      if (outbox.length === 0) setImmediate(flush);
+      outbox.push({ id: posted.id, status, headers, body });
+    });
     replies.set(posted.id, reply);
-    listener(requestFrom(posted), reply as unknown as ServerResponse);
+    // The worker counts a GraphQL request in flight until the work for it is over here, as the guard does:
+    // a client that went away frees nothing while its operation still runs.
+    void listener(requestFrom(posted), reply as unknown as ServerResponse).finally(() => {
+      if (posted.graphql) Atomics.add(slots, SETTLED, 1);
+    });
   };
 
   return {

@@ -10,7 +10,6 @@ import { createLoaders } from '../loaders.js';
 import type { Logger } from '../logger.js';
 import { withRequestTrace, type RequestTrace } from '../observability/tracing/request-trace.js';
 import { createUpstreamCallCounter, withUpstreamCallCounter } from '../observability/upstream-calls.js';
-import { ClientGoneError, PayloadTooLargeError, readBody } from './body.js';
 import { sendGraphQLError } from './respond.js';
 import { cacheHeadersFor } from './shared-cache.js';
 
@@ -19,7 +18,6 @@ export interface GraphQLHandlerDeps {
   authenticator: Authenticator;
   clients: Clients;
   logger: Logger;
-  maxBodyBytes: number;
 }
 
 /** The message of a 413: the edge thread says it too. */
@@ -34,6 +32,8 @@ export interface EdgeRequest {
   url: URL;
   /** This request's trace when tracing is on (src/observability/tracing/server-span.ts). */
   trace: RequestTrace | undefined;
+  /** A POST's body, read by the edge (whole, within the size limit) before the request was admitted. */
+  body: Buffer | undefined;
 }
 
 function toHeaderMap(req: IncomingMessage): HeaderMap {
@@ -60,7 +60,7 @@ function parseBody(raw: Buffer, contentType: string | undefined): { ok: true; bo
 }
 
 /**
- * Serves one GraphQL request: body limit, JSON parsing, credentials →
+ * Serves one GraphQL request the edge admitted: JSON parsing, credentials →
  * consumer (401 for bad ones), a fresh per-request context, then Apollo's
  * HTTP pipeline. Any unexpected failure is a masked 500; the process goes on.
  */
@@ -73,24 +73,8 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     const logger = trace ? trace.logger(deps.logger) : deps.logger;
 
     let body: unknown = undefined;
-    if (req.method === 'POST') {
-      let raw: Buffer;
-      try {
-        raw = await readBody(req, deps.maxBodyBytes);
-      } catch (error) {
-        if (error instanceof PayloadTooLargeError) {
-          return sendGraphQLError(res, 413, ErrorCode.BAD_REQUEST, bodyTooLarge(deps.maxBodyBytes), {
-            connection: 'close',
-          });
-        }
-        // Mobile clients drop connections all the time: a line for operators, not an error with a stack.
-        if (error instanceof ClientGoneError) {
-          logger.info({ correlationId: edge.correlationId, audience: edge.audience }, 'client went away before its request body was read');
-          return;
-        }
-        throw error;
-      }
-      const parsed = parseBody(raw, req.headers['content-type']);
+    if (edge.body !== undefined) {
+      const parsed = parseBody(edge.body, req.headers['content-type']);
       if (!parsed.ok) return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.');
       body = parsed.body;
     }
@@ -132,6 +116,11 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       },
     });
 
+    if (res.destroyed) {
+      // The client left while its operation ran: the work is done (its slot was held for it), the answer has nowhere to go.
+      logger.info({ correlationId: edge.correlationId, audience: edge.audience, status: response.status ?? 200 }, 'client went away before its answer');
+      return;
+    }
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     const text = response.body.kind === 'complete' ? response.body.string : undefined;

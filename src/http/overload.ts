@@ -9,11 +9,18 @@ export type ShedReason = 'in_flight' | 'event_loop_delay';
 
 export interface OverloadGuard {
   /**
-   * Decides on one new GraphQL request before any work is done for it: null
-   * admits it (counted in flight until `release`), a reason refuses it.
+   * Would a new GraphQL request be refused now? Asked as soon as its headers
+   * are read, so a refusal costs nothing more; counts nothing (a refusal is
+   * remembered for `/readyz`, as `admit`'s).
+   */
+  check(): ShedReason | null;
+  /**
+   * Decides on one GraphQL request whose body has arrived, before any work is
+   * done for it: null admits it (counted in flight until `release`), a reason
+   * refuses it.
    */
   admit(): ShedReason | null;
-  /** The admitted request's response is over (sent or aborted). */
+  /** The work for an admitted request is over (answered, or given up after its client left). */
   release(): void;
   /** New requests were refused at the limit by the edge thread: the limit counts as reached, and `/readyz` reports shedding. */
   refusedElsewhere(): void;
@@ -96,13 +103,20 @@ export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread'>, 
     return reason;
   };
 
+  const check = (): ShedReason | null => {
+    if (lagging) return refuse('event_loop_delay');
+    if (config.maxInFlight > 0 && inFlight >= limit) {
+      reached = true;
+      return refuse('in_flight');
+    }
+    return null;
+  };
+
   return {
+    check,
     admit() {
-      if (lagging) return refuse('event_loop_delay');
-      if (config.maxInFlight > 0 && inFlight >= limit) {
-        reached = true;
-        return refuse('in_flight');
-      }
+      const shed = check();
+      if (shed !== null) return shed;
       inFlight += 1;
       if (inFlight >= limit) reached = true;
       return null;

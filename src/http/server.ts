@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Clients } from '../../clients/index.js';
 import type { Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
@@ -9,14 +9,15 @@ import type { Playground } from '../playground/handler.js';
 import { clientAddress } from './client-address.js';
 import { correlationIdFrom } from './correlation.js';
 import { applyCors } from './cors.js';
-import type { createGraphQLHandler } from './graphql-handler.js';
+import { bodyTooLarge, type createGraphQLHandler } from './graphql-handler.js';
+import { ClientGoneError, PayloadTooLargeError, readBody } from './body.js';
 import { serveMetrics } from './metrics-route.js';
-import { OVERLOADED_MESSAGE, type OverloadGuard } from './overload.js';
+import { OVERLOADED_MESSAGE, type OverloadGuard, type ShedReason } from './overload.js';
 import type { Readiness } from './readiness.js';
 import { sendGraphQLError, sendJson } from './respond.js';
 import { checkUpstreams } from './upstream-status.js';
 import { audienceOfPath } from './endpoints.js';
-import { createEdgeThread, type EdgeListener } from './edge-thread.js';
+import { createEdgeThread, type EdgeListener, type EdgeRequestListener } from './edge-thread.js';
 
 export interface EdgeOptions {
   audiences: readonly Audience[];
@@ -41,8 +42,10 @@ export interface EdgeOptions {
   retryAfterSeconds?: number;
   /** The browser playground pages and their assets; null or absent: none served. */
   playground?: Playground | null;
-  /** Set: a worker thread owns the public port and refuses over-limit GraphQL requests itself (src/http/edge-thread.ts). */
-  edgeThread?: { maxBodyBytes: number } | null;
+  /** Largest request body; a larger one is answered 413 before the request takes a slot. */
+  maxBodyBytes: number;
+  /** True: a worker thread owns the public port and refuses over-limit GraphQL requests itself (src/http/edge-thread.ts). */
+  edgeThread?: boolean;
   /** OpenTelemetry tracing; null or absent: off, and no request is traced. */
   tracing?: Pick<Tracing, 'startRequest'> | null;
 }
@@ -96,30 +99,63 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       return sendGraphQLError(res, 405, ErrorCode.BAD_REQUEST, 'Use GET or POST.', { allow: 'GET, POST' });
     }
     // Before the body is read, the credentials checked or anything parsed: a refusal must cost next to nothing.
-    const shed = options.overload.admit();
-    if (shed !== null) {
-      options.onShed?.(audience, shed);
-      return sendGraphQLError(res, 503, ErrorCode.OVERLOADED, OVERLOADED_MESSAGE, {
-        'retry-after': String(options.retryAfterSeconds ?? 1),
-      });
+    const early = options.overload.check();
+    if (early !== null) return refuse(res, audience, early);
+    // The body arrives before the request takes a slot, as on the edge thread: a client trickling its body
+    // holds a connection (until Node's request time-out, or the drain), never a slot of the in-flight limit.
+    let body: Buffer | undefined;
+    if (req.method === 'POST') {
+      const received = await receiveBody(req, res, correlationId, audience);
+      if (received === null) return;
+      body = received;
     }
-    res.once('close', options.overload.release);
-    return options.graphql(req, res, {
-      audience,
-      correlationId,
-      clientAddress: clientAddress(req, trusted),
-      url,
-      trace,
-    });
+    const shed = options.overload.admit();
+    if (shed !== null) return refuse(res, audience, shed);
+    try {
+      return await options.graphql(req, res, { audience, correlationId, clientAddress: clientAddress(req, trusted), url, trace, body });
+    } finally {
+      // Held while work is done for the request, even after its client has gone: the limit bounds the work itself.
+      options.overload.release();
+    }
   }
 
-  const listener: RequestListener = (req, res) => {
+  function refuse(res: ServerResponse, audience: Audience, reason: ShedReason): void {
+    options.onShed?.(audience, reason);
+    sendGraphQLError(res, 503, ErrorCode.OVERLOADED, OVERLOADED_MESSAGE, { 'retry-after': String(options.retryAfterSeconds ?? 1) });
+  }
+
+  /** Requests whose body is still arriving: nothing has run for them, so the drain closes their connections. */
+  const receiving = new Set<IncomingMessage>();
+
+  /** The request body, or null when it was answered (413) or its client went away before sending all of it. */
+  async function receiveBody(req: IncomingMessage, res: ServerResponse, correlationId: string, audience: Audience): Promise<Buffer | null> {
+    receiving.add(req);
+    try {
+      return await readBody(req, options.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError) {
+        sendGraphQLError(res, 413, ErrorCode.BAD_REQUEST, bodyTooLarge(options.maxBodyBytes), { connection: 'close' });
+        return null;
+      }
+      // Mobile clients drop connections all the time; Node's request time-out (408) ends a trickling body the same way.
+      if (error instanceof ClientGoneError) {
+        options.logger.info({ correlationId, audience }, 'request body not received: the client went away or the request timed out');
+        return null;
+      }
+      throw error;
+    } finally {
+      receiving.delete(req);
+    }
+  }
+
+  /** Serves one request; settles when the work for it is over (the edge thread frees the request's slot then). */
+  const listener: EdgeRequestListener = (req, res) => {
     const correlationId = correlationIdFrom(req.headers['x-correlation-id']);
     res.setHeader('x-correlation-id', correlationId);
     res.setHeader('x-content-type-options', 'nosniff');
     // Draining: keep-alive clients reconnect, through the load balancer, to a replica that stays.
     if (options.readiness.state() === 'draining') res.setHeader('connection', 'close');
-    route(req, res, correlationId).catch((error: unknown) => {
+    return route(req, res, correlationId).catch((error: unknown) => {
       options.logger.error({ err: error, correlationId }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
       else res.destroy();
@@ -129,7 +165,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   if (options.edgeThread) {
     return createEdgeThread(listener, {
       limits,
-      maxBodyBytes: options.edgeThread.maxBodyBytes,
+      maxBodyBytes: options.maxBodyBytes,
       retryAfterSeconds: options.retryAfterSeconds ?? 1,
       corsOrigins: options.corsOrigins,
       audiences: options.audiences,
@@ -137,5 +173,17 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       onShed: (audience) => options.onShed?.(audience, 'in_flight'),
     });
   }
-  return createServer(limits, listener);
+  const server = createServer(limits, listener);
+  return {
+    once: (event, callback) => server.once(event, callback),
+    listen: (port, host, callback) => server.listen(port, host, callback),
+    address: () => server.address(),
+    close: (callback) => server.close(() => callback()),
+    // While draining: idle keep-alive connections, and those still sending a request body (nothing has run for it).
+    closeIdleConnections() {
+      server.closeIdleConnections();
+      for (const req of receiving) req.socket.destroy();
+    },
+    closeAllConnections: () => server.closeAllConnections(),
+  };
 }

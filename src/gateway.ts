@@ -107,7 +107,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     onCall: metrics.observeCall,
     onCache: metrics.observeCache,
     onCircuitChange: (service, circuit) =>
-      logger[circuit === 'closed' ? 'info' : 'warn']({ service, circuit }, `circuit ${circuit}: ${service}`),
+      // `upstream`, not `service`: every line's `service` is the gateway's own (src/logger.ts).
+      logger[circuit === 'closed' ? 'info' : 'warn']({ upstream: service, circuit }, `circuit ${circuit}: ${service}`),
   });
   metrics.watchCircuits(() => clients.circuits());
   const budgets = createBudgetStore(redis, logger, () => metrics.budgetFallback());

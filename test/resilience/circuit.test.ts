@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { gql } from '../helpers/gateway.js';
+import { startFixtureUpstream } from '../helpers/fixture-upstream.js';
+import { captureLogs, gql, startTestGateway } from '../helpers/gateway.js';
 import { type FaultRig, startFaultRig } from './gateway-faults.js';
 
 const PRODUCT = '{ product(id: "fx-p1") { id name inStock } }';
@@ -58,5 +59,24 @@ describe('Circuit breaker seen from the gateway', () => {
     expect(inventoryCalls()).toBe(4);
     expect(await circuitGauge('inventory')).toBe('0');
     expect((await readyz()).body.openCircuits).toEqual([]);
+  });
+});
+
+describe('Circuit changes in the log', () => {
+  it('name the upstream in a field of their own: every line keeps one `service`, the gateway', async () => {
+    const logs = captureLogs();
+    const upstream = await startFixtureUpstream({ onRequest: (req) => (req.service === 'inventory' && req.path !== '/health' ? { status: 500 } : undefined) });
+    const gateway = await startTestGateway({ upstreams: upstream.urls, env: { CIRCUIT_FAILURE_THRESHOLD: '1', LOG_LEVEL: 'info' }, logDestination: logs.destination });
+    try {
+      await gql(gateway, 'web', PRODUCT);
+      const opened = () => logs.lines.find((line) => line.includes('"msg":"circuit open: inventory"'));
+      await expect.poll(opened).toBeDefined();
+      // A repeated key is legal JSON to a parser (the last one wins) and ambiguous to every log pipeline.
+      expect(opened()!.match(/"service":/g)).toHaveLength(1);
+      expect(JSON.parse(opened()!)).toMatchObject({ level: 40, service: 'bff-gateway', upstream: 'inventory', circuit: 'open' });
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
   });
 });

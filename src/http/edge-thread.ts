@@ -36,7 +36,7 @@ import { VALID_CORRELATION_ID } from './correlation.js';
 import { bodyTooLarge } from './graphql-handler.js';
 import { GRAPHQL_PATH } from './endpoints.js';
 import { OVERLOADED_MESSAGE, type OverloadGuard } from './overload.js';
-import { graphQLErrorBody } from './respond.js';
+import { CLIENT_ERROR_STATUS, clientErrorAnswers, graphQLErrorBody } from './respond.js';
 
 /** What the gateway needs of its listening server: `node:http`'s `Server`, or the edge thread. */
 export interface EdgeListener {
@@ -177,6 +177,9 @@ function answer(message) {
   if (!res) return;
   waiting.delete(message.id);
   if (res.destroyed) return;
+  // The length, as node:http gives a body sent whole: writeHead would otherwise fix the headers without it, and the
+  // answer would go chunked (and close an HTTP/1.0 keep-alive connection).
+  if (message.status !== 204 && message.status !== 304) message.headers['content-length'] = Buffer.byteLength(message.body);
   res.writeHead(message.status, message.headers);
   res.end(message.body);
 }
@@ -206,6 +209,15 @@ server.on('connection', (socket) => {
   if (Atomics.load(shared, ${CLOSING}) === 1) socket.destroy();
 });
 server.on('error', (error) => post({ type: 'error', code: error.code, message: error.message }));
+// node:http's own refusals (malformed request, headers too large, time-out): the main thread's answers (respond.ts).
+server.on('clientError', (error, socket) => {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const answer = options.clientErrors[options.clientErrorStatus[error.code] || 400];
+  socket.end(answer.head + 'X-Correlation-ID: ' + randomUUID() + '\\r\\n\\r\\n' + answer.body);
+});
 server.listen(options.port, options.host, () => post({ type: 'listening', address: server.address() }));
 `;
 
@@ -259,7 +271,7 @@ class EdgeReply extends EventEmitter {
     if (chunk !== undefined && typeof chunk !== 'function') this.chunks.push(chunk);
     this.headersSent = true;
     this.writableFinished = true;
-    // The worker's response counts the bytes it writes.
+    // The worker sets the length of what it writes.
     this.headers.delete('content-length');
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
     this.send(this.statusCode, Object.fromEntries(this.headers), body);
@@ -381,6 +393,8 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
           retryAfter: String(options.retryAfterSeconds),
           refusal: JSON.stringify(graphQLErrorBody(ErrorCode.OVERLOADED, OVERLOADED_MESSAGE)),
           tooLarge: JSON.stringify(graphQLErrorBody(ErrorCode.BAD_REQUEST, bodyTooLarge(options.maxBodyBytes))),
+          clientErrors: clientErrorAnswers(),
+          clientErrorStatus: CLIENT_ERROR_STATUS,
         },
       });
       worker.on('error', (error) => events.emit('error', error));

@@ -14,7 +14,7 @@ import { ClientGoneError, PayloadTooLargeError, readBody } from './body.js';
 import { serveMetrics } from './metrics-route.js';
 import { OVERLOADED_MESSAGE, type OverloadGuard, type ShedReason } from './overload.js';
 import type { Readiness } from './readiness.js';
-import { sendGraphQLError, sendJson } from './respond.js';
+import { answerClientErrors, sendGraphQLError, sendJson } from './respond.js';
 import { checkUpstreams } from './upstream-status.js';
 import { audienceOfPath } from './endpoints.js';
 import { createEdgeThread, type EdgeListener, type EdgeRequestListener } from './edge-thread.js';
@@ -174,6 +174,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     });
   }
   const server = createServer(limits, listener);
+  server.on('clientError', answerClientErrors());
   return {
     once: (event, callback) => server.once(event, callback),
     listen: (port, host, callback) => server.listen(port, host, callback),

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
@@ -59,6 +60,58 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     // The name it does define still runs.
     const named = await post('/web/graphql', JSON.stringify({ query: 'query A { __typename } query B { product(id: "fx-p12") { id } }', operationName: 'B' }));
     expect(await named.json()).toEqual({ data: { product: { id: 'fx-p12' } }, extensions: expect.anything() });
+  });
+
+  it('sends every answer with its Content-Length, not chunked, so HTTP/1.0 keep-alive clients keep their connection', async () => {
+    const graphql = await post('/web/graphql', JSON.stringify({ query: '{ __typename }' }));
+    const text = await graphql.text();
+    expect(graphql.headers.get('transfer-encoding')).toBeNull();
+    expect(graphql.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+
+    const { port } = new URL(gateway.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let raw = '';
+    socket.on('data', (chunk) => (raw += chunk.toString()));
+    socket.write('GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    await expect.poll(() => raw).toContain('{"status":"ok"}');
+    const head = raw.slice(0, raw.indexOf('\r\n\r\n')).toLowerCase();
+    expect(head).toContain('content-length: 15');
+    expect(head).toContain('connection: keep-alive');
+    // Still open: a second request on it is answered.
+    raw = '';
+    socket.write('GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    await expect.poll(() => raw).toContain('{"status":"ok"}');
+    socket.destroy();
+  });
+
+  it("answers node:http's own refusals (malformed request, headers too large) with the contract's body and a correlation id", async () => {
+    const { port } = new URL(gateway.url);
+    /** Sends raw bytes and reads everything until the server closes the connection. */
+    const exchange = (bytes: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let raw = '';
+        socket.on('data', (chunk) => (raw += chunk.toString()));
+        socket.on('close', () => resolve(raw));
+        socket.on('error', reject);
+        socket.write(bytes);
+      });
+    const cases = [
+      // Both a length and chunked: a request-smuggling shape node:http refuses.
+      { bytes: 'POST /web/graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', status: 400 },
+      { bytes: 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', status: 400 },
+      { bytes: `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431 },
+    ];
+    for (const { bytes, status } of cases) {
+      const raw = await exchange(bytes);
+      const [head, body] = raw.split('\r\n\r\n') as [string, string];
+      expect(head.split('\r\n')[0], bytes.slice(0, 40)).toBe(`HTTP/1.1 ${status} ${STATUS_CODES[status]}`);
+      expect(head.toLowerCase()).toContain('connection: close');
+      expect(head).toMatch(/X-Correlation-ID: [0-9a-f-]{36}\r?$/m);
+      expect(head.toLowerCase()).toContain(`content-length: ${Buffer.byteLength(body)}`);
+      expect(JSON.parse(body)).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'BAD_REQUEST' } }] });
+    }
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
   });
 
   it('answers malformed JSON with 400 and no stack', async () => {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Clients } from '../../clients/index.js';
 import type { Authenticator } from '../auth/credentials.js';
-import { CredentialError } from '../auth/credential-error.js';
+import { CREDENTIAL_MESSAGES, CredentialError } from '../auth/credential-error.js';
 import { upstreamConsumerId } from '../auth/consumer.js';
 import { createOnce, type Audience, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
@@ -87,7 +87,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       if (!(error instanceof CredentialError)) throw error;
       logger.info({ correlationId: edge.correlationId, reason: error.reason }, 'credentials rejected');
       const challenge = error.scheme === 'Bearer' ? 'Bearer error="invalid_token"' : 'ApiKey';
-      return sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, 'Invalid credentials.', {
+      return sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, CREDENTIAL_MESSAGES[error.scheme], {
         'www-authenticate': challenge,
       });
     }

@@ -18,6 +18,8 @@ async function expectRejected(token: string) {
   expect(response.status).toBe(401);
   expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
   expect(response.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+  // Which credential failed and what to do; why it failed is only in the log.
+  expect(response.body.errors![0]!.message).toBe('Invalid or expired bearer token: sign in again for a new one.');
   expect(JSON.stringify(response.body)).not.toContain(token);
 }
 
@@ -116,6 +118,7 @@ describe('Credentials → consumer', () => {
     const unknown = await gql(gateway, 'public', CATALOG, { first: 1 }, { 'x-api-key': 'no-such-key' });
     expect(unknown.status).toBe(401);
     expect(unknown.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect(unknown.body.errors![0]!.message).toBe('Unknown API key: check the X-API-Key header, or ask your API contact for a key.');
     const noScope = await gql(gateway, 'public', CATALOG, { first: 1 }, { 'x-api-key': 'demo-public-key-noscope' });
     expect(noScope.body.data).toEqual({ products: null });
     expect(noScope.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');

@@ -5,7 +5,7 @@ import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing/create-tracing.js';
-import type { Playground } from '../playground/handler.js';
+import { isBrowserVisit, type Playground } from '../playground/handler.js';
 import { clientAddress } from './client-address.js';
 import { correlationIdFrom } from './correlation.js';
 import { applyCors } from './cors.js';
@@ -50,6 +50,8 @@ export interface EdgeOptions {
   tracing?: Pick<Tracing, 'startRequest'> | null;
 }
 
+const NO_PLAYGROUND = 'No playground on this endpoint: send GraphQL requests as POST with Content-Type: application/json.';
+
 /** Node's own limits, tighter than its defaults where a gateway needs them (slow-loris, huge headers). */
 function serverLimits(headersTimeoutMs: number) {
   return {
@@ -92,6 +94,9 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     if (!audience || !served.has(audience)) {
       return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
     }
+    // A browser opening an endpoint that has no playground here (mobile and web in production): say what the URL
+    // is for, rather than Apollo's CSRF refusal of a bare GET.
+    if (isBrowserVisit(req, url)) return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, NO_PLAYGROUND);
     // With tracing on, a server span for each request to a GraphQL endpoint served here (src/observability/tracing/server-span.ts).
     const trace = options.tracing?.startRequest(req, res, audience);
     if (applyCors(req, res, origins)) return;

@@ -16,6 +16,11 @@ export interface Playground {
 
 /** Any of these makes a GET a GraphQL request (a query, or an APQ hash in `extensions`), never a page. */
 const GRAPHQL_PARAMS = ['query', 'extensions', 'operationName', 'variables'];
+
+/** A browser opening a GraphQL endpoint's URL: a GET (or HEAD) preferring HTML, with no GraphQL parameters. */
+export function isBrowserVisit(req: IncomingMessage, url: URL): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && prefersHtml(req.headers.accept) && !GRAPHQL_PARAMS.some((p) => url.searchParams.has(p));
+}
 const ONE_YEAR = 'public, max-age=31536000, immutable';
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
@@ -88,8 +93,7 @@ export async function createPlayground(config: Config): Promise<Playground | nul
       }
       const audience = audienceOfPath(url.pathname);
       const page = audience && pages.get(audience);
-      if (!page || !prefersHtml(req.headers.accept)) return false;
-      if (GRAPHQL_PARAMS.some((p) => url.searchParams.has(p))) return false;
+      if (!page || !isBrowserVisit(req, url)) return false;
       send(req, res, 200, pageHeaders, page);
       return true;
     },

@@ -236,7 +236,12 @@ describe('Production mode (NODE_ENV=production)', () => {
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
       expect(response.headers.get('content-type') ?? '').not.toContain('text/html');
-      expect((await response.text()).trimStart().startsWith('<')).toBe(false);
+      const text = await response.text();
+      expect(text.trimStart().startsWith('<')).toBe(false);
+      // What the URL is for, not a CSRF refusal that means nothing to someone who only opened it.
+      expect(JSON.parse(text)).toEqual({
+        errors: [{ message: 'No playground on this endpoint: send GraphQL requests as POST with Content-Type: application/json.', extensions: { code: 'BAD_REQUEST' } }],
+      });
     });
   }
 

@@ -146,6 +146,7 @@ describe.skipIf(skipWithoutChromium('playground browser tests'))('Playground in 
         expect(session.status).toBe(400);
         expect(await session.page.locator('#graphiql').count()).toBe(0);
         expect(await session.page.content()).not.toContain('graphiql');
+        expect(await session.page.content()).toContain('No playground on this endpoint');
       } finally {
         await session.close();
       }

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
-import { EDGE_MODES, startTestGateway } from '../helpers/gateway.js';
+import { captureLogs, EDGE_MODES, startTestGateway } from '../helpers/gateway.js';
 
 const QUERY = 'query ($id: ID!) { product(id: $id) { id name } }';
 const asksFor = (req: { path: string; query: URLSearchParams }, id: string) => req.path.includes(id) || (req.query.get('ids') ?? '').split(',').includes(id);
@@ -39,6 +39,7 @@ describe.each(EDGE_MODES)('In-flight slots (limit 2), served by $edge', ({ edgeT
   let gateway: Gateway;
   let releaseHeld!: () => void;
   let releaseRest!: () => void;
+  const logs = captureLogs();
   beforeAll(async () => {
     // fx-p4 is held until the test lets it go; the other products until the end.
     const held = new Promise<void>((resolve) => (releaseHeld = resolve));
@@ -51,7 +52,8 @@ describe.each(EDGE_MODES)('In-flight slots (limit 2), served by $edge', ({ edgeT
     });
     gateway = await startTestGateway({
       upstreams: upstream.urls,
-      env: { OVERLOAD_MAX_IN_FLIGHT: '2', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_EDGE_THREAD: edgeThread },
+      env: { OVERLOAD_MAX_IN_FLIGHT: '2', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_EDGE_THREAD: edgeThread, LOG_LEVEL: 'info' },
+      logDestination: logs.destination,
     });
   });
   afterAll(async () => {
@@ -76,7 +78,12 @@ describe.each(EDGE_MODES)('In-flight slots (limit 2), served by $edge', ({ edgeT
 
   it('keeps the slot of a client that went away until the work for it is over, then frees it', async () => {
     const gone = new AbortController();
-    const abandoned = post(gateway, { query: QUERY, variables: { id: 'fx-p4' } }, gone.signal).catch(() => null);
+    const abandoned = fetch(`${gateway.url}/web/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': `gone-${edgeThread}` },
+      body: JSON.stringify({ query: QUERY, variables: { id: 'fx-p4' } }),
+      signal: gone.signal,
+    }).catch(() => null);
     await expect.poll(() => upstream.requests.some((r) => r.service === 'products' && asksFor(r, 'fx-p4'))).toBe(true);
     gone.abort();
     await abandoned;
@@ -92,6 +99,9 @@ describe.each(EDGE_MODES)('In-flight slots (limit 2), served by $edge', ({ edgeT
     // Its work ends: the slot comes back (on the main thread and, with the edge thread, in the worker's count too).
     releaseHeld();
     await expect.poll(async () => (await verbose(gateway)).inFlight).toBe(1);
+    // Its answer had nowhere to go, and the log says so (beside its usual request line).
+    const lines = logs.lines.map((line) => JSON.parse(line) as { msg: string; correlationId?: string; level: number });
+    expect(lines.filter((l) => l.correlationId === `gone-${edgeThread}`).map((l) => l.msg)).toEqual(expect.arrayContaining(['request', 'client went away before its answer']));
     const third = post(gateway, { query: QUERY, variables: { id: 'fx-p3' } });
     await expect.poll(() => upstream.requests.some((r) => r.service === 'products' && asksFor(r, 'fx-p3'))).toBe(true);
     expect((await verbose(gateway)).inFlight).toBe(2);

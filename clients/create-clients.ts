@@ -71,6 +71,10 @@ class RequestClients implements ServiceClients {
     private readonly meta: RequestMeta,
   ) {}
 
+  abandon(): void {
+    this.meta.abandoned = true;
+  }
+
   get users(): UsersClient {
     return (this.#users ??= createUsersClient(this.bind('users', this.meta)));
   }

@@ -25,6 +25,8 @@ export interface CallEvent {
   attempts: number;
   /** Set when the open circuit refused the call (or its retry) without reaching the service. */
   circuitOpen?: true;
+  /** Set when nothing was sent because the request's client had gone (`ServiceClients.abandon`). */
+  abandoned?: true;
   durationMs: number;
 }
 

@@ -85,6 +85,7 @@ export function createHttp(options: HttpOptions = {}): Http {
   }
 
   async function run<T>(call: HttpCall<T>, progress: Progress, started: number): Promise<T> {
+    if (call.meta.abandoned) throw upstreamError('UPSTREAM_UNAVAILABLE', call.service, undefined, new Error('the client has gone'));
     const deadlineMs = budgetMs(call, started);
     const maxRetries = call.method === 'GET' ? Math.floor(setting(call.retries, defaultRetries)) : 0;
     const breaker = call.guarded === false ? undefined : guards.breaker(call.service);
@@ -152,7 +153,7 @@ export function createHttp(options: HttpOptions = {}): Http {
         if (!retryable || progress.attempts > maxRetries) throw failure;
         const waitMs = retryDelayMs(retryAfter, performance.now() - started, deadlineMs);
         // The budget is asked last, so a retry that would not happen anyway does not spend it.
-        if (waitMs === undefined || (budget && !budget.withdraw())) throw failure;
+        if (waitMs === undefined || call.meta.abandoned || (budget && !budget.withdraw())) throw failure;
         const { trace } = progress;
         if (trace?.retry) {
           const info: RetryInfo = { attempt: progress.attempts, errorCode: failure.code, waitMs };
@@ -179,6 +180,7 @@ export function createHttp(options: HttpOptions = {}): Http {
     };
     if (progress.status !== undefined) event.status = progress.status;
     if (progress.circuitOpen) event.circuitOpen = true;
+    if (call.meta.abandoned && progress.attempts === 0) event.abandoned = true;
     if (errorCode !== undefined) event.errorCode = errorCode;
     // An observer (metrics, the request log, tracing) must never fail a call.
     if (options.onCall) quietly(() => options.onCall?.(event));

@@ -45,6 +45,8 @@ export interface RequestMeta {
   onCall?: CallObserver | undefined;
   /** Follows each upstream call of this request step by step, and may add headers to its attempts (tracing). */
   tracer?: CallTracer | undefined;
+  /** Set by `ServiceClients.abandon`: the client that asked has gone, so nothing more is sent for it. */
+  abandoned?: boolean | undefined;
 }
 
 export interface UsersClient {
@@ -102,6 +104,13 @@ export interface ServiceClients {
   reviews: ReviewsClient;
   pricing: PricingClient;
   notifications: NotificationsClient;
+  /**
+   * The client that asked has gone: calls not yet sent fail at once and
+   * retries stop, so no further level of the fan-out reaches a service for an
+   * answer nobody will read. Calls already sent finish (cutting them would
+   * count against the services' circuits).
+   */
+  abandon(): void;
 }
 
 export interface ClientsOptions {

@@ -157,7 +157,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     corsOrigins: config.corsOrigins,
     clients,
     logger,
-    graphql: createGraphQLHandler({ servers, authenticator, clients, logger }),
+    graphql: createGraphQLHandler({ servers, authenticator, clients, logger, onClientGone: metrics.clientGone }),
     metrics,
     headersTimeoutMs: config.headersTimeoutMs,
     redisConfigured,

@@ -18,6 +18,8 @@ export interface GraphQLHandlerDeps {
   authenticator: Authenticator;
   clients: Clients;
   logger: Logger;
+  /** A client left before its answer (`bff_client_gone_total`). */
+  onClientGone?: (audience: Audience) => void;
 }
 
 /** The message of a 413: the edge thread says it too. */
@@ -57,6 +59,17 @@ function parseBody(raw: Buffer, contentType: string | undefined): { ok: true; bo
   } catch {
     return { ok: false };
   }
+}
+
+const WATCHED = Symbol('client-gone watch');
+type Watched = ServerResponse & { [WATCHED]?: { clients: { abandon(): void }; audience: Audience; onGone: ((audience: Audience) => void) | undefined } };
+
+/** A response closed before it finished: its client has gone, so nothing more is sent upstream for it. */
+function onResponseClose(this: Watched): void {
+  const watched = this[WATCHED];
+  if (!watched || this.writableFinished) return;
+  watched.clients.abandon();
+  watched.onGone?.(watched.audience);
 }
 
 /**
@@ -103,6 +116,10 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
           onCall: upstreamCalls.observe,
           tracer: trace?.calls,
         });
+        // A client that leaves before its answer: no further call is sent for it (the work in hand finishes).
+        // One shared listener reading the request's state off the response: no closure per request.
+        (res as Watched)[WATCHED] = { clients, audience: edge.audience, onGone: deps.onClientGone };
+        res.on('close', onResponseClose);
         const context = withUpstreamCallCounter<Context>({
           audience: edge.audience,
           consumer,

@@ -34,6 +34,8 @@ export interface Metrics {
   rateLimited(audience: string, reason?: string): void;
   /** One GraphQL request refused at the edge because the process is overloaded (src/http/overload.ts). */
   shed(audience: string, reason: string): void;
+  /** One GraphQL request whose client left before its answer (src/http/graphql-handler.ts). */
+  clientGone(audience: string): void;
   /** Where the edge gauges read readiness and the in-flight count at each scrape. */
   watchEdge(read: () => { ready: boolean; inFlight: number; inFlightLimit: number }): void;
   /** Where the dependency gauges probe upstream health and Redis at each scrape (the facts of `/readyz?verbose`). */
@@ -108,6 +110,7 @@ export function createMetrics(): Metrics {
   const costActual = histogram('bff_operation_cost_actual', 'Measured cost of an operation after it ran.', ['audience'], COST_BUCKETS);
   const rateLimited = counter('bff_rate_limited_total', 'Requests refused by the cost rate limiter.', ['audience', 'reason']);
   const shed = counter('bff_shed_total', 'GraphQL requests refused at the edge with 503 OVERLOADED, by reason.', ['audience', 'reason']);
+  const clientGone = counter('bff_client_gone_total', 'GraphQL requests whose client closed the connection before its answer (no further upstream call was sent for them).', ['audience']);
   let readEdge: (() => { ready: boolean; inFlight: number; inFlightLimit: number }) | undefined;
   new Gauge({
     name: 'bff_ready',
@@ -164,7 +167,11 @@ export function createMetrics(): Metrics {
     observeCall(event) {
       // `status` is what the service said (none when it said nothing); `outcome` what it meant for the caller.
       const status = event.status === undefined ? 'none' : String(event.status);
-      const outcome = event.circuitOpen && event.attempts === 0 ? 'circuit_open' : (event.errorCode?.toLowerCase() ?? 'ok');
+      const outcome = event.abandoned
+        ? 'client_gone'
+        : event.circuitOpen && event.attempts === 0
+          ? 'circuit_open'
+          : (event.errorCode?.toLowerCase() ?? 'ok');
       calls.inc({ service: event.service, route: event.route, method: event.method, status, outcome });
       callSeconds.observe({ service: event.service, route: event.route }, event.durationMs / 1000);
       if (event.attempts > 1) retries.inc({ service: event.service }, event.attempts - 1);
@@ -184,6 +191,9 @@ export function createMetrics(): Metrics {
     },
     shed(audience, reason) {
       shed.inc({ audience, reason });
+    },
+    clientGone(audience) {
+      clientGone.inc({ audience });
     },
     watchEdge(read) {
       readEdge = read;

@@ -83,3 +83,55 @@ describe.each(EDGE_MODES)('A client gone before its body arrived, served by $edg
     expect(next.body.data).toEqual({ __typename: 'Query' });
   });
 });
+
+// A client that leaves while its operation runs: the level of calls in hand finishes, no further level is sent.
+const REVIEW_AUTHORS = '{ product(id: "fx-p1") { reviews(first: 3) { edges { node { id author { id name } } } } } }';
+
+describe.each(EDGE_MODES)('A client gone while its operation runs, served by $edge', ({ edgeThread }) => {
+  let upstream: FixtureUpstream;
+  let gateway: Gateway;
+  let release!: () => void;
+
+  beforeAll(async () => {
+    const held = new Promise<void>((resolve) => (release = resolve));
+    upstream = await startFixtureUpstream({
+      onRequest: async (req) => {
+        if (req.service === 'reviews' && req.path !== '/health') await held;
+      },
+    });
+    gateway = await startTestGateway({ upstreams: upstream.urls, env: { OVERLOAD_EDGE_THREAD: edgeThread } });
+  });
+  afterAll(async () => {
+    release();
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('sends no further upstream call for it, and counts the skipped call as client_gone', async () => {
+    const calls = (service: string) => upstream.requests.filter((req) => req.service === service && req.path !== '/health').length;
+    const gone = new AbortController();
+    const abandoned = fetch(`${gateway.url}/web/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // The reviews first (held), then their authors from the users service: a second level of calls.
+      body: JSON.stringify({ query: REVIEW_AUTHORS }),
+      signal: gone.signal,
+    }).catch(() => null);
+    await expect.poll(() => calls('reviews')).toBe(1);
+    gone.abort();
+    await abandoned;
+    // The gateway has seen its client go (counted), and only then do the reviews answer.
+    const metric = async () => (await (await fetch(`${gateway.url}/metrics`)).text()).match(/^bff_client_gone_total\{audience="web"\} (\d+)$/m)?.[1];
+    await expect.poll(metric).toBe('1');
+    release();
+    await expect.poll(async () => inFlight(gateway)).toBe(0);
+    expect(calls('users')).toBe(0);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/^bff_upstream_calls_total\{service="users",[^}]*outcome="client_gone"\} 1$/m);
+
+    // A client that stays gets both levels.
+    const stayed = await gql(gateway, 'web', REVIEW_AUTHORS);
+    expect(stayed.body.errors).toBeUndefined();
+    expect(calls('users')).toBe(1);
+  });
+});

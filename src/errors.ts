@@ -58,12 +58,6 @@ export const badUserInput = (message: string, field?: string) =>
 /** "Did you mean …?" suggestions reveal the schema; production drops them. */
 const SUGGESTION = /\s*Did you mean .*$/s;
 
-/**
- * Apollo `formatError`: lets only known codes through, maps upstream failures
- * to their contract codes with their safe messages, and masks everything else
- * as INTERNAL_SERVER_ERROR. Never lets a stack, upstream URL or body out in
- * production (`exposeDetails` false).
- */
 /** The contract's code for an error's `extensions.code` (Apollo's own codes mapped), or undefined when it has none. */
 function contractCode(rawCode: unknown): ErrorCode | undefined {
   const code = typeof rawCode === 'string' ? (APOLLO_ALIASES[rawCode] ?? rawCode) : undefined;
@@ -80,6 +74,12 @@ export function isUnexpectedError(error: GraphQLError): boolean {
   return contractCode(error.extensions?.['code']) === undefined;
 }
 
+/**
+ * Apollo `formatError`: lets only known codes through, maps upstream failures
+ * to their contract codes with their safe messages, and masks everything else
+ * as INTERNAL_SERVER_ERROR. Never lets a stack, upstream URL or body out in
+ * production (`exposeDetails` false).
+ */
 export function createFormatError(exposeDetails: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;

@@ -4,6 +4,11 @@ export class PayloadTooLargeError extends Error {
   override readonly name = 'PayloadTooLargeError';
 }
 
+/** The message of a 413, on both edges. */
+export function bodyTooLarge(maxBodyBytes: number): string {
+  return `Request body over ${maxBodyBytes} bytes.`;
+}
+
 /** The client closed its connection before the whole body arrived: nobody is left to answer. */
 export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';

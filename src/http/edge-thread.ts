@@ -33,7 +33,7 @@ import { AUDIENCES, type Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { EXPOSED_HEADERS } from './cors.js';
 import { VALID_CORRELATION_ID } from './correlation.js';
-import { bodyTooLarge } from './graphql-handler.js';
+import { bodyTooLarge } from './body.js';
 import { GRAPHQL_PATH } from './endpoints.js';
 import { OVERLOADED_MESSAGE, type OverloadGuard } from './overload.js';
 import { CLIENT_ERROR_STATUS, clientErrorAnswers, graphQLErrorBody } from './respond.js';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Clients } from '../../clients/index.js';
 import type { Authenticator } from '../auth/credentials.js';
-import { CREDENTIAL_MESSAGES, CredentialError } from '../auth/credential-error.js';
+import { CredentialError } from '../auth/credential-error.js';
 import { upstreamConsumerId } from '../auth/consumer.js';
 import { createOnce, type Audience, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
@@ -20,11 +20,6 @@ export interface GraphQLHandlerDeps {
   logger: Logger;
   /** A client left before its answer (`bff_client_gone_total`). */
   onClientGone?: (audience: Audience) => void;
-}
-
-/** The message of a 413: the edge thread says it too. */
-export function bodyTooLarge(maxBodyBytes: number): string {
-  return `Request body over ${maxBodyBytes} bytes.`;
 }
 
 export interface EdgeRequest {
@@ -100,7 +95,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       if (!(error instanceof CredentialError)) throw error;
       logger.info({ correlationId: edge.correlationId, reason: error.reason }, 'credentials rejected');
       const challenge = error.scheme === 'Bearer' ? 'Bearer error="invalid_token"' : 'ApiKey';
-      return sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, CREDENTIAL_MESSAGES[error.scheme], {
+      return sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, error.message, {
         'www-authenticate': challenge,
       });
     }

@@ -1,8 +1,8 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { captureLogs, EDGE_MODES, gql, startTestGateway } from '../helpers/gateway.js';
+import { trickle, verboseStatus } from '../helpers/slow-client.js';
 
 interface LogLine {
   level: number;
@@ -11,18 +11,7 @@ interface LogLine {
   err?: unknown;
 }
 
-async function inFlight(gateway: Gateway): Promise<number> {
-  const response = await fetch(`${gateway.url}/readyz?verbose`);
-  return ((await response.json()) as { inFlight: number }).inFlight;
-}
-
-async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const inFlight = async (gateway: Gateway) => (await verboseStatus(gateway)).inFlight;
 
 // A client that goes away mid-body (a phone losing its network) is routine: no error line, no stack, no slot kept.
 describe.each(EDGE_MODES)('A client gone before its body arrived, served by $edge', ({ edgeThread }) => {
@@ -52,29 +41,18 @@ describe.each(EDGE_MODES)('A client gone before its body arrived, served by $edg
     // The verbose readiness probes each upstream's health; the request itself must send nothing.
     const productCalls = () => upstream.requests.filter((req) => req.service === 'products' && req.path !== '/health').length;
     const upstreamBefore = productCalls();
-    const { port } = new URL(gateway.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const body = JSON.stringify({ query: '{ product(id: "fx-p1") { name } }' });
-    // `Expect: 100-continue`: the server's "100 Continue" says it has read the headers and is waiting for the body.
-    const continued = new Promise<void>((resolve) => socket.once('data', (chunk) => chunk.toString().startsWith('HTTP/1.1 100') && resolve()));
-    socket.write(
-      `POST /web/graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
-        `Expect: 100-continue\r\nX-Correlation-ID: ${correlationId}\r\n\r\n`,
-    );
-    await continued;
-    socket.write(body.slice(0, 10));
+    const { socket } = await trickle(gateway, { 'X-Correlation-ID': correlationId });
     // No slot is taken before the body has arrived (it never will).
     expect(await inFlight(gateway)).toBe(0);
     socket.destroy();
 
     if (edgeThread === 'off') {
-      await until(() => lines().some((line) => line.correlationId === correlationId), 'the line about the client');
+      await expect.poll(() => lines().some((line) => line.correlationId === correlationId)).toBe(true);
       const line = lines().find((l) => l.correlationId === correlationId)!;
       expect(line).toMatchObject({ level: 30, msg: 'request body not received: the client went away or the request timed out' });
       expect(line.err).toBeUndefined();
     }
-    await until(async () => (await inFlight(gateway)) === 0, 'the slot to be freed');
+    await expect.poll(() => inFlight(gateway)).toBe(0);
 
     expect(lines().filter((line) => line.level >= 40)).toEqual([]);
     expect(productCalls()).toBe(upstreamBefore);

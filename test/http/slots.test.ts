@@ -1,36 +1,14 @@
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { captureLogs, EDGE_MODES, startTestGateway } from '../helpers/gateway.js';
+import { trickle, verboseStatus as verbose } from '../helpers/slow-client.js';
 
 const QUERY = 'query ($id: ID!) { product(id: $id) { id name } }';
 const asksFor = (req: { path: string; query: URLSearchParams }, id: string) => req.path.includes(id) || (req.query.get('ids') ?? '').split(',').includes(id);
 
 const post = (gateway: Gateway, body: unknown, signal?: AbortSignal) =>
   fetch(`${gateway.url}/web/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
-
-async function verbose(gateway: Gateway): Promise<{ status: string; inFlight: number }> {
-  return (await (await fetch(`${gateway.url}/readyz?verbose`)).json()) as { status: string; inFlight: number };
-}
-
-/**
- * A client that sends a POST's headers and the first bytes of its body, then
- * nothing more; resolves once the server has read the headers (its
- * `100 Continue`), so the request is surely being received.
- */
-async function trickle(gateway: Gateway): Promise<{ socket: Socket; closed: Promise<void> }> {
-  const { port } = new URL(gateway.url);
-  const socket = connect(Number(port), '127.0.0.1');
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const continued = new Promise<void>((resolve) => socket.once('data', (chunk) => chunk.toString().startsWith('HTTP/1.1 100') && resolve()));
-  socket.write('POST /web/graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n');
-  await continued;
-  socket.write('{"query":');
-  return { socket, closed };
-}
 
 // The in-flight limit bounds the work the process does: a slot is taken once a request's body has arrived, and
 // given back when the work for it is over, whether or not its client is still there to read the answer.

@@ -7,9 +7,11 @@
  * and 26 loading it fails outright ("The requested module 'util' does not
  * provide an export named 'isUndefined'"); its CommonJS build loads, but calls
  * `util.isUndefined` each time a `chain` or `race` rule is evaluated, which
- * would throw at request time. So this module puts the helper back on `util`
- * when it is missing (the only removed `util.is*` that graphql-shield and the
- * libraries it loads call), then loads the CommonJS build.
+ * would throw at request time; and on Node 22, where it is still there but
+ * deprecated, its first call printed a `DEP0058` warning on stderr, outside the
+ * JSON log. So this module sets the helper on `util` itself, a plain
+ * `value === undefined` that never warns (the only removed `util.is*` that
+ * graphql-shield and the libraries it loads call), then loads the CommonJS build.
  * test/permissions/shield.test.ts evaluates a `chain` and a `race` rule, so the
  * suite fails on a current Node line if this stops working.
  *
@@ -20,10 +22,8 @@ import { createRequire } from 'node:module';
 import util from 'node:util';
 import type * as GraphQLShield from 'graphql-shield';
 
-const utilHelpers = util as unknown as Record<string, unknown>;
-if (typeof utilHelpers['isUndefined'] !== 'function') {
-  utilHelpers['isUndefined'] = (value: unknown): value is undefined => value === undefined;
-}
+// Set on every line: missing from Node 23 on, a warning the first time it is called on Node 22.
+(util as unknown as Record<string, unknown>)['isUndefined'] = (value: unknown): value is undefined => value === undefined;
 
 // Not named `require`: a bundler must leave this call to run at start-up.
 const loadCommonJs = createRequire(import.meta.url);

@@ -25,6 +25,10 @@ const ctx = () => ({ audience: 'web', consumer: { kind: 'anonymous', id: 'anon:t
 const info = {} as GraphQLResolveInfo;
 const messageOf = (verdict: unknown) => (verdict === true ? true : (verdict as Error).message);
 
+// Every warning the process emits while this file runs (Node warns once per deprecation, so from the first rule on).
+const warnings: string[] = [];
+process.on('warning', (warning: Error & { code?: string }) => warnings.push(`${warning.code ?? warning.name}: ${warning.message}`));
+
 // graphql-shield's logic rules call util.isUndefined, which Node 23 removed: these fail there without src/permissions/shield.ts.
 describe('graphql-shield on every supported Node line', () => {
   it('evaluates a chain rule in order, stopping at the first refusal', async () => {
@@ -39,5 +43,15 @@ describe('graphql-shield on every supported Node line', () => {
     expect(await decide(race(refuses('a1'), passes('a2'), passes('a3')), {}, {}, ctx(), info)).toBe(true);
     expect(messageOf(await decide(race(refuses('b1'), refuses('b2')), {}, {}, ctx(), info))).toMatch(/^b[12] says no$/);
     expect(ran).toEqual(['a1', 'a2', 'b1', 'b2']);
+  });
+
+  // Node 22 warns on util.isUndefined (DEP0058) the first time it is called: a gateway printed that
+  // line to stderr, outside its JSON log, at its first chain rule. Fails on Node 22 without the shim.
+  it('evaluates logic rules without a deprecation warning', async () => {
+    const { passes, refuses } = recorder();
+    await decide(chain(passes('c1'), passes('c2')), {}, {}, ctx(), info);
+    await decide(race(refuses('d1'), passes('d2')), {}, {}, ctx(), info);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).toEqual([]);
   });
 });

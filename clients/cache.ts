@@ -52,20 +52,24 @@ export interface KeyvCacheOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Resolves `promise`, or `fallback` once `ms` have passed; a rejection also gives `fallback`. */
-async function bounded<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+/** What `bounded` gives when the store did not answer in time. */
+const LATE = Symbol('late');
+
+/** Resolves `promise`, or `LATE` once `ms` have passed. */
+async function bounded<T>(promise: Promise<T>, ms: number): Promise<T | typeof LATE> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
+  const late = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(() => resolve(LATE), ms);
   });
   try {
     return await Promise.race([promise, late]);
-  } catch {
-    return fallback;
   } finally {
     clearTimeout(timer);
   }
 }
+
+/** After an operation the store did not answer in time, how long every operation is an instant miss. */
+export const STALL_PAUSE_MS = 1_000;
 
 /** A validated response as the memory store keeps it: distinguishable from any text entry. */
 class StoredValue {
@@ -82,15 +86,38 @@ export function keyvCache(keyv: Keyv<unknown>, options: KeyvCacheOptions): Respo
     options.onError?.(error);
     return undefined;
   };
+  // A store that did not answer in time (a stalled Redis) is skipped for STALL_PAUSE_MS, then one
+  // operation tries it while the others still miss: without this every lookup of every request waited
+  // the whole bound, one after another down the fan-out.
+  let stalledUntil = 0;
+  let trying = false;
+  const usable = (): boolean => {
+    if (!available()) return false;
+    if (stalledUntil === 0) return true;
+    if (trying || Date.now() < stalledUntil) return false;
+    trying = true;
+    return true;
+  };
+  const settle = async <T>(operation: Promise<T>, ms: number, fallback: T): Promise<T> => {
+    const outcome = await bounded(operation, ms);
+    trying = false;
+    if (outcome !== LATE) {
+      stalledUntil = 0;
+      return outcome;
+    }
+    if (stalledUntil === 0) options.onError?.(new Error(`no answer from the cache store within ${ms} ms: lookups miss for now`));
+    stalledUntil = Date.now() + STALL_PAUSE_MS;
+    return fallback;
+  };
   const read = async (key: string): Promise<unknown> => {
-    if (!available()) return undefined;
+    if (!usable()) return undefined;
     const value = keyv.get(key).catch(report);
-    return opTimeoutMs === undefined ? value : bounded(value, opTimeoutMs, undefined);
+    return opTimeoutMs === undefined ? value : settle(value, opTimeoutMs, undefined);
   };
   const write = async (key: string, value: unknown, ttlMs: number): Promise<void> => {
-    if (!available() || ttlMs <= 0) return;
+    if (ttlMs <= 0 || !usable()) return;
     const done = keyv.set(key, value, ttlMs).then(() => undefined, report);
-    await (opTimeoutMs === undefined ? done : bounded(done, opTimeoutMs, undefined));
+    await (opTimeoutMs === undefined ? done : settle(done, opTimeoutMs, undefined));
   };
   return {
     kind: options.kind,

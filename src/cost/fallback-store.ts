@@ -3,8 +3,13 @@ import type { BucketPolicy, BudgetDecision, BudgetState, BudgetStore } from './b
 import { MemoryBudgetStore } from './memory-store.js';
 import type { RedisBudgetStore } from './redis-store.js';
 
-/** A Redis answer slower than this is treated as an outage for this decision. */
+/** A Redis answer slower than this is treated as an outage. */
 const REDIS_DEADLINE_MS = 1_000;
+/** While budgets are local, how often one write is tried in the background to see whether Redis takes writes again. */
+const PROBE_INTERVAL_MS = 1_000;
+/** The probe's bucket: a take of 0 points writes it (so a Redis refusing writes fails the probe) and changes nothing. */
+const PROBE_KEY = 'gateway:probe';
+const PROBE_POLICY: BucketPolicy = { capacity: 1, restorePerSecond: 1 };
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -15,14 +20,24 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * Redis budgets with a local fallback: while Redis is unreachable (or slow),
- * each process enforces the same limits in memory — never a hang, never
- * unlimited — and says so in the log and a counter; once Redis answers again
- * the shared budgets resume.
+ * Redis budgets with a local fallback: while Redis is unreachable, slow or
+ * refusing writes (out of memory, a read-only replica), each process
+ * enforces the same limits in memory — never a hang, never unlimited — and
+ * says so once in the log and in a counter.
+ *
+ * Once one decision has failed, the others go local at once: no request
+ * waits on a Redis already known to be bad (a stalled one would otherwise
+ * hold every request for the deadline, pile them up against the in-flight
+ * limit and shed load). A write is tried in the background every second,
+ * and only when one succeeds within the deadline do the shared budgets
+ * resume, so a Redis that answers reads but refuses writes does not flip
+ * between the two on every request.
  */
 export class FallbackBudgetStore implements BudgetStore {
   private readonly local = new MemoryBudgetStore();
   private degraded = false;
+  private probe: NodeJS.Timeout | undefined;
+  private closed = false;
   /** Decisions taken locally because Redis could not answer. */
   fallbacks = 0;
 
@@ -37,31 +52,57 @@ export class FallbackBudgetStore implements BudgetStore {
     return this.shared.ready;
   }
 
+  /** Whether decisions go to Redis now (false while budgets are local). */
+  get usingShared(): boolean {
+    return !this.degraded && this.shared.ready;
+  }
+
   private async decide<T>(viaShared: () => Promise<T>, viaLocal: () => Promise<T>): Promise<T> {
-    if (this.shared.ready) {
-      try {
-        const result = await withDeadline(viaShared(), REDIS_DEADLINE_MS);
-        if (this.degraded) {
-          this.degraded = false;
-          this.logger.warn('Redis answers again: shared rate-limit budgets resumed');
-        }
-        return result;
-      } catch (error) {
-        this.note(error);
+    if (!this.degraded) {
+      if (!this.shared.ready) {
+        this.degrade(new Error('Redis not connected'));
+        return viaLocal();
       }
-    } else {
-      this.note(new Error('Redis not connected'));
+      try {
+        return await withDeadline(viaShared(), REDIS_DEADLINE_MS);
+      } catch (error) {
+        this.degrade(error);
+        return viaLocal();
+      }
     }
+    this.fallbacks += 1;
+    this.onFallback();
     return viaLocal();
   }
 
-  private note(error: unknown): void {
+  private degrade(error: unknown): void {
     this.fallbacks += 1;
     this.onFallback();
-    if (!this.degraded) {
-      this.degraded = true;
-      this.logger.error({ err: error }, 'Redis unreachable: rate-limit budgets fall back to per-process memory');
+    if (this.degraded) return;
+    this.degraded = true;
+    this.logger.error({ err: error }, 'Redis unreachable: rate-limit budgets fall back to per-process memory');
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    if (this.closed) return;
+    this.probe = setTimeout(() => void this.tryShared(), PROBE_INTERVAL_MS);
+    this.probe.unref();
+  }
+
+  private async tryShared(): Promise<void> {
+    if (this.shared.ready) {
+      try {
+        await withDeadline(this.shared.take(PROBE_KEY, 0, PROBE_POLICY), REDIS_DEADLINE_MS);
+        if (this.closed) return;
+        this.degraded = false;
+        this.logger.warn('Redis answers again: shared rate-limit budgets resumed');
+        return;
+      } catch {
+        // Still failing: budgets stay local, and the next probe follows.
+      }
     }
+    this.scheduleProbe();
   }
 
   take(key: string, cost: number, policy: BucketPolicy): Promise<BudgetDecision> {
@@ -77,6 +118,8 @@ export class FallbackBudgetStore implements BudgetStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.probe);
     await Promise.all([this.shared.close(), this.local.close()]);
   }
 }

@@ -101,6 +101,39 @@ describe.skipIf(redisMissing())('Upstream response cache in Redis', () => {
     await expect.poll(requestsOfOneRead, { timeout: 2_000 }).toBe(0);
   });
 
+  // A connected Redis that does not answer (CLIENT PAUSE here, a stall in production) made every
+  // lookup wait its whole 250 ms bound, one after another down a request's fan-out, and said nothing.
+  it('stops asking a stalled Redis after one lookup timed out, says so once, and resumes after it answers', async () => {
+    const errors: string[] = [];
+    const cache = createRedisCache({ url: redis.url, opTimeoutMs: 250, onError: (error) => errors.push(String(error)) });
+    open.push({ close: () => cache.close() } as Harness);
+    await waitReady(cache);
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    try {
+      await admin.configResetStat();
+      await admin.sendCommand(['CLIENT', 'PAUSE', '1000', 'ALL']);
+      expect(await cache.get('stalled:first')).toBeUndefined();
+      for (let i = 0; i < 10; i++) expect(await cache.get(`stalled:${i}`)).toBeUndefined();
+      // Queued behind the pause: answers once it is over. Redis has run only the first lookup's GET.
+      await admin.ping();
+      expect(await admin.info('commandstats')).toMatch(/cmdstat_get:calls=1,/);
+      expect(errors).toEqual([expect.stringMatching(/no answer from the cache store within 250 ms/)]);
+      // One lookup tries again after a second; once Redis answers, the cache works as before.
+      await expect
+        .poll(
+          async () => {
+            await cache.set('resumed', 'yes', 10_000);
+            return cache.get('resumed');
+          },
+          { timeout: 5_000 },
+        )
+        .toBe('yes');
+    } finally {
+      admin.destroy();
+    }
+  });
+
   it('keeps listener counts flat over 1,000 requests served from Redis', async () => {
     const cache = createRedisCache({ url: redis.url });
     const h = await harness(cache);

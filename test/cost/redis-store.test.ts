@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FallbackBudgetStore } from '../../src/cost/fallback-store.js';
 import { RedisBudgetStore } from '../../src/cost/redis-store.js';
@@ -7,6 +9,27 @@ import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
 import { budgetStoreContract } from './budget-store-contract.js';
 
 const skip = redisMissing();
+
+/** A budget store that counts the consumers' decisions sent to Redis (not the fallback's background probes). */
+class CountingRedisStore extends RedisBudgetStore {
+  sent = 0;
+  override take(...args: Parameters<RedisBudgetStore['take']>) {
+    if (args[0] !== 'gateway:probe') this.sent += 1;
+    return super.take(...args);
+  }
+  override peek(...args: Parameters<RedisBudgetStore['peek']>) {
+    this.sent += 1;
+    return super.peek(...args);
+  }
+}
+
+/** A logger whose lines the test reads. */
+function capturedLogger() {
+  const lines: string[] = [];
+  const logger = createLogger('info', new Writable({ write(chunk, _encoding, done) { lines.push(...String(chunk).trim().split('\n')); done(); } }));
+  const count = (pattern: RegExp) => lines.filter((line) => pattern.test(line)).length;
+  return { logger, count };
+}
 let redis: TestRedis;
 let store: RedisBudgetStore;
 
@@ -56,11 +79,76 @@ describe.skipIf(skip)('Redis budget store', () => {
     expect(fallback.fallbacks).toBeGreaterThanOrEqual(4);
 
     await redis.restart();
-    await until(() => fallback.sharedReady);
+    // Connected again, and a background write went through: decisions are shared again.
+    await until(() => fallback.usingShared);
     // A fresh Redis knows nothing: the shared bucket is full again and used again.
     expect(await fallback.take('outage:consumer', 100, policy)).toMatchObject({ allowed: true, remaining: 200 });
     await until(() => store.ready);
     expect(await store.peek('outage:consumer', policy)).toMatchObject({ remaining: 200 });
     await fallback.close();
+  });
+
+  // A connected Redis that does not answer (a stall: CLIENT PAUSE here) held every decision for the
+  // whole deadline; requests piled up against the in-flight limit, and every replica shed load and
+  // answered /readyz 503. Once one decision has failed, the others must not wait on Redis at all.
+  it('stops asking a stalled Redis after the first decision that timed out', async () => {
+    const shared = new CountingRedisStore({ url: redis.url });
+    const fallback = new FallbackBudgetStore(shared, createLogger('silent'));
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    await until(() => fallback.usingShared);
+    const policy = { capacity: 1_000, restorePerSecond: 0.001 };
+    try {
+      await admin.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL']);
+      // The first decision waits for its deadline, then is taken locally.
+      expect(await fallback.take('stall:consumer', 100, policy)).toMatchObject({ allowed: true, remaining: 900 });
+      expect(shared.sent).toBe(1);
+      // The next ones are local at once: none goes to the stalled Redis.
+      for (let i = 0; i < 5; i++) await fallback.take('stall:consumer', 100, policy);
+      expect(await fallback.peek('stall:consumer', policy)).toMatchObject({ remaining: 400 });
+      expect(shared.sent).toBe(1);
+      expect(fallback.usingShared).toBe(false);
+      // When the pause ends, the background probe finds Redis answering, and decisions are shared again.
+      await until(() => fallback.usingShared, 8_000);
+      await fallback.take('stall:consumer', 100, policy);
+      expect(shared.sent).toBe(2);
+    } finally {
+      await admin.close().catch(() => undefined);
+      await fallback.close();
+    }
+  });
+
+  // A Redis that answers reads but refuses writes (a read-only replica; out of memory is the same):
+  // the zero-cost peek succeeded and switched budgets back to Redis, the next take failed again, and
+  // each request logged another "fall back" error and another "resumed" line.
+  it('stays local, logging once, while Redis refuses writes, and resumes when it takes them again', async () => {
+    const { logger, count } = capturedLogger();
+    const fallback = new FallbackBudgetStore(new RedisBudgetStore({ url: redis.url }), logger);
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    await until(() => fallback.usingShared);
+    const policy = { capacity: 1_000, restorePerSecond: 0.001 };
+    try {
+      // A replica of a master that is not there: it answers, and refuses every write with READONLY.
+      await admin.sendCommand(['REPLICAOF', '127.0.0.1', '1']);
+      for (let i = 0; i < 4; i++) {
+        await fallback.take('readonly:consumer', 100, policy);
+        await fallback.peek('readonly:consumer', policy);
+      }
+      // One budget throughout: the local one (the shared one was never written).
+      expect(await fallback.peek('readonly:consumer', policy)).toMatchObject({ remaining: 600 });
+      expect(fallback.usingShared).toBe(false);
+      expect(count(/fall back to per-process memory/)).toBe(1);
+      expect(count(/budgets resumed/)).toBe(0);
+
+      await admin.sendCommand(['REPLICAOF', 'NO', 'ONE']);
+      await until(() => fallback.usingShared);
+      expect(count(/budgets resumed/)).toBe(1);
+      expect(await fallback.take('readonly:consumer', 100, policy)).toMatchObject({ allowed: true, remaining: 900 });
+    } finally {
+      await admin.sendCommand(['REPLICAOF', 'NO', 'ONE']).catch(() => undefined);
+      await admin.close().catch(() => undefined);
+      await fallback.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
 import { AUDIENCES, type Audience } from './context.js';
 import {
@@ -70,6 +71,8 @@ export interface Config {
    * served, so load balancers stop sending before the listener closes (`SHUTDOWN_DELAY_MS`).
    */
   shutdownDelayMs: number;
+  /** The whole shutdown, from the signal to the exit (`SHUTDOWN_TIMEOUT_MS`): each step is bounded by what is left of it. */
+  shutdownTimeoutMs: number;
   overload: OverloadConfig;
   logLevel: string;
   /** OpenTelemetry tracing, or null: off (no OTLP endpoint set, or `OTEL_SDK_DISABLED=true`). */
@@ -115,6 +118,9 @@ export const URL_VARIABLES: Record<ServiceName, string> = {
 /** Checked with `npm run bench:overload` (BENCHMARKS.md, "Overload"). */
 export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: false };
 
+/** What a shutdown needs after `SHUTDOWN_DELAY_MS`: at least a second of drain, the last spans' export, the closes. */
+export const SHUTDOWN_AFTER_DELAY_MS = 5_000;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_HS256_SECRET_LENGTH = 32;
 
@@ -135,6 +141,24 @@ function list(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+/**
+ * A URL as a message may show it: no user, password, query or fragment
+ * (any of them may hold a credential). What does not parse keeps only what
+ * comes before its first `?` or `#`, with any `user:password@` blanked.
+ */
+export function displayUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    return url.href;
+  } catch {
+    return value.replace(/\/\/[^/@]*@/, '//…@').replace(/[?#].*$/s, '');
+  }
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -142,6 +166,77 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `HOST`: an IP address or a host name (resolved when the gateway listens). */
+function readHost(env: Env, production: boolean, problems: string[]): string {
+  const raw = env['HOST'];
+  if (raw === undefined || raw === '') return production ? '0.0.0.0' : '127.0.0.1';
+  const host = raw.trim();
+  const hostName = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+  if (isIP(host) === 0 && !hostName.test(host)) {
+    problems.push(`HOST must be an IP address (0.0.0.0 for every interface, :: for IPv6 too) or a host name (got "${raw}").`);
+  }
+  return host;
+}
+
+/** `TRUSTED_PROXIES`: addresses and CIDR ranges (`10.0.0.0/8`, `fd00::/8`), as an ingress or load balancer has them. */
+function readTrustedProxies(env: Env, problems: string[]): string[] {
+  const entries = list(env['TRUSTED_PROXIES']);
+  const bad = entries.filter((entry) => !isAddressOrRange(entry));
+  if (bad.length > 0) {
+    problems.push(`TRUSTED_PROXIES entries are IP addresses or CIDR ranges such as 10.0.0.0/8 (got ${bad.map((b) => `"${b}"`).join(', ')}).`);
+  }
+  return entries;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** `CORS_ORIGINS`: origins exactly as a browser sends them (`https://shop.example.com`, no path, no trailing slash). */
+function readCorsOrigins(env: Env, problems: string[]): string[] {
+  const entries = list(env['CORS_ORIGINS']);
+  for (const entry of entries) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== entry) {
+      const hint = origin ? `; the origin is "${origin}"` : entry === '*' ? '; list each origin: any origin is never allowed' : '';
+      problems.push(`CORS_ORIGINS entries are browser origins, scheme://host[:port] (got "${entry}"${hint}).`);
+    }
+  }
+  return entries;
+}
+
+/** What is wrong with a `REDIS_URL`, or null: `redis[s]://[[user]:password@]host[:port][/db]`, as the Redis client reads it. */
+function redisUrlProblem(value: string): string | null {
+  const form = 'must be redis[s]://[[user]:password@]host[:port][/db]';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${form}, with a numeric port and any # or % in the password percent-encoded`;
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return 'must start with redis:// or rediss://';
+  if (url.hostname === '') return `${form}: the host is missing`;
+  if (url.hash !== '' || value.includes('#')) return `${form}: percent-encode a # in the password as %23`;
+  if (!/^\/?(\d+)?$/.test(url.pathname)) return `${form}: the path is a database number`;
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return `${form}: the password has a % that is not percent-encoding (write it as %25)`;
+  }
+  return null;
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
@@ -166,7 +261,7 @@ function readUpstreams(env: Env, problems: string[]): Record<ServiceName, string
   const urls = {} as Record<ServiceName, string>;
   for (const service of SERVICE_NAMES) {
     const value = env[URL_VARIABLES[service]] ?? '';
-    if (!isHttpUrl(value)) problems.push(`${URL_VARIABLES[service]} must be an http(s) URL (got "${value}").`);
+    if (!isHttpUrl(value)) problems.push(`${URL_VARIABLES[service]} must be an http(s) URL (got "${displayUrl(value)}").`);
     urls[service] = value.replace(/\/+$/, '');
   }
   return urls;
@@ -211,7 +306,7 @@ function readJwt(env: Env, production: boolean, problems: string[]): JwtConfig {
   const jwksUrl = env['JWT_JWKS_URL'];
   if (secret && jwksUrl) problems.push('Set JWT_SECRET or JWT_JWKS_URL, not both.');
   if (jwksUrl) {
-    if (!isHttpUrl(jwksUrl)) problems.push(`JWT_JWKS_URL must be an http(s) URL (got "${jwksUrl}").`);
+    if (!isHttpUrl(jwksUrl)) problems.push(`JWT_JWKS_URL must be an http(s) URL (got "${displayUrl(jwksUrl)}").`);
     return {
       kind: 'jwks',
       url: jwksUrl,
@@ -250,7 +345,7 @@ function keyValues(env: Env, names: readonly string[], problems: string[]): Reco
 function readTracing(env: Env, problems: string[]): TracingConfig | null {
   const tracesUrl = tracesUrlFrom(env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], env['OTEL_EXPORTER_OTLP_ENDPOINT']);
   if (tracesUrl === undefined || env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return null;
-  if (!isHttpUrl(tracesUrl)) problems.push(`OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT must be an http(s) URL (got "${tracesUrl}").`);
+  if (!isHttpUrl(tracesUrl)) problems.push(`OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT must be an http(s) URL (got "${displayUrl(tracesUrl)}").`);
   const rawProtocol = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] || env['OTEL_EXPORTER_OTLP_PROTOCOL'] || 'http/protobuf';
   const protocol = OTLP_PROTOCOLS.find((p) => p === rawProtocol);
   if (!protocol) problems.push(`OTEL_EXPORTER_OTLP_PROTOCOL must be ${OTLP_PROTOCOLS.join(' or ')} (got "${rawProtocol}"; gRPC is not supported).`);
@@ -258,7 +353,8 @@ function readTracing(env: Env, problems: string[]): TracingConfig | null {
   const sampler = SAMPLERS.find((s) => s === rawSampler);
   if (!sampler) problems.push(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(', ')} (got "${rawSampler}").`);
   const rawRatio = env['OTEL_TRACES_SAMPLER_ARG'];
-  const ratio = rawRatio === undefined || rawRatio === '' ? 1 : Number(rawRatio);
+  // A decimal number, nothing else: Number(' ') is 0, which would sample nothing without a word.
+  const ratio = rawRatio === undefined || rawRatio === '' ? 1 : /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(rawRatio) ? Number(rawRatio) : Number.NaN;
   if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) problems.push(`OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 (got "${rawRatio}").`);
   const resourceAttributes = keyValues(env, ['OTEL_RESOURCE_ATTRIBUTES'], problems);
   // OTEL_SERVICE_NAME wins over a service.name in the resource attributes (specification).
@@ -303,20 +399,24 @@ export function loadConfig(env: Env = process.env): Config {
   if (unknown.length > 0) problems.push(`AUDIENCES has unknown values: ${unknown.join(', ')} (known: ${AUDIENCES.join(', ')}).`);
   const audiences = audienceNames.length > 0 ? AUDIENCES.filter((a) => audienceNames.includes(a)) : [...AUDIENCES];
 
-  const logLevel = env['LOG_LEVEL'] ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
+  // Empty is unset, as for every other variable (a chart rendering an empty value); the case does not matter.
+  const logLevel = env['LOG_LEVEL']?.trim().toLowerCase() || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env['LOG_LEVEL']}").`);
 
   const apiKeysFile = env['API_KEYS_FILE'] || null;
   if (production && !apiKeysFile && audiences.includes('public')) {
     problems.push('NODE_ENV=production serving the public audience needs API_KEYS_FILE.');
   }
   const redisUrl = env['REDIS_URL'] || null;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push(`REDIS_URL must start with redis:// or rediss://.`);
+  if (redisUrl) {
+    const problem = redisUrlProblem(redisUrl);
+    if (problem) problems.push(`REDIS_URL ${problem} (got "${displayUrl(redisUrl)}").`);
+  }
 
   const config: Config = {
     production,
     port: integer(env, 'PORT', 4000, 0, 65535, problems),
-    host: env['HOST'] || (production ? '0.0.0.0' : '127.0.0.1'),
+    host: readHost(env, production, problems),
     audiences,
     playground: readPlayground(env, production, problems),
     upstreams: readUpstreams(env, problems),
@@ -329,8 +429,8 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeysFile,
     redisUrl,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1_000, 10_000_000, problems),
-    trustedProxies: list(env['TRUSTED_PROXIES']),
-    corsOrigins: list(env['CORS_ORIGINS']),
+    trustedProxies: readTrustedProxies(env, problems),
+    corsOrigins: readCorsOrigins(env, problems),
     maxTokens: integer(env, 'MAX_QUERY_TOKENS', 2_000, 50, 100_000, problems),
     shapeLimits: {
       maxDepth: integer(env, 'MAX_QUERY_DEPTH', 10, 1, 100, problems),
@@ -343,6 +443,8 @@ export function loadConfig(env: Env = process.env): Config {
     planCacheSize: integer(env, 'PLAN_CACHE_SIZE', 500, 10, 100_000, problems),
     // Long enough for a readiness probe every 2 s to fail twice; development stops at once.
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', production ? 5_000 : 0, 0, 60_000, problems),
+    // Inside Kubernetes' default 30 s termination grace.
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, SHUTDOWN_AFTER_DELAY_MS, 3_600_000, problems),
     overload: {
       maxEventLoopDelayMs: integer(env, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', DEFAULT_OVERLOAD.maxEventLoopDelayMs, 0, 60_000, problems),
       maxInFlight: integer(env, 'OVERLOAD_MAX_IN_FLIGHT', DEFAULT_OVERLOAD.maxInFlight, 0, 1_000_000, problems),
@@ -353,6 +455,11 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     tracing: readTracing(env, problems),
   };
+  if (config.shutdownDelayMs > config.shutdownTimeoutMs - SHUTDOWN_AFTER_DELAY_MS) {
+    problems.push(
+      `SHUTDOWN_DELAY_MS (${config.shutdownDelayMs}) must leave at least ${SHUTDOWN_AFTER_DELAY_MS} ms of SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs}) for the drain: lower the delay, or raise SHUTDOWN_TIMEOUT_MS and the orchestrator's termination grace with it.`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

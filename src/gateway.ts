@@ -8,7 +8,7 @@ import type { Clients, ServiceName } from '../clients/index.js';
 import { loadApiKeys } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/credentials.js';
 import { createJwtVerifier } from './auth/jwt.js';
-import type { Config } from './config.js';
+import { ConfigError, displayUrl, type Config } from './config.js';
 import { createBudgetStore } from './cost/create-store.js';
 import { loadRateLimits } from './cost/limits.js';
 import type { Audience, Context } from './context.js';
@@ -47,16 +47,22 @@ export interface Gateway {
   shutdown(): Promise<void>;
 }
 
-/** A URL fit for the log: any user and password in it dropped. */
-function withoutCredentials(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.href;
-}
+/** Kept at the end of a shutdown: the last spans' export, then closing the clients and Redis. */
+const FLUSH_MS = 3_000;
+const CLOSE_MS = 1_000;
 
-/** Longest a shutdown waits for in-flight requests: inside Kubernetes' default 30 s termination grace. */
-const DRAIN_GRACE_MS = 25_000;
+/** A listen error that `HOST` or `PORT` explains, as the configuration problem it is (exit 2, the variable named). */
+function listenProblem(error: NodeJS.ErrnoException, config: Config): ConfigError | null {
+  const problem: Record<string, string> = {
+    ENOTFOUND: `HOST "${config.host}" does not resolve (${error.code}).`,
+    EAI_AGAIN: `HOST "${config.host}" does not resolve (${error.code}).`,
+    EADDRNOTAVAIL: `HOST ${config.host} is not an address of this machine (${error.code}).`,
+    EADDRINUSE: `PORT ${config.port} is already in use on ${config.host} (${error.code}).`,
+    EACCES: `PORT ${config.port} needs privileges this process does not have (${error.code}): use a port above 1023.`,
+  };
+  const text = error.code === undefined ? undefined : problem[error.code];
+  return text === undefined ? null : new ConfigError([text]);
+}
 
 /**
  * Starts the whole gateway from a validated Config: the embedded demo
@@ -88,7 +94,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const tracing = config.tracing ? (await import('./observability/tracing/create-tracing.js')).createTracing(config.tracing, logger) : null;
   if (config.tracing) {
     logger.info(
-      { endpoint: withoutCredentials(config.tracing.tracesUrl), protocol: config.tracing.protocol, sampler: config.tracing.sampler, ratio: config.tracing.samplerRatio },
+      { endpoint: displayUrl(config.tracing.tracesUrl), protocol: config.tracing.protocol, sampler: config.tracing.sampler, ratio: config.tracing.samplerRatio },
       'tracing: OpenTelemetry spans exported over OTLP/HTTP',
     );
   }
@@ -174,14 +180,16 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     edgeThread: config.overload.edgeThread,
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenProblem(error, config) ?? error));
     server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 
-  const close = async (graceMs = DRAIN_GRACE_MS): Promise<void> => {
+  /** Drains within `deadline` (a `Date.now()` time): in-flight requests first, then the last spans, then the clients. */
+  const close = async (deadline = Date.now() + config.shutdownTimeoutMs): Promise<void> => {
+    const graceMs = Math.max(1_000, deadline - Date.now() - FLUSH_MS - CLOSE_MS);
     readiness.drain();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -194,7 +202,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     clearTimeout(cut);
     await Promise.all([...servers.values()].map((s) => s.stop()));
     // Every request has finished, so every span has ended: send what the batch processor still holds.
-    await tracing?.shutdown();
+    await tracing?.shutdown(Math.max(0, Math.min(FLUSH_MS, deadline - Date.now() - CLOSE_MS)));
     await budgets.close();
     await persistedQueries?.close();
     await clients.close();
@@ -212,9 +220,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     close: () => close(),
     async shutdown() {
       readiness.drain();
-      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       // The whole shutdown stays inside the grace the orchestrator gives before SIGKILL.
-      await close(Math.max(1_000, DRAIN_GRACE_MS - config.shutdownDelayMs));
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      await close(deadline);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { problemsOf } from './helpers/config-problems.js';
 import { DEV_JWT_SECRET, loadConfig } from '../src/config.js';
@@ -120,6 +121,92 @@ describe('Configuration', () => {
   });
 });
 
+describe('Configuration an operator gets wrong: a start-up error naming the variable, never a silent default or a leaked secret', () => {
+  it('checks REDIS_URL as the Redis client reads it, without printing its password', () => {
+    for (const url of ['redis://:S3cret@127.0.0.1:badport', 'redis://:S3cret%zz@127.0.0.1:6379', 'redis://:S3cret@127.0.0.1:6379/notanumber', 'redis://:S3cret#x@127.0.0.1:6379', 'http://127.0.0.1:6379']) {
+      const problems = problemsOf({ REDIS_URL: url }).join('\n');
+      expect(problems, url).toContain('REDIS_URL');
+      expect(problems, url).not.toContain('S3cret');
+    }
+    expect(problemsOf({ REDIS_URL: 'redis://:S3cret@127.0.0.1:6379/3' })).toEqual([]);
+    expect(problemsOf({ REDIS_URL: 'rediss://gateway:p%23ss@redis.internal:6380' })).toEqual([]);
+  });
+
+  it("never echoes a URL's user, password or query in a problem", () => {
+    const problems = problemsOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://user:s3cretpw@127.0.0.1:4318/?token=QSECRET',
+      JWT_JWKS_URL: 'ftp://idp:jwkspw@idp.example/jwks.json',
+      ...ALL_URLS,
+      USERS_URL: 'ftp://svc:userspw@127.0.0.1:1/u?key=USECRET',
+    }).join('\n');
+    expect(problems).toContain('OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT');
+    expect(problems).toContain('JWT_JWKS_URL');
+    expect(problems).toContain('USERS_URL');
+    expect(problems).not.toMatch(/s3cretpw|QSECRET|jwkspw|userspw|USECRET/);
+  });
+
+  it("appends /v1/traces to the base endpoint's path, keeping its query a query", () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/?token=q' }).tracing?.tracesUrl).toBe('http://collector:4318/v1/traces?token=q');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/otlp/' }).tracing?.tracesUrl).toBe('http://collector:4318/otlp/v1/traces');
+  });
+
+  it('refuses an OTEL_TRACES_SAMPLER_ARG that is not a number (Number(" ") is 0: nothing would be sampled)', () => {
+    const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    for (const ratio of [' ', 'half', '0x1', '1e-1']) {
+      expect(problemsOf({ ...tracing, OTEL_TRACES_SAMPLER_ARG: ratio }).join(), JSON.stringify(ratio)).toContain('OTEL_TRACES_SAMPLER_ARG');
+    }
+    expect(loadConfig({ ...tracing, OTEL_TRACES_SAMPLER_ARG: '0.25' }).tracing?.samplerRatio).toBe(0.25);
+    expect(loadConfig({ ...tracing, OTEL_TRACES_SAMPLER_ARG: '' }).tracing?.samplerRatio).toBe(1);
+  });
+
+  it('reads an empty LOG_LEVEL as unset and any case as the level, and shows what it got when it is none', () => {
+    expect(loadConfig({ LOG_LEVEL: '' }).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'WARN' }).logLevel).toBe('warn');
+    expect(problemsOf({ LOG_LEVEL: 'loud' })).toEqual([expect.stringMatching(/^LOG_LEVEL must be one of .* \(got "loud"\)\.$/)]);
+  });
+
+  it('checks HOST is an address or a host name', () => {
+    for (const host of [' ', 'not a host', 'host_name', 'http://gateway']) expect(problemsOf({ HOST: host }).join(), JSON.stringify(host)).toContain('HOST');
+    for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'gateway.internal']) expect(problemsOf({ HOST: host }), host).toEqual([]);
+  });
+
+  it('takes addresses and CIDR ranges in TRUSTED_PROXIES, and refuses anything else', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8, 192.0.2.1' }).trustedProxies).toEqual(['10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
+    const problems = problemsOf({ TRUSTED_PROXIES: 'ingress, 10.0.0.0/33, 192.0.2.1' });
+    expect(problems).toEqual([expect.stringContaining('TRUSTED_PROXIES')]);
+    expect(problems[0]).toContain('"ingress", "10.0.0.0/33"');
+  });
+
+  it('takes CORS_ORIGINS as browser origins only, saying what the origin is', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://shop.example.com, http://localhost:3000' }).corsOrigins).toEqual(['https://shop.example.com', 'http://localhost:3000']);
+    expect(problemsOf({ CORS_ORIGINS: 'https://shop.example.com/' })).toEqual([expect.stringContaining('the origin is "https://shop.example.com"')]);
+    expect(problemsOf({ CORS_ORIGINS: '*' }).join()).toContain('CORS_ORIGINS');
+    expect(problemsOf({ CORS_ORIGINS: 'shop.example.com' }).join()).toContain('CORS_ORIGINS');
+  });
+
+  it('refuses a SHUTDOWN_DELAY_MS that leaves less than 5 s of SHUTDOWN_TIMEOUT_MS', () => {
+    expect(problemsOf({ SHUTDOWN_DELAY_MS: '40000' })).toEqual([expect.stringMatching(/SHUTDOWN_DELAY_MS \(40000\).*SHUTDOWN_TIMEOUT_MS \(25000\)/)]);
+    expect(loadConfig({ SHUTDOWN_DELAY_MS: '40000', SHUTDOWN_TIMEOUT_MS: '60000' })).toMatchObject({ shutdownDelayMs: 40_000, shutdownTimeoutMs: 60_000 });
+    expect(loadConfig({}).shutdownTimeoutMs).toBe(25_000);
+  });
+
+  it('exits 2 naming HOST or PORT when the gateway cannot listen there', async () => {
+    const host = await startMain({ HOST: 'not-a-host.invalid' });
+    expect(host.code).toBe(2);
+    expect(host.stderr).toMatch(/HOST "not-a-host\.invalid" does not resolve/);
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as net.AddressInfo).port;
+      const busy = await startMain({ PORT: String(port) });
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain(`PORT ${port} is already in use`);
+    } finally {
+      taken.close();
+    }
+  });
+});
+
 describe("The README's configuration table", () => {
   /** Each `| \`NAME\` | default | meaning (min–max) |` row: the range a reader is told start-up enforces. */
   const rows = readFileSync('README.md', 'utf8')
@@ -139,6 +226,8 @@ describe("The README's configuration table", () => {
     for (const { name, min, max } of rows) {
       // The JWKS settings are read only when there is a JWKS to fetch.
       const base: Record<string, string> = name.startsWith('JWT_JWKS_') ? { JWT_JWKS_URL: 'http://127.0.0.1:1/jwks.json' } : {};
+      // The delay must leave 5 s of the shutdown's timeout: its whole range fits in the longest timeout.
+      if (name === 'SHUTDOWN_DELAY_MS') base['SHUTDOWN_TIMEOUT_MS'] = '3600000';
       const problems = (value: number | string) => problemsOf({ ...base, [name]: String(value) });
       expect(problems(min), `${name}=${min}`).toEqual([]);
       expect(problems(max), `${name}=${max}`).toEqual([]);

@@ -1,4 +1,35 @@
 import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+
+/** Whether an address is one of the trusted proxies. */
+export interface TrustedProxies {
+  has(address: string): boolean;
+}
+
+/** The trusted proxies from `TRUSTED_PROXIES`: addresses (a set lookup) and CIDR ranges (`10.0.0.0/8`). */
+export function trustedProxies(entries: readonly string[]): TrustedProxies {
+  const addresses = new Set<string>();
+  const ranges = new BlockList();
+  let anyRange = false;
+  for (const entry of entries) {
+    const [address = '', prefix] = entry.split('/');
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) {
+      addresses.add(normalise(address));
+    } else {
+      ranges.addSubnet(address, Number(prefix), family);
+      anyRange = true;
+    }
+  }
+  return {
+    has(address) {
+      if (addresses.has(address)) return true;
+      if (!anyRange) return false;
+      const family = isIP(address);
+      return family !== 0 && ranges.check(address, family === 6 ? 'ipv6' : 'ipv4');
+    },
+  };
+}
 
 /**
  * The address that anonymous limits are keyed by: the socket's peer, unless
@@ -6,9 +37,9 @@ import type { IncomingMessage } from 'node:http';
  * `X-Forwarded-For` entry that is not itself a trusted proxy. A spoofed
  * header from anyone else is ignored.
  */
-export function clientAddress(req: IncomingMessage, trustedProxies: ReadonlySet<string>): string {
+export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): string {
   const peer = normalise(req.socket.remoteAddress ?? 'unknown');
-  if (!trustedProxies.has(peer)) return peer;
+  if (!trusted.has(peer)) return peer;
   const header = req.headers['x-forwarded-for'];
   const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
     .split(',')
@@ -16,7 +47,7 @@ export function clientAddress(req: IncomingMessage, trustedProxies: ReadonlySet<
     .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i];
-    if (hop !== undefined && !trustedProxies.has(hop)) return hop;
+    if (hop !== undefined && !trusted.has(hop)) return hop;
   }
   return peer;
 }

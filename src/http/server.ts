@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing/create-tracing.js';
 import { isBrowserVisit, type Playground } from '../playground/handler.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress, trustedProxies } from './client-address.js';
 import { correlationIdFrom } from './correlation.js';
 import { applyCors } from './cors.js';
 import type { createGraphQLHandler } from './graphql-handler.js';
@@ -72,7 +72,7 @@ function serverLimits(headersTimeoutMs: number) {
  * logged; the server keeps serving.
  */
 export function createEdgeServer(options: EdgeOptions): EdgeListener {
-  const trusted = new Set(options.trustedProxies);
+  const trusted = trustedProxies(options.trustedProxies);
   const origins = new Set(options.corsOrigins);
   const served = new Set(options.audiences);
 

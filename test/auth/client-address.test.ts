@@ -2,7 +2,7 @@ import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { clientAddress } from '../../src/http/client-address.js';
+import { clientAddress, trustedProxies } from '../../src/http/client-address.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { captureLogs, gql, startTestGateway } from '../helpers/gateway.js';
 import { tempFile } from '../helpers/temp-file.js';
@@ -43,6 +43,20 @@ describe('Client address (unit, fake sockets)', () => {
   it('treats an IPv4-mapped IPv6 peer as its IPv4 address', () => {
     expect(clientAddress(request('::ffff:10.0.0.1', '203.0.113.7'), proxies)).toBe('203.0.113.7');
     expect(clientAddress(request('::ffff:198.51.100.4'), proxies)).toBe('198.51.100.4');
+  });
+
+  // Behind an ingress the proxies are a range: TRUSTED_PROXIES=10.0.0.0/8 matched nothing, so every
+  // anonymous client was keyed by the ingress's address and shared its one rate-limit bucket.
+  it('believes proxies in a CIDR range, IPv4 and IPv6, as well as single addresses', () => {
+    const ranges = trustedProxies(['10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
+    expect(clientAddress(request('10.9.9.9', '203.0.113.7, 10.1.1.1'), ranges)).toBe('203.0.113.7');
+    expect(clientAddress(request('::ffff:10.9.9.9', '203.0.113.7'), ranges)).toBe('203.0.113.7');
+    expect(clientAddress(request('fd12::1', '2001:db8::7'), ranges)).toBe('2001:db8::7');
+    expect(clientAddress(request('192.0.2.1', '203.0.113.7'), ranges)).toBe('203.0.113.7');
+    expect(clientAddress(request('11.0.0.1', '203.0.113.7'), ranges)).toBe('11.0.0.1');
+    expect(clientAddress(request('192.0.2.2', '203.0.113.7'), ranges)).toBe('192.0.2.2');
+    // A hop that is not an address is never a trusted proxy.
+    expect(clientAddress(request('10.0.0.1', 'garbage, 10.0.0.2'), ranges)).toBe('garbage');
   });
 
   it('names an unknown peer rather than failing', () => {

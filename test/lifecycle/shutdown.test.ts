@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { EDGE_MODES } from '../helpers/gateway.js';
@@ -63,6 +64,37 @@ describe.each(EDGE_MODES)('SIGTERM, served by $edge', ({ edgeThread }) => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ data: { product: { id: 'fx-p1', name: 'Fx Anvil' } } });
     expect(await gateway.stop()).toBe(0);
+  });
+
+  // Each step of a shutdown ran on its own clock: the drain cut requests 25 s after the delay, and the
+  // trace flush then waited up to 5 s more, so a hung upstream and a receiver that never replies took
+  // the process past Kubernetes' 30 s grace (SIGKILL). SHUTDOWN_TIMEOUT_MS bounds the whole of it.
+  it('exits 0 within SHUTDOWN_TIMEOUT_MS with a request that never finishes and a trace receiver that never replies', async () => {
+    const { held, fixture } = await holdProductCalls();
+    upstream = fixture;
+    const receiver = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      gateway = await spawnGateway(fixture.urls, {
+        UPSTREAM_TIMEOUT_MS: '60000',
+        SHUTDOWN_TIMEOUT_MS: '5000',
+        OVERLOAD_EDGE_THREAD: edgeThread,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}`,
+        OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+      });
+      // Settled either way from the start: the cut comes while the test awaits the exit.
+      const inFlight = askForProduct(gateway).then(
+        () => 'answered',
+        () => 'cut',
+      );
+      await held;
+      // stop() sends SIGTERM and SIGKILLs after 10 s (exit code null): the old 25 s drain alone overran it.
+      expect(await gateway.stop()).toBe(0);
+      expect(await inFlight).toBe('cut');
+    } finally {
+      receiver.close();
+    }
   });
 });
 

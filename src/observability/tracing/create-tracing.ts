@@ -33,8 +33,8 @@ export interface Tracing {
   startRequest(req: IncomingMessage, res: ServerResponse, audience: Audience): RequestTrace;
   /** The operation's spans, for every audience's Apollo Server. */
   readonly plugins: TracingPlugins;
-  /** Exports every span still buffered, then stops; at most a few seconds. */
-  shutdown(): Promise<void>;
+  /** Exports every span still buffered, then stops; at most `timeoutMs` (default `SHUTDOWN_FLUSH_MS`). */
+  shutdown(timeoutMs?: number): Promise<void>;
 }
 
 function samplerFor(name: SamplerName, ratio: number): Sampler {
@@ -72,9 +72,9 @@ export function createTracing(config: TracingConfig, logger: Logger): Tracing {
     propagator: new W3CTraceContextPropagator(),
     startRequest: (req, res, audience) => startRequestTrace(tracing, req, res, audience),
     plugins: tracingPlugins(),
-    async shutdown() {
+    async shutdown(timeoutMs = SHUTDOWN_FLUSH_MS) {
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS)));
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
       try {
         await Promise.race([spans.shutdown().then(() => sender.shutdown()).catch((error: unknown) => warningOnShutdown(logger, error)), late]);
       } finally {

@@ -65,5 +65,12 @@ export function parseKeyValueList(raw: string): Record<string, string> | null {
 export function tracesUrlFrom(tracesEndpoint: string | undefined, endpoint: string | undefined): string | undefined {
   if (tracesEndpoint) return tracesEndpoint;
   if (!endpoint) return undefined;
-  return `${endpoint.replace(/\/+$/, '')}/v1/traces`;
+  try {
+    // Appended to the path: a query (a token some collectors take there) stays a query.
+    const url = new URL(endpoint);
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/traces`;
+    return url.href;
+  } catch {
+    return `${endpoint.replace(/\/+$/, '')}/v1/traces`;
+  }
 }

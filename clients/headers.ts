@@ -17,7 +17,7 @@ export function isSafeHeaderValue(value: string): boolean {
 
 /**
  * Per-call headers: `X-Correlation-ID` always (a fresh UUID if the given one is
- * unsafe), `X-Consumer-ID` when known (percent-encoded if unsafe),
+ * unsafe), `X-Consumer-ID` when known (percent-encoded if unsafe or holding a `%`),
  * `Idempotency-Key` on every POST (generated when not given) and
  * `Content-Type` when there is a body. Accept and User-Agent are instance defaults.
  */
@@ -33,7 +33,9 @@ export function upstreamHeaders(
   };
   const consumer = meta.consumerId;
   if (consumer !== undefined && consumer !== '') {
-    headers['x-consumer-id'] = SAFE_VALUE.test(consumer) ? consumer : encodeURIComponent(consumer);
+    // Percent-encoded when unsafe, and whenever it holds a '%': so a service can always decode it, and an id that
+    // looks encoded ('%C3%BC') never reaches it as the same header as the id it spells ('ü').
+    headers['x-consumer-id'] = SAFE_VALUE.test(consumer) && !consumer.includes('%') ? consumer : encodeURIComponent(consumer);
   }
   if (method === 'POST') headers['idempotency-key'] = idempotencyKey ?? randomUUID();
   if (hasBody) headers['content-type'] = 'application/json';

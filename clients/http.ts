@@ -87,7 +87,10 @@ export function createHttp(options: HttpOptions = {}): Http {
   async function run<T>(call: HttpCall<T>, progress: Progress, started: number): Promise<T> {
     if (call.meta.abandoned) throw upstreamError('UPSTREAM_UNAVAILABLE', call.service, undefined, new Error('the client has gone'));
     const deadlineMs = budgetMs(call, started);
-    const maxRetries = call.method === 'GET' ? Math.floor(setting(call.retries, defaultRetries)) : 0;
+    // A POST carries its Idempotency-Key, so sending it again cannot place a second order: it gets one more try
+    // when the connection failed (a keep-alive socket the service had just closed, a refused connect), never
+    // after an answer (a 503 may have been processed: HOSTILE-INPUTS #35).
+    const maxRetries = call.method === 'GET' ? Math.floor(setting(call.retries, defaultRetries)) : call.idempotencyKey !== undefined ? 1 : 0;
     const breaker = call.guarded === false ? undefined : guards.breaker(call.service);
     const budget = call.guarded === false || maxRetries === 0 ? undefined : guards.budget(call.service);
     if (call.idempotencyKey !== undefined && !isSafeHeaderValue(call.idempotencyKey)) {
@@ -146,7 +149,7 @@ export function createHttp(options: HttpOptions = {}): Http {
           // The upstream body is never read for errors: it must not reach a client.
           const cause = new Error(`upstream answered HTTP ${outcome.status}`);
           failure = upstreamError(codeForStatus(outcome.status), call.service, outcome.status, cause);
-          retryable = isRetryableStatus(outcome.status);
+          retryable = call.method === 'GET' && isRetryableStatus(outcome.status);
           const header = outcome.headers['retry-after'];
           retryAfter = Array.isArray(header) ? header[0] : header;
         }

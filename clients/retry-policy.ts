@@ -1,6 +1,7 @@
 /**
- * When a failed upstream attempt is tried again, and after how long. Only
- * GETs are retried (the caller decides that); this module decides which
+ * When a failed upstream attempt is tried again, and after how long. GETs
+ * are retried, and a POST with its Idempotency-Key once on a connection
+ * failure (the caller decides that: clients/http.ts); this module decides which
  * failures are worth it and keeps every wait inside the call's total deadline
  * (CONTRACT.md §2 "Upstream calls have a deadline"; HOSTILE-INPUTS rows 34–37, 40).
  */

@@ -37,6 +37,14 @@ export function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
 }
 
+/** The largest count the schemas can carry: GraphQL's `Int` is 32-bit, and a larger one failed as INTERNAL_SERVER_ERROR. */
+export const MAX_COUNT = 2 ** 31 - 1;
+
+/** True for a count a schema's `Int` can carry: a whole number from 0 to MAX_COUNT. */
+export function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_COUNT;
+}
+
 /** True for `true` or `false`. */
 export function isBoolean(value: unknown): value is boolean {
   return typeof value === 'boolean';
@@ -78,6 +86,7 @@ export const readId = (o: Fields, key: string): string =>
 export const readNumber = (o: Fields, key: string): number => read(o, key, isFiniteNumber, 'a number');
 /** Reads a safe-integer field or throws a `ShapeError`. */
 export const readInteger = (o: Fields, key: string): number => read(o, key, isInteger, 'an integer');
+export const readCount = (o: Fields, key: string): number => read(o, key, isCount, `a count (0–${MAX_COUNT})`);
 /** Reads a boolean field or throws a `ShapeError`. */
 export const readBoolean = (o: Fields, key: string): boolean => read(o, key, isBoolean, 'a boolean');
 /** Reads a string-array field (copied) or throws a `ShapeError`. */

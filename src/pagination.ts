@@ -6,7 +6,7 @@ import { badUserInput } from './errors.js';
 export const MIN_PAGE_SIZE = 1;
 export const MAX_PAGE_SIZE = 100;
 /** Upstream pages fetched at most for one connection, so a lying upstream cannot loop us. */
-const MAX_UPSTREAM_PAGES = 3;
+export const MAX_UPSTREAM_PAGES = 3;
 
 export interface Edge<T> {
   cursor: string;

@@ -1,4 +1,4 @@
-import { readBoolean, readId, readInteger, readRecord, readString, ShapeError } from '../validate.js';
+import { readBoolean, readCount, readId, readRecord, readString } from '../validate.js';
 import type { Notification } from './types.js';
 
 /** Checks and copies one `Notification` (CONTRACT.md §1 notifications); throws a `ShapeError` when wrong. */
@@ -14,9 +14,7 @@ export function parseNotification(value: unknown): Notification {
   };
 }
 
-/** Reads `{ count }` of `GET /notifications/unread-count`: a non-negative integer. */
+/** Reads `{ count }` of `GET /notifications/unread-count`: a count the schema's `Int` can carry. */
 export function parseUnreadCount(value: unknown): number {
-  const count = readInteger(readRecord(value, 'body'), 'count');
-  if (count < 0) throw new ShapeError('field count is negative');
-  return count;
+  return readCount(readRecord(value, 'body'), 'count');
 }

@@ -11,7 +11,8 @@ export function createOrdersClient(up: Upstream): OrdersClient {
     getOrder: (id) => up.getOrNull('/orders/{id}', ['orders', id], parseOrder),
     getOrdersByIds: (ids) =>
       batchRead(ids, (chunk) => up.get('/orders?ids', ['orders'], { ids: chunk }, (body) => parseItems(body, parseOrder))),
-    // The caller's key makes a resent order the same order (CONTRACT.md §1): POSTs are never retried here.
+    // The caller's key makes a resent order the same order (CONTRACT.md §1): sent again once if the connection
+    // failed, never after an answer (clients/http.ts).
     placeOrder: (order, idempotencyKey) =>
       up.post('/orders', ['orders'], { userId: order.userId, lines: order.lines }, idempotencyKey, parseOrder),
   };

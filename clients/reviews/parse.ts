@@ -1,10 +1,10 @@
-import { readId, readInteger, readNumber, readRecord, readString } from '../validate.js';
+import { readCount, readId, readNumber, readRecord, readString } from '../validate.js';
 import type { Review, ReviewSummary } from './types.js';
 
 /** Checks and copies one `ReviewSummary` (CONTRACT.md §1 reviews); throws a `ShapeError` when wrong. */
 export function parseReviewSummary(value: unknown): ReviewSummary {
   const o = readRecord(value, 'review summary');
-  return { productId: readId(o, 'productId'), averageRating: readNumber(o, 'averageRating'), count: readInteger(o, 'count') };
+  return { productId: readId(o, 'productId'), averageRating: readNumber(o, 'averageRating'), count: readCount(o, 'count') };
 }
 
 /** Checks and copies one `Review`; throws a `ShapeError` when wrong. */

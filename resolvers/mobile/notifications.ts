@@ -4,8 +4,13 @@ import { ErrorCode, gatewayError } from '../../src/errors.js';
 import { paginate, type Connection } from '../../src/pagination.js';
 import { viewerId } from '../../src/permissions/viewer.js';
 
-/** How far `markNotificationRead` looks through the viewer's notifications for the id. */
-const OWNERSHIP_SCAN_PAGES = 10;
+/**
+ * How far `markNotificationRead` looks through the viewer's notifications for
+ * the id: the newest 1,000, in at most 20 calls (a service answering short
+ * pages is read less far; one answering a page of one cannot make it loop).
+ */
+const OWNERSHIP_SCAN_ITEMS = 1_000;
+const OWNERSHIP_SCAN_CALLS = 20;
 
 /** The viewer's notifications, newest first; only unread ones with `unreadOnly`. */
 export function notificationsConnection(
@@ -32,11 +37,13 @@ export function notificationsConnection(
 export async function markNotificationRead(ctx: Context, id: string) {
   const userId = viewerId(ctx);
   let cursor: string | null = null;
-  for (let page = 0; page < OWNERSHIP_SCAN_PAGES; page++) {
-    const result = await ctx.clients.notifications.listNotifications(userId, {}, { limit: 100, cursor });
+  let seen = 0;
+  for (let call = 1; call <= OWNERSHIP_SCAN_CALLS && seen < OWNERSHIP_SCAN_ITEMS; call++) {
+    const result = await ctx.clients.notifications.listNotifications(userId, {}, { limit: Math.min(100, OWNERSHIP_SCAN_ITEMS - seen), cursor });
     if (result.items.some((n) => n.id === id)) {
       return { notification: await ctx.clients.notifications.markRead(id) };
     }
+    seen += result.items.length;
     if (result.nextCursor === null) break;
     cursor = result.nextCursor;
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { NewOrder } from '../../clients/index.js';
 import type { Context } from '../../src/context.js';
 import { badUserInput } from '../../src/errors.js';
@@ -34,6 +35,18 @@ export function validatePlaceOrderInput(input: PlaceOrderInput): void {
 }
 
 /**
+ * The `Idempotency-Key` sent to the orders service: the client's key within
+ * its user. The service keys idempotency globally (CONTRACT.md §1), and keys
+ * are chosen by clients (`checkout-0001`), so two users' keys would collide:
+ * the second user's checkout answered CONFLICT, and told them the key was
+ * taken. A digest of the user id in front keeps the header short and plain
+ * whatever the id holds, and the client's key readable after it.
+ */
+export function upstreamIdempotencyKey(userId: string, key: string): string {
+  return `${createHash('sha256').update(userId).digest('base64url').slice(0, 22)}.${key}`;
+}
+
+/**
  * `placeOrder`: the orders service prices the lines; the idempotency key makes
  * a retry safe. The user and `orders:write` are permission rules (src/permissions/web.ts).
  */
@@ -44,7 +57,7 @@ export async function placeOrder(ctx: Context, input: PlaceOrderInput) {
     userId,
     lines: input.lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
   };
-  const placed = await ctx.clients.orders.placeOrder(order, input.idempotencyKey);
+  const placed = await ctx.clients.orders.placeOrder(order, upstreamIdempotencyKey(userId, input.idempotencyKey));
   ctx.loaders.orders.prime(placed.id, placed);
   return { order: placed };
 }

@@ -76,6 +76,25 @@ describe('Clients: retries', () => {
     expect(h.upstream.requests).toHaveLength(1);
   });
 
+  // A keep-alive socket the orders service had just closed lost the checkout: 'UPSTREAM_UNAVAILABLE' for an order
+  // that was never placed. Its Idempotency-Key makes the resend safe: one more try, with the same key.
+  it('sends a POST once more, with the same Idempotency-Key, when its connection was reset', async () => {
+    h.hook(failFirst(1, { destroySocket: true }));
+    const order = await h.api.orders.placeOrder({ userId: 'fx-alice', lines: [{ productId: 'fx-p1', quantity: 1 }] }, 'k-reset');
+    expect(order.userId).toBe('fx-alice');
+    expect(h.upstream.requests.map((r) => [r.method, r.headers['idempotency-key']])).toEqual([
+      ['POST', 'k-reset'],
+      ['POST', 'k-reset'],
+    ]);
+  });
+
+  it('sends a POST at most twice when its connection keeps failing', async () => {
+    h.hook(failFirst(10, { destroySocket: true }));
+    const error = await rejectionOf(h.api.orders.placeOrder({ userId: 'fx-alice', lines: [{ productId: 'fx-p1', quantity: 1 }] }, 'k-resets'));
+    expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', service: 'orders' });
+    expect(h.upstream.requests).toHaveLength(2);
+  });
+
   it('does not retry a 500', async () => {
     h.hook(failFirst(1, { status: 500 }));
     expect(await rejectionOf(h.api.users.getUser('fx-alice'))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });

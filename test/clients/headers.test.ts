@@ -78,4 +78,12 @@ describe('Clients: upstream headers', () => {
     expect(headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(decodeURIComponent(String(headers['x-consumer-id']))).toBe('ünï cödé 🙂');
   });
+
+  // 'ü' went as '%C3%BC', and so did a consumer whose id is the text '%C3%BC': two consumers, one header.
+  it('encodes a consumer id holding a % too, so no two ids reach a service as the same header', async () => {
+    for (const consumerId of ['ü', '%C3%BC', 'plain-id']) await h.clients.forRequest({ correlationId: 'c-1', consumerId }).users.getUser('fx-bob');
+    const sent = h.upstream.requests.map((r) => String(r.headers['x-consumer-id']));
+    expect(sent).toEqual(['%C3%BC', '%25C3%25BC', 'plain-id']);
+    expect(sent.map((value) => decodeURIComponent(value))).toEqual(['ü', '%C3%BC', 'plain-id']);
+  });
 });

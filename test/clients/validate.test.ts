@@ -32,6 +32,15 @@ describe('Clients: payload validation', () => {
     expect((error as Error).message).not.toContain('platinum');
   });
 
+  it('rejects counts a schema Int cannot carry: a line quantity past 2^31 - 1, or lines summing past it', () => {
+    const line = { productId: 'p', quantity: 2 ** 31 - 1, unitPrice: { amountMinor: 1, currency: 'USD' } };
+    const order = { id: 'o', userId: 'u', status: 'paid', createdAt: 'c', lines: [line], total: { amountMinor: 1, currency: 'USD' } };
+    expect(parseOrder(order).lines[0]!.quantity).toBe(2 ** 31 - 1);
+    expect(() => parseOrder({ ...order, lines: [{ ...line, quantity: 2 ** 31 }] })).toThrow(ShapeError);
+    expect(() => parseOrder({ ...order, lines: [line, { ...line, productId: 'q', quantity: 1 }] })).toThrow(ShapeError);
+    expect(() => parseOrder({ ...order, lines: [{ ...line, quantity: -1 }] })).toThrow(ShapeError);
+  });
+
   it('rejects non-finite numbers, unknown enums and missing cursors', () => {
     const line = { productId: 'p', quantity: 1, unitPrice: { amountMinor: 1, currency: 'USD' } };
     const order = { id: 'o', userId: 'u', status: 'paid', createdAt: 'c', lines: [line], total: { amountMinor: 1, currency: 'USD' } };

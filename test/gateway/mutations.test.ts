@@ -31,6 +31,20 @@ describe('Mutations', () => {
     expect(again.body.data!.placeOrder.order.id).toBe(placed.id);
   });
 
+  // The orders service keys idempotency globally, and clients pick their keys: u3 reusing u2's key
+  // got CONFLICT for an order it never placed (and learned the key was taken).
+  it('keeps idempotency keys per user: the same key from another user places that user its own order', async () => {
+    const other = await tokenFor('u3', { scope: 'orders:write' });
+    const input = { idempotencyKey: `shared-${randomUUID()}`, lines: [{ productId: 'p1', quantity: 1 }] };
+    const mine = await gql<{ placeOrder: { order: { id: string } } }>(gateway, 'web', PLACE_ORDER, { input }, bearer(writer));
+    const theirs = await gql<{ placeOrder: { order: { id: string } } }>(gateway, 'web', PLACE_ORDER, { input }, bearer(other));
+    expect(mine.body.errors).toBeUndefined();
+    expect(theirs.body.errors).toBeUndefined();
+    const ids = [mine, theirs].map((r) => r.body.data!.placeOrder.order.id);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(ids.map((id) => gateway.demo!.data.orders.find((o) => o.id === id)?.userId)).toEqual(['u2', 'u3']);
+  });
+
   it('answers CONFLICT when a key is reused with another body', async () => {
     const idempotencyKey = randomUUID();
     await gql(gateway, 'web', PLACE_ORDER, { input: { idempotencyKey, lines: [{ productId: 'p3', quantity: 1 }] } }, bearer(writer));

@@ -32,6 +32,8 @@ export interface FixtureOptions {
   data?: FixtureData;
   /** Awaited before the request is served: may hold it, or return an override to inject a fault. */
   onRequest?: (req: FixtureRequest) => void | FixtureOverride | Promise<void | FixtureOverride>;
+  /** Pages hold at most this many items, whatever the `limit` (legal: `limit` is a bound), with a cursor to the rest. */
+  pageItems?: number;
 }
 
 export interface FixtureUpstream {
@@ -67,13 +69,13 @@ function decodeCursor(list: string, cursor: string): number | undefined {
   return valid && encodeCursor(list, (bytes[3]! << 8) | bytes[4]!) === cursor ? (bytes[3]! << 8) | bytes[4]! : undefined;
 }
 
-function page<T>(query: URLSearchParams, list: string, items: T[]): Reply {
+function page<T>(query: URLSearchParams, list: string, items: T[], pageItems = 100): Reply {
   const limit = Number(query.get('limit') ?? '20');
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) return badRequest('limit must be 1-100');
   const cursor = query.get('cursor');
   const offset = cursor === null ? 0 : decodeCursor(list, cursor);
   if (offset === undefined) return badRequest('invalid cursor');
-  const end = offset + limit;
+  const end = offset + Math.min(limit, pageItems);
   return [200, { items: items.slice(offset, end), nextCursor: end < items.length ? encodeCursor(list, end) : null }];
 }
 
@@ -112,7 +114,7 @@ function placeOrder(data: FixtureData, keys: IdempotencyKeys, req: FixtureReques
   return [201, order];
 }
 
-function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, raw: string): Reply {
+function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, raw: string, pageItems?: number): Reply {
   const q = req.query;
   const seg = req.path.split('/').slice(1).map(decodeURIComponent);
   const [a = '', b, c] = seg;
@@ -129,7 +131,7 @@ function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, ra
     case 'GET orders orders': {
       if (q.has('ids')) return batch(q, 'ids', data.orders, (o) => o.id);
       const userId = q.get('userId') ?? '';
-      return page(q, `orders:${userId}`, newestFirst(data.orders.filter((o) => o.userId === userId)));
+      return page(q, `orders:${userId}`, newestFirst(data.orders.filter((o) => o.userId === userId)), pageItems);
     }
     case 'GET orders orders/:id':
       return one(data.orders, 'order');
@@ -139,7 +141,7 @@ function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, ra
       if (q.has('ids')) return batch(q, 'ids', data.products, (p) => p.id);
       const [cat, text] = [q.get('categoryId'), q.get('q')?.toLowerCase()];
       const hits = data.products.filter((p) => (cat === null || p.categoryId === cat) && (!text || p.name.toLowerCase().includes(text)));
-      return page(q, `products:${cat}:${text}`, hits.sort((x, y) => (x.id < y.id ? -1 : 1)));
+      return page(q, `products:${cat}:${text}`, hits.sort((x, y) => (x.id < y.id ? -1 : 1)), pageItems);
     }
     case 'GET products products/:id':
       return one(data.products, 'product');
@@ -150,7 +152,7 @@ function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, ra
       return batch(q, 'productIds', data.products.map((p) => summary(data, p.id)), (s) => s.productId);
     case 'GET reviews reviews': {
       const productId = q.get('productId') ?? '';
-      return page(q, `reviews:${productId}`, newestFirst(data.reviews.filter((r) => r.productId === productId)));
+      return page(q, `reviews:${productId}`, newestFirst(data.reviews.filter((r) => r.productId === productId)), pageItems);
     }
     case 'GET pricing prices': {
       const tier = q.get('tier');
@@ -163,7 +165,7 @@ function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, ra
       if (unread !== null && unread !== 'true' && unread !== 'false') return badRequest('unread must be true or false');
       // unread=true keeps the unread ones, unread=false the read ones.
       const mine = data.notifications.filter((n) => n.userId === userId && (unread === null || n.read === (unread === 'false')));
-      return page(q, `notifications:${userId}:${unread}`, newestFirst(mine));
+      return page(q, `notifications:${userId}:${unread}`, newestFirst(mine), pageItems);
     }
     case 'GET notifications notifications/:id':
       if (b !== 'unread-count') return notFound('route');
@@ -220,7 +222,7 @@ export async function startFixtureUpstream(options: FixtureOptions = {}): Promis
     requests.push({ ...info, rawUrl: (req.url ?? '').slice(prefix.length + 1) });
     const override = await options.onRequest?.(info);
     if (override) return applyOverride(req, res, override);
-    send(res, route(data, keys, info, Buffer.concat(chunks).toString('utf8')));
+    send(res, route(data, keys, info, Buffer.concat(chunks).toString('utf8'), options.pageItems));
   }
   const send = (res: ServerResponse, [status, body]: Reply): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));

@@ -22,6 +22,7 @@ import { createEdgeServer } from './http/server.js';
 import { checkUpstreams } from './http/upstream-status.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createRefusalRecorder } from './observability/edge-refusals.js';
 import { throttledWarn } from './observability/throttled-log.js';
 import { APQ_TTL_SECONDS, createPersistedQueryStore } from './persisted/apq-store.js';
 import { loadTrustedDocuments, type TrustedDocuments } from './persisted/manifest.js';
@@ -157,13 +158,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   // Shedding is a flood by nature: one line a second says it is happening and how much.
   const logShed = throttledWarn(logger, 'overloaded: shedding GraphQL requests (503 OVERLOADED)', 1_000);
   const authenticator = createAuthenticator(createJwtVerifier(config.jwt), apiKeys);
+  const recordRefusal = createRefusalRecorder(logger, metrics);
   const server = createEdgeServer({
     audiences: config.audiences,
     trustedProxies: config.trustedProxies,
     corsOrigins: config.corsOrigins,
     clients,
     logger,
-    graphql: createGraphQLHandler({ servers, authenticator, clients, logger, onClientGone: metrics.clientGone }),
+    graphql: createGraphQLHandler({ servers, authenticator, clients, logger, onClientGone: metrics.clientGone, onRefused: recordRefusal }),
+    onRefused: recordRefusal,
     metrics,
     headersTimeoutMs: config.headersTimeoutMs,
     redisConfigured,

@@ -31,6 +31,7 @@ import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AUDIENCES, type Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
+import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import { EXPOSED_HEADERS } from './cors.js';
 import { VALID_CORRELATION_ID } from './correlation.js';
 import { bodyTooLarge } from './body.js';
@@ -60,6 +61,8 @@ export interface EdgeThreadOptions {
   guard: OverloadGuard;
   /** One refusal by the worker, for the metrics and the shed log. */
   onShed(audience: Audience): void;
+  /** A GraphQL request the worker answered 413: its log line and count. */
+  onRefused?: (refusal: EdgeRefusal) => void;
 }
 
 /**
@@ -136,7 +139,12 @@ const server = http.createServer(options.limits, (req, res) => {
     sendError(req, res, 503, options.refusal, { 'retry-after': options.retryAfter });
     return;
   }
-  const tooLarge = () => sendError(req, res, 413, options.tooLarge, { connection: 'close' });
+  const tooLarge = () => {
+    const id = correlationId(req);
+    // A GraphQL request's 413 is told to the main thread, for its request line and count.
+    if (match !== null && served.has(match[1])) post({ type: 'refused', audience: match[1], correlationId: id, status: 413 });
+    sendError(req, res, 413, options.tooLarge, { connection: 'close', 'x-correlation-id': id });
+  };
   if (Number(req.headers['content-length'] || 0) > options.maxBodyBytes) return tooLarge();
   // Until its body has arrived: nothing has run for it, so the drain closes its connection (closeIdle).
   receiving.add(req);
@@ -398,7 +406,7 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
         },
       });
       worker.on('error', (error) => events.emit('error', error));
-      type Message = { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string };
+      type Message = { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string; audience?: string; correlationId?: string; status?: number };
       const take = (message: Message) => {
         switch (message.type) {
           case 'listening':
@@ -409,6 +417,15 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
             return;
           case 'request':
             serve(message as PostedRequest);
+            return;
+          case 'refused':
+            options.onRefused?.({
+              audience: message.audience as Audience,
+              correlationId: message.correlationId!,
+              status: message.status!,
+              code: ErrorCode.BAD_REQUEST,
+              startedAt: performance.now(),
+            });
             return;
           case 'aborted':
             replies.get(message.id!)?.aborted();

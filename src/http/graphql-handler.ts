@@ -1,3 +1,4 @@
+import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Clients } from '../../clients/index.js';
@@ -20,6 +21,8 @@ export interface GraphQLHandlerDeps {
   logger: Logger;
   /** A client left before its answer (`bff_client_gone_total`). */
   onClientGone?: (audience: Audience) => void;
+  /** A request answered here before Apollo read it (bad JSON, bad credentials): its log line and count. */
+  onRefused?: (refusal: EdgeRefusal) => void;
 }
 
 export interface EdgeRequest {
@@ -31,6 +34,8 @@ export interface EdgeRequest {
   trace: RequestTrace | undefined;
   /** A POST's body, read by the edge (whole, within the size limit) before the request was admitted. */
   body: Buffer | undefined;
+  /** `performance.now()` when the request arrived. */
+  startedAt: number;
 }
 
 function toHeaderMap(req: IncomingMessage): HeaderMap {
@@ -83,7 +88,10 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     let body: unknown = undefined;
     if (edge.body !== undefined) {
       const parsed = parseBody(edge.body, req.headers['content-type']);
-      if (!parsed.ok) return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.');
+      if (!parsed.ok) {
+        deps.onRefused?.({ audience: edge.audience, correlationId: edge.correlationId, status: 400, code: ErrorCode.BAD_REQUEST, startedAt: edge.startedAt });
+        return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.');
+      }
       body = parsed.body;
     }
 
@@ -94,6 +102,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     } catch (error) {
       if (!(error instanceof CredentialError)) throw error;
       logger.info({ correlationId: edge.correlationId, reason: error.reason }, 'credentials rejected');
+      deps.onRefused?.({ audience: edge.audience, correlationId: edge.correlationId, status: 401, code: ErrorCode.UNAUTHENTICATED, startedAt: edge.startedAt });
       const challenge = error.scheme === 'Bearer' ? 'Bearer error="invalid_token"' : 'ApiKey';
       return sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, error.message, {
         'www-authenticate': challenge,

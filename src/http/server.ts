@@ -3,6 +3,7 @@ import type { Clients } from '../../clients/index.js';
 import type { Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing/create-tracing.js';
 import { isBrowserVisit, type Playground } from '../playground/handler.js';
@@ -38,6 +39,8 @@ export interface EdgeOptions {
   overload: OverloadGuard;
   /** A refused request, for the metric and the (throttled) log line. */
   onShed?: (audience: Audience, reason: string) => void;
+  /** A GraphQL request answered here before its operation was read (405, 413, a browser visit): its log line and count. */
+  onRefused?: (refusal: EdgeRefusal) => void;
   /** `Retry-After` of a refusal, in seconds. */
   retryAfterSeconds?: number;
   /** The browser playground pages and their assets; null or absent: none served. */
@@ -76,7 +79,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   const origins = new Set(options.corsOrigins);
   const served = new Set(options.audiences);
 
-  async function route(req: IncomingMessage, res: ServerResponse, correlationId: string): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, correlationId: string, startedAt: number): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
@@ -96,12 +99,16 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     }
     // A browser opening an endpoint that has no playground here (mobile and web in production): say what the URL
     // is for, rather than Apollo's CSRF refusal of a bare GET.
-    if (isBrowserVisit(req, url)) return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, NO_PLAYGROUND);
+    const refuseUnread = (status: number, message: string, headers?: Record<string, string>): void => {
+      options.onRefused?.({ audience, correlationId, status, code: ErrorCode.BAD_REQUEST, startedAt });
+      sendGraphQLError(res, status, ErrorCode.BAD_REQUEST, message, headers);
+    };
+    if (isBrowserVisit(req, url)) return refuseUnread(400, NO_PLAYGROUND);
     // With tracing on, a server span for each request to a GraphQL endpoint served here (src/observability/tracing/server-span.ts).
     const trace = options.tracing?.startRequest(req, res, audience);
     if (applyCors(req, res, origins)) return;
     if (req.method !== 'GET' && req.method !== 'POST') {
-      return sendGraphQLError(res, 405, ErrorCode.BAD_REQUEST, 'Use GET or POST.', { allow: 'GET, POST' });
+      return refuseUnread(405, 'Use GET or POST.', { allow: 'GET, POST' });
     }
     // Before the body is read, the credentials checked or anything parsed: a refusal must cost next to nothing.
     const early = options.overload.check();
@@ -110,14 +117,15 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     // holds a connection (until Node's request time-out, or the drain), never a slot of the in-flight limit.
     let body: Buffer | undefined;
     if (req.method === 'POST') {
-      const received = await receiveBody(req, res, correlationId, audience);
+      const received = await receiveBody(req, correlationId, audience);
+      if (received === 'too large') return refuseUnread(413, bodyTooLarge(options.maxBodyBytes), { connection: 'close' });
       if (received === null) return;
       body = received;
     }
     const shed = options.overload.admit();
     if (shed !== null) return refuse(res, audience, shed);
     try {
-      return await options.graphql(req, res, { audience, correlationId, clientAddress: clientAddress(req, trusted), url, trace, body });
+      return await options.graphql(req, res, { audience, correlationId, clientAddress: clientAddress(req, trusted), url, trace, body, startedAt });
     } finally {
       // Held while work is done for the request, even after its client has gone: the limit bounds the work itself.
       options.overload.release();
@@ -132,16 +140,13 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   /** Requests whose body is still arriving: nothing has run for them, so the drain closes their connections. */
   const receiving = new Set<IncomingMessage>();
 
-  /** The request body, or null when it was answered (413) or its client went away before sending all of it. */
-  async function receiveBody(req: IncomingMessage, res: ServerResponse, correlationId: string, audience: Audience): Promise<Buffer | null> {
+  /** The request body; 'too large' over the limit; null when its client went away before sending all of it. */
+  async function receiveBody(req: IncomingMessage, correlationId: string, audience: Audience): Promise<Buffer | 'too large' | null> {
     receiving.add(req);
     try {
       return await readBody(req, options.maxBodyBytes);
     } catch (error) {
-      if (error instanceof PayloadTooLargeError) {
-        sendGraphQLError(res, 413, ErrorCode.BAD_REQUEST, bodyTooLarge(options.maxBodyBytes), { connection: 'close' });
-        return null;
-      }
+      if (error instanceof PayloadTooLargeError) return 'too large';
       // Mobile clients drop connections all the time; Node's request time-out (408) ends a trickling body the same way.
       if (error instanceof ClientGoneError) {
         options.logger.info({ correlationId, audience }, 'request body not received: the client went away or the request timed out');
@@ -160,7 +165,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     res.setHeader('x-content-type-options', 'nosniff');
     // Draining: keep-alive clients reconnect, through the load balancer, to a replica that stays.
     if (options.readiness.state() === 'draining') res.setHeader('connection', 'close');
-    return route(req, res, correlationId).catch((error: unknown) => {
+    return route(req, res, correlationId, performance.now()).catch((error: unknown) => {
       options.logger.error({ err: error, correlationId }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
       else res.destroy();
@@ -176,6 +181,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       audiences: options.audiences,
       guard: options.overload,
       onShed: (audience) => options.onShed?.(audience, 'in_flight'),
+      ...(options.onRefused ? { onRefused: options.onRefused } : {}),
     });
   }
   const server = createServer(limits, listener);

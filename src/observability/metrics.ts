@@ -7,7 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheEvent } from '../../clients/cached-http.js';
 import { SERVICE_NAMES, type CallEvent, type CircuitState, type ServiceName } from '../../clients/index.js';
-import { createOperationLabeller } from './operation-label.js';
+import { createOperationLabeller, UNREAD_OPERATION } from './operation-label.js';
 
 /** How a GraphQL request ended: all data, some data with errors, refused (4xx), or failed. */
 export type RequestOutcome = 'ok' | 'partial' | 'rejected' | 'error';
@@ -17,6 +17,8 @@ export interface RequestObservation {
   operation: string | null | undefined;
   outcome: RequestOutcome;
   durationMs: number;
+  /** Answered at the edge before its operation was read: labelled `__unread`. */
+  unread?: boolean;
 }
 
 export interface Metrics {
@@ -159,8 +161,8 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
-    observeRequest({ audience, operation, outcome, durationMs }) {
-      const labels = { audience, operation: operationLabel(audience, operation) };
+    observeRequest({ audience, operation, outcome, durationMs, unread }) {
+      const labels = { audience, operation: unread ? UNREAD_OPERATION : operationLabel(audience, operation) };
       requests.inc({ ...labels, outcome });
       requestSeconds.observe(labels, durationMs / 1000);
     },

@@ -7,6 +7,8 @@
 
 export const ANONYMOUS_OPERATION = '__anonymous';
 export const OTHER_OPERATION = '__other';
+/** A request answered at the edge before its operation was read (src/observability/edge-refusals.ts). */
+export const UNREAD_OPERATION = '__unread';
 /** GraphQL Name (spec §2.1.9), at most 64 characters. */
 const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 

@@ -1,0 +1,37 @@
+import type { Audience } from '../context.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from './metrics.js';
+
+/**
+ * A GraphQL request the edge answered itself, before Apollo read its
+ * operation: a body that is not JSON, credentials that do not verify (401),
+ * a method other than GET or POST (405), a body over the limit (413), a
+ * browser visit where there is no playground. (Overload refusals have their
+ * own metric and throttled line: `bff_shed_total`.)
+ */
+export interface EdgeRefusal {
+  audience: Audience;
+  correlationId: string;
+  status: number;
+  /** The answer's `extensions.code`. */
+  code: string;
+  /** `performance.now()` when the request arrived. */
+  startedAt: number;
+}
+
+/**
+ * Gives each refusal what a request that reached Apollo gets: its `request`
+ * log line (operation null, `outcome` "rejected", its error code) and its
+ * count in `bff_requests_total` (operation `__unread`), so a client sending
+ * broken JSON or a burst of bad tokens shows in the log and on the dashboard.
+ */
+export function createRefusalRecorder(logger: Logger, metrics: Metrics | undefined): (refusal: EdgeRefusal) => void {
+  return ({ audience, correlationId, status, code, startedAt }) => {
+    const durationMs = Math.round((performance.now() - startedAt) * 10) / 10;
+    metrics?.observeRequest({ audience, operation: null, outcome: 'rejected', durationMs, unread: true });
+    logger.info(
+      { audience, operation: null, operationType: null, consumer: null, correlationId, status, outcome: 'rejected', durationMs, upstreamRequests: 0, errorCodes: [code] },
+      'request',
+    );
+  };
+}

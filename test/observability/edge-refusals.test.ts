@@ -1,0 +1,60 @@
+/**
+ * Requests the edge answers before Apollo reads them (a body that is not
+ * JSON, a token that does not verify, a wrong method, a body over the limit)
+ * had no "request" log line and no count in bff_requests_total: a client
+ * sending broken JSON or a burst of bad tokens was invisible to operators.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/gateway.js';
+import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { captureLogs, EDGE_MODES, startTestGateway } from '../helpers/gateway.js';
+
+type Line = Record<string, unknown>;
+
+describe.each(EDGE_MODES)('Requests refused before their operation is read, served by $edge', ({ edgeThread }) => {
+  let upstream: FixtureUpstream;
+  let gateway: Gateway;
+  const logs = captureLogs();
+  beforeAll(async () => {
+    upstream = await startFixtureUpstream();
+    gateway = await startTestGateway({
+      upstreams: upstream.urls,
+      env: { LOG_LEVEL: 'info', MAX_BODY_BYTES: '1000', OVERLOAD_EDGE_THREAD: edgeThread },
+      logDestination: logs.destination,
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  const send = (correlationId: string, init: RequestInit & { headers?: Record<string, string> }) =>
+    fetch(`${gateway.url}/web/graphql`, { ...init, headers: { 'x-correlation-id': correlationId, ...init.headers } });
+  const requestLines = (correlationId: string): Line[] =>
+    logs.lines.map((l) => JSON.parse(l) as Line).filter((l) => l['correlationId'] === correlationId && l['msg'] === 'request');
+  const unreadCount = async (): Promise<number> => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('bff_requests_total{') && l.includes('audience="web"') && l.includes('operation="__unread"') && l.includes('outcome="rejected"'));
+    return line === undefined ? 0 : Number(line.split(' ').at(-1));
+  };
+
+  it('logs each with its status and code, and counts it as rejected under operation __unread', async () => {
+    const json = { 'content-type': 'application/json' };
+    const refusals: [string, RequestInit & { headers?: Record<string, string> }, number, string][] = [
+      [`bad-json-${edgeThread}`, { method: 'POST', headers: json, body: '{bad' }, 400, 'BAD_REQUEST'],
+      [`bad-token-${edgeThread}`, { method: 'POST', headers: { ...json, authorization: 'Bearer garbage' }, body: '{"query":"{ __typename }"}' }, 401, 'UNAUTHENTICATED'],
+      [`put-${edgeThread}`, { method: 'PUT', headers: json, body: '{}' }, 405, 'BAD_REQUEST'],
+      [`too-large-${edgeThread}`, { method: 'POST', headers: json, body: JSON.stringify({ query: `{ __typename } # ${'x'.repeat(2_000)}` }) }, 413, 'BAD_REQUEST'],
+    ];
+    const before = await unreadCount();
+    for (const [id, init, status] of refusals) expect((await send(id, init)).status, id).toBe(status);
+    for (const [id, , status, code] of refusals) {
+      await expect.poll(() => requestLines(id).length, { message: id }).toBe(1);
+      expect(requestLines(id)[0], id).toMatchObject({ audience: 'web', operation: null, status, outcome: 'rejected', errorCodes: [code], upstreamRequests: 0 });
+    }
+    expect(await unreadCount()).toBe(before + refusals.length);
+    // A request Apollo read is counted under its operation, not __unread.
+    await send(`ok-${edgeThread}`, { method: 'POST', headers: json, body: '{"query":"query Ping { __typename }"}' });
+    expect(await unreadCount()).toBe(before + refusals.length);
+  });
+});

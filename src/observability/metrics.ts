@@ -12,6 +12,23 @@ import { createOperationLabeller, UNREAD_OPERATION } from './operation-label.js'
 /** How a GraphQL request ended: all data, some data with errors, refused (4xx), or failed. */
 export type RequestOutcome = 'ok' | 'partial' | 'rejected' | 'error';
 
+/** Statuses a service is expected to send, labelled as they are; any other is its class (`4xx`), or `invalid`. */
+const KNOWN_STATUSES = [
+  200, 201, 202, 204, 206, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 405, 406, 408, 409, 410, 412, 413, 414, 415, 416,
+  422, 425, 428, 429, 431, 500, 501, 502, 503, 504, 505,
+];
+const STATUS_LABELS = Array.from({ length: 600 }, (_, status) =>
+  status < 100 ? 'invalid' : KNOWN_STATUSES.includes(status) ? String(status) : `${Math.floor(status / 100)}xx`,
+);
+
+/**
+ * An upstream status as a label: bounded whatever a service sends (a service
+ * answering random codes made a series per code).
+ */
+export function statusLabel(status: number): string {
+  return STATUS_LABELS[status] ?? 'invalid';
+}
+
 export interface RequestObservation {
   audience: string;
   operation: string | null | undefined;
@@ -168,7 +185,7 @@ export function createMetrics(): Metrics {
     },
     observeCall(event) {
       // `status` is what the service said (none when it said nothing); `outcome` what it meant for the caller.
-      const status = event.status === undefined ? 'none' : String(event.status);
+      const status = event.status === undefined ? 'none' : statusLabel(event.status);
       const outcome = event.abandoned
         ? 'client_gone'
         : event.circuitOpen && event.attempts === 0

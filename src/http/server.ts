@@ -99,16 +99,12 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     }
     // A browser opening an endpoint that has no playground here (mobile and web in production): say what the URL
     // is for, rather than Apollo's CSRF refusal of a bare GET.
-    const refuseUnread = (status: number, message: string, headers?: Record<string, string>): void => {
-      options.onRefused?.({ audience, correlationId, status, code: ErrorCode.BAD_REQUEST, startedAt });
-      sendGraphQLError(res, status, ErrorCode.BAD_REQUEST, message, headers);
-    };
-    if (isBrowserVisit(req, url)) return refuseUnread(400, NO_PLAYGROUND);
+    if (isBrowserVisit(req, url)) return refuseUnread(res, { audience, correlationId, status: 400, code: ErrorCode.BAD_REQUEST, startedAt }, NO_PLAYGROUND);
     // With tracing on, a server span for each request to a GraphQL endpoint served here (src/observability/tracing/server-span.ts).
     const trace = options.tracing?.startRequest(req, res, audience);
     if (applyCors(req, res, origins)) return;
     if (req.method !== 'GET' && req.method !== 'POST') {
-      return refuseUnread(405, 'Use GET or POST.', { allow: 'GET, POST' });
+      return refuseUnread(res, { audience, correlationId, status: 405, code: ErrorCode.BAD_REQUEST, startedAt }, 'Use GET or POST.', { allow: 'GET, POST' });
     }
     // Before the body is read, the credentials checked or anything parsed: a refusal must cost next to nothing.
     const early = options.overload.check();
@@ -118,7 +114,10 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     let body: Buffer | undefined;
     if (req.method === 'POST') {
       const received = await receiveBody(req, correlationId, audience);
-      if (received === 'too large') return refuseUnread(413, bodyTooLarge(options.maxBodyBytes), { connection: 'close' });
+      if (received === 'too large') {
+        const refusal = { audience, correlationId, status: 413, code: ErrorCode.BAD_REQUEST, startedAt };
+        return refuseUnread(res, refusal, bodyTooLarge(options.maxBodyBytes), { connection: 'close' });
+      }
       if (received === null) return;
       body = received;
     }
@@ -130,6 +129,12 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       // Held while work is done for the request, even after its client has gone: the limit bounds the work itself.
       options.overload.release();
     }
+  }
+
+  /** Answers a GraphQL request before its operation is read, and has it logged and counted. */
+  function refuseUnread(res: ServerResponse, refusal: EdgeRefusal, message: string, headers?: Record<string, string>): void {
+    options.onRefused?.(refusal);
+    sendGraphQLError(res, refusal.status, refusal.code, message, headers);
   }
 
   function refuse(res: ServerResponse, audience: Audience, reason: ShedReason): void {

@@ -1,4 +1,5 @@
 import type { Audience } from '../context.js';
+import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -14,7 +15,7 @@ export interface EdgeRefusal {
   correlationId: string;
   status: number;
   /** The answer's `extensions.code`. */
-  code: string;
+  code: ErrorCode;
   /** `performance.now()` when the request arrived. */
   startedAt: number;
 }

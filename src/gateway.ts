@@ -170,6 +170,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     metrics,
     headersTimeoutMs: config.headersTimeoutMs,
     redisConfigured,
+    ...(budgets.sharing ? { budgetSharing: budgets.sharing.bind(budgets) } : {}),
     readiness,
     overload,
     retryAfterSeconds: config.overload.retryAfterSeconds,

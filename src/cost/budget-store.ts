@@ -33,6 +33,8 @@ export interface BudgetStore {
   refund(key: string, points: number, policy: BucketPolicy): Promise<BudgetState>;
   /** The state without changing it. */
   peek(key: string, policy: BucketPolicy): Promise<BudgetState>;
+  /** For the verbose status, where budgets can be shared: whether decisions go to Redis now or are local. */
+  sharing?(): 'shared' | 'local';
   close(): Promise<void>;
 }
 

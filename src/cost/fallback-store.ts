@@ -57,6 +57,10 @@ export class FallbackBudgetStore implements BudgetStore {
     return !this.degraded && this.shared.ready;
   }
 
+  sharing(): 'shared' | 'local' {
+    return this.usingShared ? 'shared' : 'local';
+  }
+
   private async decide<T>(viaShared: () => Promise<T>, viaLocal: () => Promise<T>): Promise<T> {
     if (!this.degraded) {
       if (!this.shared.ready) {

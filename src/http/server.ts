@@ -33,6 +33,8 @@ export interface EdgeOptions {
   headersTimeoutMs?: number;
   /** True when `REDIS_URL` is set: `/readyz?verbose` then also shows Redis. */
   redisConfigured?: boolean;
+  /** Where rate-limit budgets are decided now, for `/readyz?verbose` (absent: always in process memory). */
+  budgetSharing?: () => 'shared' | 'local';
   /** What `/readyz` answers: started, not draining, not shedding. */
   readiness: Readiness;
   /** Sheds GraphQL requests at the edge when the process is overloaded. */
@@ -86,7 +88,11 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       const state = options.readiness.state();
       // The status is the gateway's own; the details (dependencies) are for people and dashboards only.
       const details = url.searchParams.has('verbose')
-        ? { ...options.overload.stats(), ...(await checkUpstreams(options.clients, { redisConfigured: options.redisConfigured === true })) }
+        ? {
+            ...options.overload.stats(),
+            ...(await checkUpstreams(options.clients, { redisConfigured: options.redisConfigured === true })),
+            ...(options.budgetSharing ? { budgets: options.budgetSharing() } : {}),
+          }
         : {};
       return sendJson(res, state === 'ready' ? 200 : 503, { status: state, ...details }, { 'cache-control': 'no-store' });
     }

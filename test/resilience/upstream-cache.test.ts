@@ -73,7 +73,8 @@ describe.skipIf(redisMissing())('Upstream caching in Redis across gateways', () 
 
   const readyz = async (g: Gateway) => {
     const response = await fetch(`${g.url}/readyz?verbose`);
-    return { status: response.status, redis: ((await response.json()) as { redis?: string }).redis };
+    const body = (await response.json()) as { redis?: string; budgets?: string };
+    return { status: response.status, redis: body.redis, budgets: body.budgets };
   };
 
   it('lets a second gateway answer from what the first one cached', async () => {
@@ -90,13 +91,15 @@ describe.skipIf(redisMissing())('Upstream caching in Redis across gateways', () 
 
   it('stays ready while Redis is down (shown down in the verbose status), answers every query in full, and sees Redis back', async () => {
     redis.kill();
-    await expect.poll(() => readyz(a), { timeout: 5_000 }).toEqual({ status: 200, redis: 'down' });
+    // Budgets go local at the first decision Redis cannot take (the query below).
+    await expect.poll(async () => (await readyz(a)).redis, { timeout: 5_000 }).toBe('down');
     await expect.poll(async () => (await fetch(`${a.url}/metrics`)).text(), { timeout: 5_000 }).toMatch(/^bff_redis_up 0$/m);
     const { status, body } = await gql(a, 'web', PRODUCT_PAGE, { id: 'p3' });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
+    expect(await readyz(a)).toEqual({ status: 200, redis: 'down', budgets: 'local' });
     await redis.restart();
-    await expect.poll(() => readyz(a), { timeout: 10_000 }).toEqual({ status: 200, redis: 'up' });
+    await expect.poll(() => readyz(a), { timeout: 10_000 }).toEqual({ status: 200, redis: 'up', budgets: 'shared' });
     await expect.poll(async () => (await fetch(`${a.url}/metrics`)).text(), { timeout: 5_000 }).toMatch(/^bff_redis_up 1$/m);
   });
 });

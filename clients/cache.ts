@@ -94,19 +94,24 @@ export function keyvCache(keyv: Keyv<unknown>, options: KeyvCacheOptions): Respo
   const usable = (): boolean => {
     if (!available()) return false;
     if (stalledUntil === 0) return true;
-    if (trying || Date.now() < stalledUntil) return false;
+    if (trying || performance.now() < stalledUntil) return false;
     trying = true;
     return true;
   };
   const settle = async <T>(operation: Promise<T>, ms: number, fallback: T): Promise<T> => {
-    const outcome = await bounded(operation, ms);
-    trying = false;
+    let outcome: T | typeof LATE;
+    try {
+      outcome = await bounded(operation, ms);
+    } finally {
+      trying = false;
+    }
     if (outcome !== LATE) {
       stalledUntil = 0;
       return outcome;
     }
     if (stalledUntil === 0) options.onError?.(new Error(`no answer from the cache store within ${ms} ms: lookups miss for now`));
-    stalledUntil = Date.now() + STALL_PAUSE_MS;
+    // The monotonic clock: a wall clock stepped back must not stretch the pause.
+    stalledUntil = performance.now() + STALL_PAUSE_MS;
     return fallback;
   };
   const read = async (key: string): Promise<unknown> => {

@@ -61,7 +61,7 @@ export interface OrdersClient {
   listOrdersByUser(userId: string, page?: PageArgs): Promise<Page<Order>>;
   getOrder(id: string): Promise<Order | null>;
   getOrdersByIds(ids: readonly string[]): Promise<Order[]>;
-  /** `POST /orders` with `Idempotency-Key`; never retried. */
+  /** `POST /orders` with `Idempotency-Key`; sent again once only when its connection failed (clients/http.ts). */
   placeOrder(order: NewOrder, idempotencyKey: string): Promise<Order>;
 }
 

@@ -16,7 +16,7 @@ export interface Upstream {
   get<T>(route: string, segments: readonly string[], query: Query, parse: (body: unknown) => T): Promise<T>;
   /** GET of a single resource: `null` on 404 or on an id no URL can address. */
   getOrNull<T>(route: string, segments: readonly string[], parse: (body: unknown) => T): Promise<T | null>;
-  /** POST with a JSON body and an `Idempotency-Key` (generated when not given); never retried. */
+  /** POST with a JSON body and an `Idempotency-Key` (generated when not given); sent again once only when its connection failed. */
   post<T>(route: string, segments: readonly string[], body: unknown, idempotencyKey: string | undefined, parse: (body: unknown) => T): Promise<T>;
   /** POST to a single resource: `null` on 404 or on an id no URL can address. */
   postOrNull<T>(route: string, segments: readonly string[], parse: (body: unknown) => T): Promise<T | null>;

@@ -86,6 +86,7 @@ export const readId = (o: Fields, key: string): string =>
 export const readNumber = (o: Fields, key: string): number => read(o, key, isFiniteNumber, 'a number');
 /** Reads a safe-integer field or throws a `ShapeError`. */
 export const readInteger = (o: Fields, key: string): number => read(o, key, isInteger, 'an integer');
+/** Reads a count a schema's `Int` can carry (0 to MAX_COUNT); anything else is a ShapeError naming the field. */
 export const readCount = (o: Fields, key: string): number => read(o, key, isCount, `a count (0–${MAX_COUNT})`);
 /** Reads a boolean field or throws a `ShapeError`. */
 export const readBoolean = (o: Fields, key: string): boolean => read(o, key, isBoolean, 'a boolean');

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
+import { parseAddressOrRange } from './net-address.js';
 import { AUDIENCES, type Audience } from './context.js';
 import {
   DEFAULT_SERVICE_NAME,
@@ -155,7 +156,10 @@ export function displayUrl(value: string): string {
     url.hash = '';
     return url.href;
   } catch {
-    return value.replace(/\/\/[^/@]*@/, '//…@').replace(/[?#].*$/s, '');
+    // Anything before the last '@' may be a password, with any character in it ('/' in a base64 one).
+    const at = value.lastIndexOf('@');
+    const rest = at < 0 ? value : `${/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value)?.[0] ?? ''}…@${value.slice(at + 1)}`;
+    return rest.replace(/[?#].*$/s, '');
   }
 }
 
@@ -183,20 +187,13 @@ function readHost(env: Env, production: boolean, problems: string[]): string {
 /** `TRUSTED_PROXIES`: addresses and CIDR ranges (`10.0.0.0/8`, `fd00::/8`), as an ingress or load balancer has them. */
 function readTrustedProxies(env: Env, problems: string[]): string[] {
   const entries = list(env['TRUSTED_PROXIES']);
-  const bad = entries.filter((entry) => !isAddressOrRange(entry));
+  const bad = entries.filter((entry) => parseAddressOrRange(entry) === null);
   if (bad.length > 0) {
     problems.push(`TRUSTED_PROXIES entries are IP addresses or CIDR ranges such as 10.0.0.0/8 (got ${bad.map((b) => `"${b}"`).join(', ')}).`);
   }
   return entries;
 }
 
-function isAddressOrRange(entry: string): boolean {
-  const [address = '', prefix, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
-}
 
 /** `CORS_ORIGINS`: origins exactly as a browser sends them (`https://shop.example.com`, no path, no trailing slash). */
 function readCorsOrigins(env: Env, problems: string[]): string[] {
@@ -224,7 +221,7 @@ function redisUrlProblem(value: string): string | null {
   try {
     url = new URL(value);
   } catch {
-    return `${form}, with a numeric port and any # or % in the password percent-encoded`;
+    return `${form}, with a numeric port and any / ? # @ or % in the password percent-encoded`;
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return 'must start with redis:// or rediss://';
   if (url.hostname === '') return `${form}: the host is missing`;

@@ -23,6 +23,7 @@ import { checkUpstreams } from './http/upstream-status.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createRefusalRecorder } from './observability/edge-refusals.js';
+import { SHUTDOWN_FLUSH_MS } from './observability/tracing/settings.js';
 import { throttledWarn } from './observability/throttled-log.js';
 import { APQ_TTL_SECONDS, createPersistedQueryStore } from './persisted/apq-store.js';
 import { loadTrustedDocuments, type TrustedDocuments } from './persisted/manifest.js';
@@ -48,8 +49,7 @@ export interface Gateway {
   shutdown(): Promise<void>;
 }
 
-/** Kept at the end of a shutdown: the last spans' export, then closing the clients and Redis. */
-const FLUSH_MS = 3_000;
+/** Kept at the end of a shutdown, after the last spans' export (SHUTDOWN_FLUSH_MS): closing the clients and Redis. */
 const CLOSE_MS = 1_000;
 
 /** A listen error that `HOST` or `PORT` explains, as the configuration problem it is (exit 2, the variable named). */
@@ -193,7 +193,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
 
   /** Drains within `deadline` (a `Date.now()` time): in-flight requests first, then the last spans, then the clients. */
   const close = async (deadline = Date.now() + config.shutdownTimeoutMs): Promise<void> => {
-    const graceMs = Math.max(1_000, deadline - Date.now() - FLUSH_MS - CLOSE_MS);
+    const graceMs = Math.max(1_000, deadline - Date.now() - SHUTDOWN_FLUSH_MS - CLOSE_MS);
     readiness.drain();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -206,7 +206,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     clearTimeout(cut);
     await Promise.all([...servers.values()].map((s) => s.stop()));
     // Every request has finished, so every span has ended: send what the batch processor still holds.
-    await tracing?.shutdown(Math.max(0, Math.min(FLUSH_MS, deadline - Date.now() - CLOSE_MS)));
+    await tracing?.shutdown(Math.max(0, Math.min(SHUTDOWN_FLUSH_MS, deadline - Date.now() - CLOSE_MS)));
     await budgets.close();
     await persistedQueries?.close();
     await clients.close();

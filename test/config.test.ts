@@ -123,7 +123,7 @@ describe('Configuration', () => {
 
 describe('Configuration an operator gets wrong: a start-up error naming the variable, never a silent default or a leaked secret', () => {
   it('checks REDIS_URL as the Redis client reads it, without printing its password', () => {
-    for (const url of ['redis://:S3cret@127.0.0.1:badport', 'redis://:S3cret%zz@127.0.0.1:6379', 'redis://:S3cret@127.0.0.1:6379/notanumber', 'redis://:S3cret#x@127.0.0.1:6379', 'http://127.0.0.1:6379']) {
+    for (const url of ['redis://default:Zm9v/YmFyS3cret=@redis.internal:6379', 'redis://:S3cret@127.0.0.1:badport', 'redis://:S3cret%zz@127.0.0.1:6379', 'redis://:S3cret@127.0.0.1:6379/notanumber', 'redis://:S3cret#x@127.0.0.1:6379', 'http://127.0.0.1:6379']) {
       const problems = problemsOf({ REDIS_URL: url }).join('\n');
       expect(problems, url).toContain('REDIS_URL');
       expect(problems, url).not.toContain('S3cret');

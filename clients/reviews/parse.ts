@@ -1,10 +1,17 @@
-import { readCount, readId, readNumber, readRecord, readString } from '../validate.js';
+import { type Fields, readCount, readId, readNumber, readRecord, readString, ShapeError } from '../validate.js';
 import type { Review, ReviewSummary } from './types.js';
 
 /** Checks and copies one `ReviewSummary` (CONTRACT.md §1 reviews); throws a `ShapeError` when wrong. */
 export function parseReviewSummary(value: unknown): ReviewSummary {
   const o = readRecord(value, 'review summary');
   return { productId: readId(o, 'productId'), averageRating: readNumber(o, 'averageRating'), count: readCount(o, 'count') };
+}
+
+/** A review's rating: a whole 1–5 (CONTRACT.md), as the schemas' `Int` needs it (4.5 failed serialising, as INTERNAL_SERVER_ERROR). */
+function readRating(o: Fields): number {
+  const rating = readCount(o, 'rating');
+  if (rating < 1 || rating > 5) throw new ShapeError('field rating is not 1-5');
+  return rating;
 }
 
 /** Checks and copies one `Review`; throws a `ShapeError` when wrong. */
@@ -14,7 +21,7 @@ export function parseReview(value: unknown): Review {
     id: readId(o, 'id'),
     productId: readId(o, 'productId'),
     userId: readId(o, 'userId'),
-    rating: readNumber(o, 'rating'),
+    rating: readRating(o),
     title: readString(o, 'title'),
     body: readString(o, 'body'),
     createdAt: readString(o, 'createdAt'),

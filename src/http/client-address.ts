@@ -1,34 +1,15 @@
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import { addressMatcher, parseAddressOrRange, type AddressOrRange } from '../net-address.js';
 
 /** Whether an address is one of the trusted proxies. */
 export interface TrustedProxies {
   has(address: string): boolean;
 }
 
-/** The trusted proxies from `TRUSTED_PROXIES`: addresses (a set lookup) and CIDR ranges (`10.0.0.0/8`). */
+/** The trusted proxies from `TRUSTED_PROXIES` (checked at start-up): addresses and CIDR ranges (`10.0.0.0/8`). */
 export function trustedProxies(entries: readonly string[]): TrustedProxies {
-  const addresses = new Set<string>();
-  const ranges = new BlockList();
-  let anyRange = false;
-  for (const entry of entries) {
-    const [address = '', prefix] = entry.split('/');
-    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) {
-      addresses.add(normalise(address));
-    } else {
-      ranges.addSubnet(address, Number(prefix), family);
-      anyRange = true;
-    }
-  }
-  return {
-    has(address) {
-      if (addresses.has(address)) return true;
-      if (!anyRange) return false;
-      const family = isIP(address);
-      return family !== 0 && ranges.check(address, family === 6 ? 'ipv6' : 'ipv4');
-    },
-  };
+  const parsed = entries.map(parseAddressOrRange).filter((entry): entry is AddressOrRange => entry !== null);
+  return { has: addressMatcher(parsed) };
 }
 
 /**

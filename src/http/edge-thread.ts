@@ -130,6 +130,7 @@ const server = http.createServer(options.limits, (req, res) => {
     req.socket.destroy();
     return;
   }
+  const arrived = performance.now();
   const url = req.url || '/';
   const query = url.indexOf('?');
   const match = GRAPHQL.exec(query < 0 ? url : url.slice(0, query));
@@ -142,7 +143,7 @@ const server = http.createServer(options.limits, (req, res) => {
   const tooLarge = () => {
     const id = correlationId(req);
     // A GraphQL request's 413 is told to the main thread, for its request line and count.
-    if (match !== null && served.has(match[1])) post({ type: 'refused', audience: match[1], correlationId: id, status: 413 });
+    if (match !== null && served.has(match[1])) post({ type: 'refused', audience: match[1], correlationId: id, status: 413, elapsedMs: performance.now() - arrived });
     sendError(req, res, 413, options.tooLarge, { connection: 'close', 'x-correlation-id': id });
   };
   if (Number(req.headers['content-length'] || 0) > options.maxBodyBytes) return tooLarge();
@@ -406,7 +407,7 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
         },
       });
       worker.on('error', (error) => events.emit('error', error));
-      type Message = { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string; audience?: string; correlationId?: string; status?: number };
+      type Message = { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string; audience?: string; correlationId?: string; status?: number; elapsedMs?: number };
       const take = (message: Message) => {
         switch (message.type) {
           case 'listening':
@@ -424,7 +425,8 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
               correlationId: message.correlationId!,
               status: message.status!,
               code: ErrorCode.BAD_REQUEST,
-              startedAt: performance.now(),
+              // The worker's clock is not this thread's: the time it took there, counted back from now.
+              startedAt: performance.now() - (message.elapsedMs ?? 0),
             });
             return;
           case 'aborted':

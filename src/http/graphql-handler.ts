@@ -1,3 +1,4 @@
+import { loggedRequests } from '../plugins/request-log.js';
 import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
@@ -109,6 +110,9 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       });
     }
 
+    // The context Apollo had built, if it did: a request it refuses before its pipeline (a CSRF-prevented one, before
+    // the context; a batch, after it) never reaches the request-log and metrics plugins, so it is recorded here.
+    let made: Context | undefined;
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: edge.url.search, body },
       context: async (): Promise<Context> => {
@@ -133,10 +137,14 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
           logger,
           once: createOnce(),
         }, upstreamCalls);
-        return withRequestTrace(context, trace);
+        made = withRequestTrace(context, trace);
+        return made;
       },
     });
 
+    if (made === undefined || !loggedRequests.has(made.clients)) {
+      deps.onRefused?.({ audience: edge.audience, correlationId: edge.correlationId, status: response.status ?? 400, code: ErrorCode.BAD_REQUEST, startedAt: edge.startedAt });
+    }
     if (res.destroyed) {
       // The client left while its operation ran: the work is done (its slot was held for it), the answer has nowhere to go.
       logger.info({ correlationId: edge.correlationId, audience: edge.audience, status: response.status ?? 200 }, 'client went away before its answer');

@@ -30,6 +30,8 @@ export function createRefusalRecorder(logger: Logger, metrics: Metrics | undefin
   return ({ audience, correlationId, status, code, startedAt }) => {
     const durationMs = Math.round((performance.now() - startedAt) * 10) / 10;
     metrics?.observeRequest({ audience, operation: null, outcome: 'rejected', durationMs, unread: true });
+    // Info, as the request log's own line: below that level (LOG_LEVEL=warn), nothing is built for it.
+    if (!logger.isLevelEnabled('info')) return;
     logger.info(
       { audience, operation: null, operationType: null, consumer: null, correlationId, status, outcome: 'rejected', durationMs, upstreamRequests: 0, errorCodes: [code] },
       'request',

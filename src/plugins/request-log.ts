@@ -15,9 +15,19 @@ import { upstreamCallCounterOf } from '../observability/upstream-calls.js';
  * operation, fields, idempotency key, outcome). Never a token or key: only the
  * consumer's id (a user id, an API key's consumer name, or `anon:<address>`).
  */
+/**
+ * Requests that entered Apollo's pipeline (and so get their line here and
+ * their count from the metrics plugin), by their per-request clients: Apollo
+ * may hand plugins a shallow copy of the context, which shares them. One
+ * Apollo refuses after making the context but before the pipeline (a batch)
+ * is not here: the GraphQL handler records that one itself.
+ */
+export const loggedRequests = new WeakSet<object>();
+
 export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
+      loggedRequests.add(contextValue.clients);
       const started = performance.now();
       return {
         // Only requests with errors reach this hook. An error the contract has no code for is answered with a bare

@@ -55,6 +55,10 @@ describe('Client address (unit, fake sockets)', () => {
     expect(clientAddress(request('192.0.2.1', '203.0.113.7'), ranges)).toBe('203.0.113.7');
     expect(clientAddress(request('11.0.0.1', '203.0.113.7'), ranges)).toBe('11.0.0.1');
     expect(clientAddress(request('192.0.2.2', '203.0.113.7'), ranges)).toBe('192.0.2.2');
+    // Addresses, not spellings: an upper-case IPv6 entry, and an IPv4 entry seen as its IPv4-mapped form.
+    const spelled = trustedProxies(['FD00::1', '192.0.2.1']);
+    expect(clientAddress(request('fd00::1', '203.0.113.7'), spelled)).toBe('203.0.113.7');
+    expect(clientAddress(request('192.0.2.1', '203.0.113.7, ::ffff:192.0.2.1'), spelled)).toBe('203.0.113.7');
     // A hop that is not an address is never a trusted proxy.
     expect(clientAddress(request('10.0.0.1', 'garbage, 10.0.0.2'), ranges)).toBe('garbage');
   });

@@ -15,8 +15,8 @@ let gateway: Gateway;
 let alice: string;
 beforeAll(async () => {
   const data = fixtureDataWithOrders({ userId: 'fx-alice', orders: 12, linesPerOrder: 1, distinctProducts: 4 });
-  // Thirty notifications for alice, fx-s-n1 the newest.
-  for (let i = 1; i <= 30; i++) {
+  // Fifty notifications for alice, fx-s-n1 the newest: with pages of two, more than the scan's 20 calls read.
+  for (let i = 1; i <= 50; i++) {
     const createdAt = new Date(Date.UTC(2026, 0, 1) - i * 60_000).toISOString();
     data.notifications.push({ id: `fx-s-n${i}`, userId: 'fx-alice', kind: 'promo', message: `Notice ${i}`, read: false, createdAt });
   }
@@ -53,7 +53,7 @@ describe('Lists over a service that answers short pages', () => {
     const { body } = await gql(gateway, 'mobile', 'mutation { markNotificationRead(id: "fx-n4") { notification { id } } }', {}, bearer(alice));
     expect(body.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
     const lists = upstream.requests.slice(before).filter((r) => r.service === 'notifications');
-    expect(lists.length).toBeLessThanOrEqual(20);
+    expect(lists).toHaveLength(20);
     expect(lists.every((r) => r.method === 'GET')).toBe(true);
   });
 });

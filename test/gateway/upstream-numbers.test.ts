@@ -13,10 +13,17 @@ let upstream: FixtureUpstream;
 let gateway: Gateway;
 beforeAll(async () => {
   upstream = await startFixtureUpstream({
-    onRequest: (req) =>
-      req.service === 'reviews' && req.path === '/reviews/summary'
-        ? { status: 200, body: JSON.stringify({ items: [{ productId: 'fx-p1', averageRating: 4.5, count: 3_000_000_000 }] }) }
-        : undefined,
+    onRequest: (req) => {
+      if (req.service === 'reviews' && req.path === '/reviews/summary') {
+        return { status: 200, body: JSON.stringify({ items: [{ productId: 'fx-p1', averageRating: 4.5, count: 3_000_000_000 }] }) };
+      }
+      // A review whose rating is not a whole 1-5: the schemas' Review.rating is an Int.
+      if (req.service === 'reviews' && req.path === '/reviews') {
+        const review = { id: 'fx-half', productId: 'fx-p1', userId: 'fx-bob', rating: 4.5, title: 'Half', body: 'Half a star off.', createdAt: '2026-01-01T00:00:00.000Z' };
+        return { status: 200, body: JSON.stringify({ items: [review], nextCursor: null }) };
+      }
+      return undefined;
+    },
   });
   gateway = await startTestGateway({ upstreams: upstream.urls });
 });
@@ -26,6 +33,16 @@ afterAll(async () => {
 });
 
 describe('Numbers from a service that a schema Int cannot carry', () => {
+  it('fails a review list holding a rating that is not a whole 1-5 with UPSTREAM_BAD_RESPONSE', async () => {
+    const { body } = await gql<{ product: { id: string; reviews: unknown } }>(
+      gateway,
+      'web',
+      '{ product(id: "fx-p1") { id reviews(first: 3) { edges { node { id rating } } } } }',
+    );
+    expect(body.data?.product).toMatchObject({ id: 'fx-p1', reviews: null });
+    expect(body.errors?.map((e) => [e.path?.join('.'), e.extensions?.['code']])).toEqual([['product.reviews', 'UPSTREAM_BAD_RESPONSE']]);
+  });
+
   it('nulls the count with UPSTREAM_BAD_RESPONSE and returns the rest of the product', async () => {
     const { body } = await gql<{ product: { id: string; name: string; reviewCount: number | null } }>(
       gateway,

@@ -1,6 +1,7 @@
 /**
- * Requests the edge answers before Apollo reads them (a body that is not
- * JSON, a token that does not verify, a wrong method, a body over the limit)
+ * Requests answered before their operation is read (a body that is not
+ * JSON, a token that does not verify, a wrong method, a body over the limit,
+ * Apollo's own CSRF and batch refusals)
  * had no "request" log line and no count in bff_requests_total: a client
  * sending broken JSON or a burst of bad tokens was invisible to operators.
  */
@@ -45,6 +46,9 @@ describe.each(EDGE_MODES)('Requests refused before their operation is read, serv
       [`bad-token-${edgeThread}`, { method: 'POST', headers: { ...json, authorization: 'Bearer garbage' }, body: '{"query":"{ __typename }"}' }, 401, 'UNAUTHENTICATED'],
       [`put-${edgeThread}`, { method: 'PUT', headers: json, body: '{}' }, 405, 'BAD_REQUEST'],
       [`too-large-${edgeThread}`, { method: 'POST', headers: json, body: JSON.stringify({ query: `{ __typename } # ${'x'.repeat(2_000)}` }) }, 413, 'BAD_REQUEST'],
+      // Refused by Apollo itself before it reads the operation: CSRF prevention, and a batch.
+      [`csrf-${edgeThread}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ __typename }"}' }, 400, 'BAD_REQUEST'],
+      [`batch-${edgeThread}`, { method: 'POST', headers: json, body: '[{"query":"{ __typename }"}]' }, 400, 'BAD_REQUEST'],
     ];
     const before = await unreadCount();
     for (const [id, init, status] of refusals) expect((await send(id, init)).status, id).toBe(status);

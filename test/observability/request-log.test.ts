@@ -135,7 +135,7 @@ describe('Audit log', () => {
   it('writes an error line with the stack, under the correlation id, for an error the contract has no code for', async () => {
     const lines = captureLogs();
     const plugin = requestLogPlugin(createLogger('info', lines.destination));
-    const listener = (await plugin.requestDidStart!({} as never))!;
+    const listener = (await plugin.requestDidStart!({ contextValue: { clients: {} } } as never))!;
     const bug = new TypeError("Cannot read properties of undefined (reading 'price')");
     const contextValue = { audience: 'web', correlationId: 'err-bug', consumer: { id: 'fx-alice' } };
     await listener.didEncounterErrors!({

@@ -20,10 +20,8 @@ import { SpanRecorder } from './recorder.js';
 import type { RequestTrace } from './request-trace.js';
 import { startRequestTrace } from './server-span.js';
 import { batchFor, otlpSender, SpanExport } from './span-export.js';
-import type { SamplerName, TracingConfig } from './settings.js';
+import { SHUTDOWN_FLUSH_MS, type SamplerName, type TracingConfig } from './settings.js';
 
-/** Longest the drain waits for the last spans to be exported: a receiver that is down must not hold the exit. */
-const SHUTDOWN_FLUSH_MS = 5_000;
 
 export interface Tracing {
   readonly tracer: Tracer;

@@ -74,3 +74,6 @@ export function tracesUrlFrom(tracesEndpoint: string | undefined, endpoint: stri
     return `${endpoint.replace(/\/+$/, '')}/v1/traces`;
   }
 }
+
+/** Longest the drain waits for the last spans to be exported: a receiver that is down must not hold the exit. */
+export const SHUTDOWN_FLUSH_MS = 3_000;

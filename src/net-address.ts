@@ -1,0 +1,37 @@
+import { BlockList, isIP } from 'node:net';
+
+/** An IP address, or a CIDR range when `prefix` is set (`10.0.0.0/8`, `fd00::/8`). */
+export interface AddressOrRange {
+  address: string;
+  prefix: number | undefined;
+  family: 'ipv4' | 'ipv6';
+}
+
+/** `entry` as an address or a CIDR range, or null when it is neither (a host name, a prefix out of range). */
+export function parseAddressOrRange(entry: string): AddressOrRange | null {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return null;
+  const family = version === 6 ? 'ipv6' : 'ipv4';
+  if (prefix === undefined) return { address, prefix: undefined, family };
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (version === 4 ? 32 : 128)) return null;
+  return { address, prefix: Number(prefix), family };
+}
+
+/**
+ * A set of addresses and ranges to test peers against. Node's BlockList
+ * compares addresses, not their spelling: `FD00::1` matches `fd00::1`, and an
+ * IPv4 entry matches its IPv4-mapped IPv6 form (`::ffff:192.0.2.1`).
+ */
+export function addressMatcher(entries: readonly AddressOrRange[]): (address: string) => boolean {
+  if (entries.length === 0) return () => false;
+  const list = new BlockList();
+  for (const { address, prefix, family } of entries) {
+    if (prefix === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, prefix, family);
+  }
+  return (address) => {
+    const version = isIP(address);
+    return version !== 0 && list.check(address, version === 6 ? 'ipv6' : 'ipv4');
+  };
+}

@@ -80,6 +80,9 @@ export function isUnexpectedError(error: GraphQLError): boolean {
  * as INTERNAL_SERVER_ERROR. Never lets a stack, upstream URL or body out in
  * production (`exposeDetails` false).
  */
+const INTROSPECTION_OFF = 'Introspection is off on this endpoint in production: generate code from the printed schema (schema/printed) instead.';
+const VALIDATION_ABORTED = 'This document repeats fields too many times to be checked (validation stopped at its work limit): ask for each field once.';
+
 export function createFormatError(exposeDetails: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
@@ -92,7 +95,12 @@ export function createFormatError(exposeDetails: boolean) {
     }
     const code = contractCode(formatted.extensions?.['code']);
     if (code !== undefined) {
-      const message = exposeDetails ? formatted.message : formatted.message.replace(SUGGESTION, '');
+      let message = exposeDetails ? formatted.message : formatted.message.replace(SUGGESTION, '');
+      // Apollo's own words name itself and advise its operator ("pass introspection: true to ApolloServer"): an app is
+      // told what it can do instead.
+      if (message.startsWith('GraphQL introspection is not allowed')) message = INTROSPECTION_OFF;
+      // graphql-js stops comparing a field repeated many times at a work limit, and says only this.
+      else if (message === 'Validation aborted.') message = VALIDATION_ABORTED;
       const extensions: Record<string, unknown> = { ...formatted.extensions, code };
       if (!exposeDetails) delete extensions['stacktrace'];
       return { ...formatted, message, extensions };

@@ -27,6 +27,24 @@ describe('Printed client schemas (schema/printed)', () => {
     expect(committed, `schema/printed/${audience}.graphql is stale: run npm run schema:print`).toBe(printAudienceSchema(audience));
   });
 
+  // What an app's docs explorer and generated comments show: the README says every type and field has one.
+  it('describes every type, field and argument an app can use', () => {
+    const missing: string[] = [];
+    for (const audience of AUDIENCES) {
+      const schema = buildSchema(printAudienceSchema(audience));
+      for (const type of Object.values(schema.getTypeMap())) {
+        if (type.name.startsWith('__') || ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(type.name)) continue;
+        if (!type.description) missing.push(`${audience}: ${type.name}`);
+        if (!('getFields' in type)) continue;
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) missing.push(`${audience}: ${type.name}.${field.name}`);
+          for (const arg of 'args' in field ? field.args : []) if (!arg.description) missing.push(`${audience}: ${type.name}.${field.name}(${arg.name})`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('leaves the server-only cost directives out', () => {
     for (const audience of AUDIENCES) {
       expect(printAudienceSchema(audience)).not.toMatch(/@cost|@listSize/);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { NewOrder } from '../../clients/index.js';
 import type { Context } from '../../src/context.js';
-import { badUserInput } from '../../src/errors.js';
+import { UpstreamError } from '../../clients/errors.js';
+import { badUserInput, ErrorCode, gatewayError } from '../../src/errors.js';
 import { viewerId } from '../../src/permissions/viewer.js';
 import type { PlaceOrderInput } from '../../src/generated/web.js';
 
@@ -47,6 +48,26 @@ export function upstreamIdempotencyKey(userId: string, key: string): string {
 }
 
 /**
+ * What the orders service's refusals mean to the app placing the order, said
+ * in its terms (the generic "the orders service reported a conflict" told it
+ * nothing it could act on); any other failure stays as it is.
+ */
+function orderRefusal(error: unknown): unknown {
+  if (!(error instanceof UpstreamError)) return error;
+  if (error.code === 'CONFLICT') {
+    return gatewayError(
+      ErrorCode.CONFLICT,
+      'This idempotencyKey was already used for an order with other lines: send a new key for a new checkout (the same key with the same lines returns that order).',
+      { extensions: { field: 'input.idempotencyKey' } },
+    );
+  }
+  if (error.code === 'BAD_USER_INPUT') {
+    return badUserInput('The orders service refused these lines: a product does not exist or cannot be ordered in that quantity.', 'input.lines');
+  }
+  return error;
+}
+
+/**
  * `placeOrder`: the orders service prices the lines; the idempotency key makes
  * a retry safe. The user and `orders:write` are permission rules (src/permissions/web.ts).
  */
@@ -57,7 +78,12 @@ export async function placeOrder(ctx: Context, input: PlaceOrderInput) {
     userId,
     lines: input.lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
   };
-  const placed = await ctx.clients.orders.placeOrder(order, upstreamIdempotencyKey(userId, input.idempotencyKey));
+  let placed;
+  try {
+    placed = await ctx.clients.orders.placeOrder(order, upstreamIdempotencyKey(userId, input.idempotencyKey));
+  } catch (error) {
+    throw orderRefusal(error);
+  }
   ctx.loaders.orders.prime(placed.id, placed);
   return { order: placed };
 }

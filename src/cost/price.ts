@@ -122,8 +122,10 @@ function listSizing(
   if (listSize) {
     const sliced = listSize.slicingArguments.map((a) => args[a]).filter((v): v is number => typeof v === 'number');
     if (listSize.requireOneSlicingArgument && listSize.slicingArguments.length > 0 && sliced.length !== 1) {
-      throw new GraphQLError(`Exactly one of ${listSize.slicingArguments.join(', ')} is required.`, {
-        extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED, http: { status: 400 } },
+      // An input problem (a generated client sends `first: null` for an unset optional variable), said as one.
+      const names = listSize.slicingArguments.map((a) => `\`${a}\``).join(' or ');
+      throw new GraphQLError(`${names} must be a number: leave it out for its default, never null.`, {
+        extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
       });
     }
     size = sliced.length > 0 ? Math.max(...sliced) : listSize.assumedSize;

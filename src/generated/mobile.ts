@@ -47,6 +47,7 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
+/** What the mobile app changes: notifications read. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Marks one of the viewer's notifications as read (idempotent). Needs scope `notifications:write`. */
@@ -54,6 +55,7 @@ export type Mutation = {
 };
 
 
+/** What the mobile app changes: notifications read. */
 export type MutationMarkNotificationReadArgs = {
   id: Scalars['ID']['input'];
 };

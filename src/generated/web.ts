@@ -29,6 +29,7 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
+/** What the web shop changes: checkout. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Places an order for the viewer. Needs scope `orders:write`. Safe to retry with the same `idempotencyKey`. */
@@ -36,6 +37,7 @@ export type Mutation = {
 };
 
 
+/** What the web shop changes: checkout. */
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
 };

@@ -113,7 +113,7 @@ function correlationId(req) {
 }
 
 function sendError(req, res, status, body, extra) {
-  const headers = { 'x-correlation-id': correlationId(req), 'x-content-type-options': 'nosniff', 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...extra };
+  const headers = { 'x-correlation-id': correlationId(req), 'x-content-type-options': 'nosniff', 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...extra };
   const origin = req.headers.origin;
   if (typeof origin === 'string' && origins.has(origin)) {
     headers['access-control-allow-origin'] = origin;

@@ -32,7 +32,8 @@ export function sendGraphQLError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  sendJson(res, status, graphQLErrorBody(code, message), headers);
+  // A refusal is never for a cache to keep (a 404 or 405 would be, by default: RFC 9111 heuristics).
+  sendJson(res, status, graphQLErrorBody(code, message), { 'cache-control': 'no-store', ...headers });
 }
 
 /**

@@ -16,11 +16,13 @@ function isPersistedGet(method: string | undefined, url: URL): boolean {
   }
 }
 
-function hasErrors(body: string): boolean {
+/** True for an answer with data and no errors: a dry run (cost only, no data) or a refusal is never shared. */
+function isFullAnswer(body: string): boolean {
   try {
-    return (JSON.parse(body) as { errors?: unknown }).errors !== undefined;
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: unknown };
+    return parsed.errors === undefined && typeof parsed.data === 'object' && parsed.data !== null;
   } catch {
-    return true;
+    return false;
   }
 }
 
@@ -28,8 +30,9 @@ function hasErrors(body: string): boolean {
  * The `Cache-Control` (and `Vary`) of a GraphQL answer (RFC 9111). Shared
  * caches may keep it only when it is the same for everyone who sends that URL:
  * a query by persisted id over GET, from an anonymous caller (so no viewer
- * data and free-tier prices), answered 200 without errors. Everything else is
- * `no-store`.
+ * data and free-tier prices), answered 200 with data and without errors (a
+ * dry run, which answers its cost and no data, once made a CDN serve an empty
+ * product page to everyone). Everything else is `no-store`.
  */
 export function cacheHeadersFor(
   method: string | undefined,
@@ -39,8 +42,8 @@ export function cacheHeadersFor(
   body: string | undefined,
 ): Record<string, string> {
   const shareable =
-    consumer.kind === 'anonymous' && status === 200 && isPersistedGet(method, url) && body !== undefined && !hasErrors(body);
+    consumer.kind === 'anonymous' && status === 200 && isPersistedGet(method, url) && body !== undefined && isFullAnswer(body);
   if (!shareable) return { 'cache-control': 'no-store' };
   // Credentials change the answer: a cache must never hand this one to a signed-in caller.
-  return { 'cache-control': `public, max-age=${SHARED_CACHE_MAX_AGE_S}`, vary: 'Origin, Authorization, X-API-Key, Accept' };
+  return { 'cache-control': `public, max-age=${SHARED_CACHE_MAX_AGE_S}`, vary: 'Origin, Authorization, X-API-Key, Accept, X-Cost-Dry-Run' };
 }

@@ -65,6 +65,9 @@ describe('Production mode (NODE_ENV=production)', () => {
       const { status, body } = await gql(production, audience, INTROSPECTION);
       expect(status).toBe(400);
       expect(body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      // Said to the app, not to Apollo's operator ("pass introspection: true to ApolloServer").
+      expect(body.errors![0]!.message).toMatch(/^Introspection is off on this endpoint in production/);
+      expect(JSON.stringify(body)).not.toMatch(/ApolloServer|Apollo Server/);
       expect(body.data).toBeUndefined();
       expect((await gql(development, audience, INTROSPECTION)).status).toBe(200);
     });

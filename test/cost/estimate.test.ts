@@ -91,8 +91,8 @@ describe('Cost estimate (IBM GraphQL Cost Directive specification)', () => {
   });
 
   it('requires exactly one slicing argument unless told otherwise', () => {
-    expect(() => price('{ bookPage(first: 1, last: 2) { edges { cursor } } }')).toThrow(/Exactly one/);
-    expect(() => price('{ bookPage { edges { cursor } } }')).toThrow(/Exactly one/);
+    expect(() => price('{ bookPage(first: 1, last: 2) { edges { cursor } } }')).toThrow('`first` or `last` must be a number');
+    expect(() => price('{ bookPage { edges { cursor } } }')).toThrow('`first` or `last` must be a number');
     expect(price('{ anyPage(first: 1, last: 3) { edges { cursor } } }')).toBe(1 + 3 * 1);
   });
 

@@ -142,6 +142,24 @@ describe('Rate limiting by query cost', () => {
   });
 });
 
+describe('A page size given as null', () => {
+  // Generated clients type an optional `first` as `number | null` and send null: that answered "Exactly one of
+  // first is required." as GRAPHQL_VALIDATION_FAILED, although the document is valid and the input is the problem.
+  it('is BAD_USER_INPUT naming the argument, before anything runs', async () => {
+    const query = 'query C($first: Int, $after: String) { products(first: $first, after: $after) { edges { cursor } } }';
+    const { status, body } = await gql(gateway, 'public', query, { first: null }, { 'x-api-key': 'demo-public-key-pro' });
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([expect.objectContaining({ message: '`first` must be a number: leave it out for its default, never null.' })]);
+    expect(body.errors![0]!.extensions!['code']).toBe('BAD_USER_INPUT');
+    expect(body.data).toBeUndefined();
+    // Left out, the variable gives the argument its default (priced by a dry run, which spends nothing).
+    const defaulted = await gql(gateway, 'public', query, {}, { 'x-api-key': 'demo-public-key-pro', 'x-cost-dry-run': 'true' });
+    expect(defaulted.status).toBe(200);
+    expect(defaulted.body.errors).toBeUndefined();
+    expect(defaulted.body.extensions!['cost']).toMatchObject({ requestedQueryCost: expect.any(Number), dryRun: true });
+  });
+});
+
 describe('Query shape limits (before cost)', () => {
   const expectValidationFailure = async (query: string, headers: Record<string, string> = {}) => {
     const { status, body } = await gql(gateway, 'web', query, {}, headers);
@@ -151,6 +169,14 @@ describe('Query shape limits (before cost)', () => {
     expect(upstreamCalls()).toBe(0);
     return body;
   };
+
+  // graphql-js's field-merging check stops at a work limit and said only "Validation aborted.".
+  it('refuses a field repeated a thousand times with a message that says why', async () => {
+    const body = await expectValidationFailure(`{ product(id: "p1") {${' id'.repeat(1_000)} } }`);
+    expect(body.errors!.map((error) => error.message)).toEqual([
+      'This document repeats fields too many times to be checked (validation stopped at its work limit): ask for each field once.',
+    ]);
+  });
 
   it('refuses a query deeper than the limit (10), naming the limit', async () => {
     // 11 levels: me > orders > edges > node > lines > product > reviews > edges > node > author > id.

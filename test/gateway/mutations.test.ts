@@ -50,12 +50,19 @@ describe('Mutations', () => {
     await gql(gateway, 'web', PLACE_ORDER, { input: { idempotencyKey, lines: [{ productId: 'p3', quantity: 1 }] } }, bearer(writer));
     const reuse = await gql(gateway, 'web', PLACE_ORDER, { input: { idempotencyKey, lines: [{ productId: 'p4', quantity: 1 }] } }, bearer(writer));
     expect(reuse.body.data).toEqual({ placeOrder: null });
-    expect(reuse.body.errors![0]!.extensions!.code).toBe('CONFLICT');
+    // Said in the app's terms ("the orders service reported a conflict" told it nothing to act on), naming the field.
+    expect(reuse.body.errors![0]).toMatchObject({
+      message: expect.stringMatching(/^This idempotencyKey was already used for an order with other lines: send a new key/),
+      extensions: { code: 'CONFLICT', field: 'input.idempotencyKey' },
+    });
   });
 
-  it('answers BAD_USER_INPUT for an unknown product (upstream 422)', async () => {
+  it('answers BAD_USER_INPUT for an unknown product (upstream 422), naming the lines', async () => {
     const { body } = await gql(gateway, 'web', PLACE_ORDER, { input: { idempotencyKey: randomUUID(), lines: [{ productId: 'p-none', quantity: 1 }] } }, bearer(writer));
-    expect(body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(body.errors![0]).toMatchObject({
+      message: expect.stringMatching(/^The orders service refused these lines: a product does not exist/),
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.lines' },
+    });
   });
 
   const invalid: [string, Record<string, unknown>, string][] = [

@@ -51,7 +51,12 @@ describe.each(EDGE_MODES)('Requests refused before their operation is read, serv
       [`batch-${edgeThread}`, { method: 'POST', headers: json, body: '[{"query":"{ __typename }"}]' }, 400, 'BAD_REQUEST'],
     ];
     const before = await unreadCount();
-    for (const [id, init, status] of refusals) expect((await send(id, init)).status, id).toBe(status);
+    for (const [id, init, status] of refusals) {
+      const response = await send(id, init);
+      expect(response.status, id).toBe(status);
+      // Never for a cache to keep (a 405 would be, by default).
+      expect(response.headers.get('cache-control'), id).toBe('no-store');
+    }
     for (const [id, , status, code] of refusals) {
       await expect.poll(() => requestLines(id).length, { message: id }).toBe(1);
       expect(requestLines(id)[0], id).toMatchObject({ audience: 'web', operation: null, status, outcome: 'rejected', errorCodes: [code], upstreamRequests: 0 });

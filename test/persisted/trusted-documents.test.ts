@@ -109,7 +109,12 @@ describe('Trusted documents, required (TRUSTED_DOCUMENTS=mobile=required,web=req
     expect(query.body.data).toMatchObject({ product: { id: 'p2', stockLevel: 'LOW' } });
     // Anonymous, by id, no errors: the same for everyone who sends this URL, so a CDN may keep it.
     expect(query.headers.get('cache-control')).toBe('public, max-age=30');
-    expect(query.headers.get('vary')).toBe('Origin, Authorization, X-API-Key, Accept');
+    expect(query.headers.get('vary')).toBe('Origin, Authorization, X-API-Key, Accept, X-Cost-Dry-Run');
+    // A dry run of the same URL answers its cost and no data: never for a CDN to keep (it would serve an empty page).
+    const dryRun = await get(gateway, 'web', { extensions: byHash(productPage.id), variables: { id: 'p2' } }, { 'apollo-require-preflight': 'true', 'x-cost-dry-run': 'true' });
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.body.data).toBeUndefined();
+    expect(dryRun.headers.get('cache-control')).toBe('no-store');
     const signedIn = await get(gateway, 'web', { extensions: byHash(productPage.id), variables: { id: 'p2' } }, { ...user, 'apollo-require-preflight': 'true' });
     expect(signedIn.status).toBe(200);
     expect(signedIn.headers.get('cache-control')).toBe('no-store');

@@ -6,6 +6,8 @@ import {
   isCompositeType,
   isListType,
   isObjectType,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
   type FieldNode,
   type GraphQLCompositeType,
   type GraphQLField,
@@ -15,7 +17,7 @@ import {
 } from 'graphql';
 import { collectFields, subSelections } from './collect-fields.js';
 import type { FieldCost } from './model.js';
-import { argumentsWeight, baseWeight, type PriceScope } from './price.js';
+import { argumentsWeight, baseWeight, INTROSPECTION_COST, type PriceScope } from './price.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
@@ -72,6 +74,9 @@ export function actualCost(
   const { shapes, roots } = cache;
   const planOf = (parent: GraphQLObjectType, nodes: FieldNode[]): FieldPlan | null => {
     const first = nodes[0]!;
+    // Introspection costs what it was estimated at (nothing refunded), whatever it returned.
+    const meta = first.name.value === '__schema' ? SchemaMetaFieldDef : first.name.value === '__type' ? TypeMetaFieldDef : undefined;
+    if (meta) return { base: INTROSPECTION_COST, cost: undefined, field: meta, node: first, type: meta.type, named: null, sets: [] };
     const field = first.name.value === '__typename' ? undefined : parent.getFields()[first.name.value];
     if (!field) return null;
     const cost = scope.model.field(parent.name, field.name);

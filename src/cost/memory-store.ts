@@ -5,6 +5,9 @@ interface Bucket {
   at: number;
   quotaWindow: number;
   quotaUsed: number;
+  /** Its own policy's, as of its last use: a sweep judges each bucket by these, never by the caller's. */
+  capacity: number;
+  restorePerSecond: number;
 }
 
 /** Above this many buckets, full ones are swept: a full bucket is the same as no bucket. */
@@ -16,6 +19,8 @@ const SWEEP_ABOVE = 50_000;
  */
 export class MemoryBudgetStore implements BudgetStore {
   private readonly buckets = new Map<string, Bucket>();
+  /** The size at which the next sweep runs: doubled when one frees too little, so sweeps stay rare under many keys. */
+  private sweepAt = SWEEP_ABOVE;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -23,10 +28,12 @@ export class MemoryBudgetStore implements BudgetStore {
     const window = policy.quota ? Math.floor(at / 1000 / policy.quota.windowSeconds) : 0;
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      if (this.buckets.size >= SWEEP_ABOVE) this.sweep(policy, at);
-      bucket = { tokens: policy.capacity, at, quotaWindow: window, quotaUsed: 0 };
+      if (this.buckets.size >= this.sweepAt) this.sweep(at);
+      bucket = { tokens: policy.capacity, at, quotaWindow: window, quotaUsed: 0, capacity: policy.capacity, restorePerSecond: policy.restorePerSecond };
       this.buckets.set(key, bucket);
     }
+    bucket.capacity = policy.capacity;
+    bucket.restorePerSecond = policy.restorePerSecond;
     if (at > bucket.at) {
       bucket.tokens = Math.min(policy.capacity, bucket.tokens + ((at - bucket.at) * policy.restorePerSecond) / 1000);
       bucket.at = at;
@@ -38,11 +45,12 @@ export class MemoryBudgetStore implements BudgetStore {
     return bucket;
   }
 
-  private sweep(policy: BucketPolicy, at: number): void {
+  private sweep(at: number): void {
     for (const [key, b] of this.buckets) {
-      const refilled = b.tokens + ((at - b.at) * policy.restorePerSecond) / 1000;
-      if (refilled >= policy.capacity && b.quotaUsed === 0) this.buckets.delete(key);
+      const refilled = b.tokens + ((at - b.at) * b.restorePerSecond) / 1000;
+      if (refilled >= b.capacity && b.quotaUsed === 0) this.buckets.delete(key);
     }
+    this.sweepAt = Math.max(SWEEP_ABOVE, this.buckets.size * 2);
   }
 
   private state(bucket: Bucket, policy: BucketPolicy, at: number): BudgetState {
@@ -77,7 +85,7 @@ export class MemoryBudgetStore implements BudgetStore {
     const at = this.now();
     const existing = this.buckets.get(key);
     if (!existing) {
-      return this.state({ tokens: policy.capacity, at, quotaWindow: 0, quotaUsed: 0 }, policy, at);
+      return this.state({ tokens: policy.capacity, at, quotaWindow: 0, quotaUsed: 0, capacity: policy.capacity, restorePerSecond: policy.restorePerSecond }, policy, at);
     }
     return this.state(this.load(key, policy, at), policy, at);
   }

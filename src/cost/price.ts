@@ -49,6 +49,14 @@ export function argumentsWeight(cost: FieldCost | undefined, args: Record<string
 }
 
 /**
+ * What one introspection field (`__schema`, `__type`; each alias again) costs,
+ * estimated and actual alike. It was free, so an anonymous caller could ask
+ * the public API for thirty 7 KB schema walks at a time, endlessly; a
+ * playground's one schema load a page costs a tenth of a free bucket.
+ */
+export const INTROSPECTION_COST = 100;
+
+/**
  * Estimated cost of an operation (IBM GraphQL Cost Directive specification):
  * each field costs its weight (plus its given arguments' weights), a list
  * multiplies its items' cost by its size — the slicing argument's value with
@@ -87,6 +95,7 @@ export function estimateCost(scope: PriceScope, rootType: GraphQLObjectType, sel
     const first = nodes[0]!;
     const name = first.name.value;
     if (name === '__typename') return 0;
+    if (name === '__schema' || name === '__type') return INTROSPECTION_COST;
     const field = parent.getFields()[name];
     if (!field) return 0;
     const key = `${parent.name}|${nodes.map(idOf).join(',')}|${sized.get(name) ?? ''}`;

@@ -153,9 +153,11 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     const text = response.body.kind === 'complete' ? response.body.string : undefined;
-    for (const [name, value] of Object.entries(cacheHeadersFor(req.method, edge.url, consumer, res.statusCode, text))) {
-      res.setHeader(name, value);
-    }
+    const cacheHeaders = cacheHeadersFor(req.method, edge.url, consumer, res.statusCode, text);
+    for (const [name, value] of Object.entries(cacheHeaders)) res.setHeader(name, value);
+    // An answer a CDN may share carries no correlation id: every hit would repeat the one (caller-chosen) of the
+    // request that filled the cache. The request's log line still has it.
+    if (cacheHeaders['cache-control'] !== 'no-store') res.removeHeader('x-correlation-id');
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
       return;

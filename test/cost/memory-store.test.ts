@@ -1,5 +1,20 @@
+import { describe, expect, it } from 'vitest';
 import { MemoryBudgetStore } from '../../src/cost/memory-store.js';
 import { budgetStoreContract } from './budget-store-contract.js';
 
 const store = new MemoryBudgetStore();
 budgetStoreContract('in memory', () => store);
+
+describe('In-memory budgets under many keys', () => {
+  // The sweep that forgets full buckets once there are 50,000 judged every bucket by the policy of whoever arrived
+  // next: a flood of anonymous free-tier keys (capacity 1,000) made a part-spent enterprise bucket "full" and reset it.
+  it('sweeps each bucket by its own policy: a part-spent bucket of a larger tier is kept', async () => {
+    const clock = { now: 1_000_000 };
+    const memory = new MemoryBudgetStore(() => clock.now);
+    const enterprise = { capacity: 50_000, restorePerSecond: 1_000 };
+    const free = { capacity: 1_000, restorePerSecond: 20 };
+    expect(await memory.take('web:big-spender', 45_000, enterprise)).toMatchObject({ allowed: true, remaining: 5_000 });
+    for (let i = 0; i < 50_001; i++) await memory.take(`public:anon:${i}`, 1, free);
+    expect(await memory.peek('web:big-spender', enterprise)).toMatchObject({ remaining: 5_000 });
+  });
+});

@@ -142,6 +142,23 @@ describe('Rate limiting by query cost', () => {
   });
 });
 
+describe('Introspection', () => {
+  // It was free: anyone could ask the public API for thirty schema walks at a time, endlessly, spending nothing.
+  it('costs 100 per __schema or __type field, estimated and actual alike, aliases each again', async () => {
+    const twice = '{ a: __schema { queryType { name } } b: __type(name: "Product") { name } }';
+    const estimate = await gql(gateway, 'web', twice, {}, { 'x-cost-dry-run': 'true' });
+    expect(estimate.body.extensions!['cost']).toMatchObject({ requestedQueryCost: 200, dryRun: true });
+    const { body } = await gql(gateway, 'web', '{ __schema { queryType { name } } }');
+    expect(body.errors).toBeUndefined();
+    expect(body.extensions!['cost']).toMatchObject({ requestedQueryCost: 100, actualQueryCost: 100 });
+    // Thirty at once could never fit a free bucket (1,000): refused before anything runs.
+    const thirty = `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: __schema { queryType { name } }`).join(' ')} }`;
+    const refused = await gql(gateway, 'web', thirty);
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors![0]!.extensions!['code']).toBe('QUERY_TOO_EXPENSIVE');
+  });
+});
+
 describe('A page size given as null', () => {
   // Generated clients type an optional `first` as `number | null` and send null: that answered "Exactly one of
   // first is required." as GRAPHQL_VALIDATION_FAILED, although the document is valid and the input is the problem.

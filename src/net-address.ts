@@ -35,3 +35,21 @@ export function addressMatcher(entries: readonly AddressOrRange[]): (address: st
     return version !== 0 && list.check(address, version === 6 ? 'ipv6' : 'ipv4');
   };
 }
+
+/**
+ * The /64 an IPv6 address belongs to (`2001:db8:1:2::/64`), or null for
+ * anything else (IPv4 and IPv4-mapped addresses included). One subscriber
+ * line or one cloud host is usually given a whole /64: keyed by its full
+ * address, a single client could mint a fresh rate-limit bucket per request.
+ */
+export function ipv6Prefix64(address: string): string | null {
+  if (isIP(address) !== 6 || address.toLowerCase().startsWith('::ffff:')) return null;
+  const [head = '', tail] = address.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  // A trailing dotted IPv4 part stands for two groups.
+  const groupsIn = (parts: string[]) => parts.length + (parts.at(-1)?.includes('.') ? 1 : 0);
+  const missing = Math.max(0, 8 - groupsIn(left) - groupsIn(right));
+  const groups = [...left, ...Array<string>(missing).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}

@@ -2,6 +2,7 @@ import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
+import { anonymousConsumer } from '../../src/auth/consumer.js';
 import { clientAddress, trustedProxies } from '../../src/http/client-address.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { captureLogs, gql, startTestGateway } from '../helpers/gateway.js';
@@ -61,6 +62,16 @@ describe('Client address (unit, fake sockets)', () => {
     expect(clientAddress(request('192.0.2.1', '203.0.113.7, ::ffff:192.0.2.1'), spelled)).toBe('203.0.113.7');
     // A hop that is not an address is never a trusted proxy.
     expect(clientAddress(request('10.0.0.1', 'garbage, 10.0.0.2'), ranges)).toBe('garbage');
+  });
+
+  // One IPv6 client usually holds a whole /64: keyed by its full address, it could mint a bucket per request.
+  it('keys an anonymous IPv6 caller by its /64, and an IPv4 one by its address', () => {
+    const ids = ['2001:db8:1:2:aaaa::1', '2001:0db8:0001:0002::ffff', '2001:db8:1:2:ffff:ffff:ffff:ffff'].map((a) => anonymousConsumer(a).id);
+    expect(new Set(ids)).toEqual(new Set(['anon:2001:db8:1:2::/64']));
+    expect(anonymousConsumer('2001:db8:1:3::1').id).toBe('anon:2001:db8:1:3::/64');
+    expect(anonymousConsumer('a::c:d:e:f:1.2.3.4').id).toBe('anon:a:0:c:d::/64');
+    expect(anonymousConsumer('203.0.113.7').id).toBe('anon:203.0.113.7');
+    expect(anonymousConsumer('unknown').id).toBe('anon:unknown');
   });
 
   it('names an unknown peer rather than failing', () => {

@@ -7,6 +7,7 @@ import {
   OTLP_PROTOCOLS,
   parseKeyValueList,
   SAMPLERS,
+  SHUTDOWN_FLUSH_MS,
   tracesUrlFrom,
   type TracingConfig,
 } from './observability/tracing/settings.js';
@@ -119,8 +120,11 @@ export const URL_VARIABLES: Record<ServiceName, string> = {
 /** Checked with `npm run bench:overload` (BENCHMARKS.md, "Overload"). */
 export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: false };
 
-/** What a shutdown needs after `SHUTDOWN_DELAY_MS`: at least a second of drain, the last spans' export, the closes. */
-export const SHUTDOWN_AFTER_DELAY_MS = 5_000;
+/** The least drain a shutdown gives in-flight requests, and the time kept at its end for closing clients and Redis. */
+export const SHUTDOWN_MIN_DRAIN_MS = 1_000;
+export const SHUTDOWN_CLOSE_MS = 1_000;
+/** What a shutdown needs after `SHUTDOWN_DELAY_MS`: the least drain, the last spans' export, the closes (5 s). */
+export const SHUTDOWN_AFTER_DELAY_MS = SHUTDOWN_MIN_DRAIN_MS + SHUTDOWN_FLUSH_MS + SHUTDOWN_CLOSE_MS;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MIN_HS256_SECRET_LENGTH = 32;
@@ -193,7 +197,6 @@ function readTrustedProxies(env: Env, problems: string[]): string[] {
   }
   return entries;
 }
-
 
 /** `CORS_ORIGINS`: origins exactly as a browser sends them (`https://shop.example.com`, no path, no trailing slash). */
 function readCorsOrigins(env: Env, problems: string[]): string[] {

@@ -74,15 +74,16 @@ export function isUnexpectedError(error: GraphQLError): boolean {
   return contractCode(error.extensions?.['code']) === undefined;
 }
 
+/** Messages said in an app's terms where Apollo's or graphql-js's words are not (see `createFormatError`). */
+const INTROSPECTION_OFF = 'Introspection is off on this endpoint in production: generate code from the printed schema (schema/printed) instead.';
+const VALIDATION_ABORTED = 'This document repeats fields too many times to be checked (validation stopped at its work limit): ask for each field once.';
+
 /**
  * Apollo `formatError`: lets only known codes through, maps upstream failures
  * to their contract codes with their safe messages, and masks everything else
  * as INTERNAL_SERVER_ERROR. Never lets a stack, upstream URL or body out in
  * production (`exposeDetails` false).
  */
-const INTROSPECTION_OFF = 'Introspection is off on this endpoint in production: generate code from the printed schema (schema/printed) instead.';
-const VALIDATION_ABORTED = 'This document repeats fields too many times to be checked (validation stopped at its work limit): ask for each field once.';
-
 export function createFormatError(exposeDetails: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;

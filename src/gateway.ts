@@ -8,7 +8,7 @@ import type { Clients, ServiceName } from '../clients/index.js';
 import { loadApiKeys } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/credentials.js';
 import { createJwtVerifier } from './auth/jwt.js';
-import { ConfigError, displayUrl, type Config } from './config.js';
+import { ConfigError, displayUrl, SHUTDOWN_CLOSE_MS, SHUTDOWN_MIN_DRAIN_MS, type Config } from './config.js';
 import { createBudgetStore } from './cost/create-store.js';
 import { loadRateLimits } from './cost/limits.js';
 import type { Audience, Context } from './context.js';
@@ -48,9 +48,6 @@ export interface Gateway {
    */
   shutdown(): Promise<void>;
 }
-
-/** Kept at the end of a shutdown, after the last spans' export (SHUTDOWN_FLUSH_MS): closing the clients and Redis. */
-const CLOSE_MS = 1_000;
 
 /** A listen error that `HOST` or `PORT` explains, as the configuration problem it is (exit 2, the variable named). */
 function listenProblem(error: NodeJS.ErrnoException, config: Config): ConfigError | null {
@@ -193,7 +190,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
 
   /** Drains within `deadline` (a `Date.now()` time): in-flight requests first, then the last spans, then the clients. */
   const close = async (deadline = Date.now() + config.shutdownTimeoutMs): Promise<void> => {
-    const graceMs = Math.max(1_000, deadline - Date.now() - SHUTDOWN_FLUSH_MS - CLOSE_MS);
+    const graceMs = Math.max(SHUTDOWN_MIN_DRAIN_MS, deadline - Date.now() - SHUTDOWN_FLUSH_MS - SHUTDOWN_CLOSE_MS);
     readiness.drain();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -206,7 +203,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     clearTimeout(cut);
     await Promise.all([...servers.values()].map((s) => s.stop()));
     // Every request has finished, so every span has ended: send what the batch processor still holds.
-    await tracing?.shutdown(Math.max(0, Math.min(SHUTDOWN_FLUSH_MS, deadline - Date.now() - CLOSE_MS)));
+    await tracing?.shutdown(Math.max(0, Math.min(SHUTDOWN_FLUSH_MS, deadline - Date.now() - SHUTDOWN_CLOSE_MS)));
     await budgets.close();
     await persistedQueries?.close();
     await clients.close();

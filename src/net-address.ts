@@ -43,7 +43,8 @@ export function addressMatcher(entries: readonly AddressOrRange[]): (address: st
  * address, a single client could mint a fresh rate-limit bucket per request.
  */
 export function ipv6Prefix64(address: string): string | null {
-  if (isIP(address) !== 6 || address.toLowerCase().startsWith('::ffff:')) return null;
+  // Most callers are IPv4: one character test, no regular expression.
+  if (!address.includes(':') || isIP(address) !== 6 || address.toLowerCase().startsWith('::ffff:')) return null;
   const [head = '', tail] = address.toLowerCase().split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');

@@ -6,7 +6,7 @@ import { badUserInput } from './errors.js';
 export const MIN_PAGE_SIZE = 1;
 export const MAX_PAGE_SIZE = 100;
 /** Upstream pages fetched at most for one connection, so a lying upstream cannot loop us. */
-export const MAX_UPSTREAM_PAGES = 3;
+const MAX_UPSTREAM_PAGES = 3;
 
 export interface Edge<T> {
   cursor: string;
@@ -106,4 +106,23 @@ export async function paginate<T>({ listKey, first, after, fetch }: PaginateArgs
     position = { upstream: page.nextCursor, skip: 0 };
   }
   return { edges, pageInfo: { hasNextPage, endCursor: edges[edges.length - 1]?.cursor ?? null } };
+}
+
+/**
+ * The first `want` items of an upstream list, without a connection: one call,
+ * or a few more when the service answers short pages (`limit` is a bound,
+ * not a promise: CONTRACT.md), as `paginate` fills a page; at most
+ * MAX_UPSTREAM_PAGES calls.
+ */
+export async function firstItems<T>(want: number, fetch: (page: PageArgs) => Promise<Page<T>>): Promise<T[]> {
+  const page = await fetch({ limit: want });
+  if (page.items.length >= want || page.nextCursor === null) return page.items.slice(0, want);
+  const items = [...page.items];
+  let cursor: string | null = page.nextCursor;
+  for (let call = 2; call <= MAX_UPSTREAM_PAGES && cursor !== null && items.length < want; call++) {
+    const next = await fetch({ limit: want - items.length, cursor });
+    items.push(...next.items.slice(0, want - items.length));
+    cursor = next.nextCursor;
+  }
+  return items;
 }

@@ -1,7 +1,5 @@
 import type { Resolvers } from '../../src/generated/mobile.js';
-import type { Order } from '../../clients/index.js';
-import type { Context } from '../../src/context.js';
-import { MAX_UPSTREAM_PAGES } from '../../src/pagination.js';
+import { firstItems } from '../../src/pagination.js';
 import { viewerId } from '../../src/permissions/viewer.js';
 import { moneyResolvers } from '../shared/money.js';
 import { orderFieldResolvers, orderLineResolvers } from '../shared/order.js';
@@ -11,24 +9,6 @@ import { markNotificationRead, notificationsConnection } from './notifications.j
 
 /** The dashboard's "recent orders": a phone shows five. */
 export const RECENT_ORDERS = 5;
-
-/**
- * The viewer's newest orders: one call, or a few more when the service
- * answers short pages (`limit` is a bound, not a promise: CONTRACT.md), as a
- * connection fills its page; at most MAX_UPSTREAM_PAGES calls.
- */
-async function recentOrders(ctx: Context, userId: string): Promise<Order[]> {
-  const page = await ctx.clients.orders.listOrdersByUser(userId, { limit: RECENT_ORDERS });
-  if (page.items.length >= RECENT_ORDERS || page.nextCursor === null) return page.items.slice(0, RECENT_ORDERS);
-  const orders = [...page.items];
-  let cursor: string | null = page.nextCursor;
-  for (let call = 2; call <= MAX_UPSTREAM_PAGES && cursor !== null && orders.length < RECENT_ORDERS; call++) {
-    const next = await ctx.clients.orders.listOrdersByUser(userId, { limit: RECENT_ORDERS - orders.length, cursor });
-    orders.push(...next.items.slice(0, RECENT_ORDERS - orders.length));
-    cursor = next.nextCursor;
-  }
-  return orders;
-}
 
 /** The mobile app's resolver map. */
 export const mobileResolvers: Resolvers = {
@@ -47,7 +27,8 @@ export const mobileResolvers: Resolvers = {
   Dashboard: {
     // From the token, like the rest of the dashboard: a users failure nulls only the profile fields.
     user: ({ userId }) => ({ id: userId }),
-    recentOrders: ({ userId }, _, ctx) => recentOrders(ctx, userId),
+    // Filled from several pages when the service answers short ones.
+    recentOrders: ({ userId }, _, ctx) => firstItems(RECENT_ORDERS, (page) => ctx.clients.orders.listOrdersByUser(userId, page)),
     unreadCount: ({ userId }, _, ctx) => ctx.clients.notifications.getUnreadCount(userId),
   },
   User: {

@@ -63,15 +63,14 @@ export class FallbackBudgetStore implements BudgetStore {
 
   private async decide<T>(viaShared: () => Promise<T>, viaLocal: () => Promise<T>): Promise<T> {
     if (!this.degraded) {
-      if (!this.shared.ready) {
+      if (this.shared.ready) {
+        try {
+          return await withDeadline(viaShared(), REDIS_DEADLINE_MS);
+        } catch (error) {
+          this.degrade(error);
+        }
+      } else {
         this.degrade(new Error('Redis not connected'));
-        return viaLocal();
-      }
-      try {
-        return await withDeadline(viaShared(), REDIS_DEADLINE_MS);
-      } catch (error) {
-        this.degrade(error);
-        return viaLocal();
       }
     }
     this.fallbacks += 1;
@@ -79,9 +78,8 @@ export class FallbackBudgetStore implements BudgetStore {
     return viaLocal();
   }
 
+  /** Budgets go local (logged once per outage), and the background probe starts. */
   private degrade(error: unknown): void {
-    this.fallbacks += 1;
-    this.onFallback();
     if (this.degraded) return;
     this.degraded = true;
     this.logger.error({ err: error }, 'Redis unreachable: rate-limit budgets fall back to per-process memory');

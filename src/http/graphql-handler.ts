@@ -1,5 +1,3 @@
-import { loggedRequests } from '../plugins/request-log.js';
-import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Clients } from '../../clients/index.js';
@@ -10,8 +8,10 @@ import { createOnce, type Audience, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { createLoaders } from '../loaders.js';
 import type { Logger } from '../logger.js';
+import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import { withRequestTrace, type RequestTrace } from '../observability/tracing/request-trace.js';
 import { createUpstreamCallCounter, withUpstreamCallCounter } from '../observability/upstream-calls.js';
+import { loggedRequests } from '../plugins/request-log.js';
 import { sendGraphQLError } from './respond.js';
 import { cacheHeadersFor } from './shared-cache.js';
 
@@ -65,6 +65,11 @@ function parseBody(raw: Buffer, contentType: string | undefined): { ok: true; bo
 const WATCHED = Symbol('client-gone watch');
 type Watched = ServerResponse & { [WATCHED]?: { clients: { abandon(): void }; audience: Audience; onGone: ((audience: Audience) => void) | undefined } };
 
+/** A request answered before Apollo's pipeline read its operation, as the refusal recorder takes it. */
+function refusal(edge: EdgeRequest, status: number, code: ErrorCode): EdgeRefusal {
+  return { audience: edge.audience, correlationId: edge.correlationId, status, code, startedAt: edge.startedAt };
+}
+
 /** A response closed before it finished: its client has gone, so nothing more is sent upstream for it. */
 function onResponseClose(this: Watched): void {
   const watched = this[WATCHED];
@@ -90,7 +95,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     if (edge.body !== undefined) {
       const parsed = parseBody(edge.body, req.headers['content-type']);
       if (!parsed.ok) {
-        deps.onRefused?.({ audience: edge.audience, correlationId: edge.correlationId, status: 400, code: ErrorCode.BAD_REQUEST, startedAt: edge.startedAt });
+        deps.onRefused?.(refusal(edge, 400, ErrorCode.BAD_REQUEST));
         return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.');
       }
       body = parsed.body;
@@ -103,7 +108,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     } catch (error) {
       if (!(error instanceof CredentialError)) throw error;
       logger.info({ correlationId: edge.correlationId, reason: error.reason }, 'credentials rejected');
-      deps.onRefused?.({ audience: edge.audience, correlationId: edge.correlationId, status: 401, code: ErrorCode.UNAUTHENTICATED, startedAt: edge.startedAt });
+      deps.onRefused?.(refusal(edge, 401, ErrorCode.UNAUTHENTICATED));
       const challenge = error.scheme === 'Bearer' ? 'Bearer error="invalid_token"' : 'ApiKey';
       return sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, error.message, {
         'www-authenticate': challenge,
@@ -143,7 +148,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     });
 
     if (made === undefined || !loggedRequests.has(made.clients)) {
-      deps.onRefused?.({ audience: edge.audience, correlationId: edge.correlationId, status: response.status ?? 400, code: ErrorCode.BAD_REQUEST, startedAt: edge.startedAt });
+      deps.onRefused?.(refusal(edge, response.status ?? 400, ErrorCode.BAD_REQUEST));
     }
     if (res.destroyed) {
       // The client left while its operation ran: the work is done (its slot was held for it), the answer has nowhere to go.

@@ -9,13 +9,6 @@ import { errorCodes, requestOutcome } from '../observability/request-outcome.js'
 import { upstreamCallCounterOf } from '../observability/upstream-calls.js';
 
 /**
- * One JSON log line per GraphQL request (audience, operation, consumer id,
- * correlation id, HTTP status, duration, cost when the cost plugin priced it,
- * upstream requests made), and for every mutation an audit line (consumer,
- * operation, fields, idempotency key, outcome). Never a token or key: only the
- * consumer's id (a user id, an API key's consumer name, or `anon:<address>`).
- */
-/**
  * Requests that entered Apollo's pipeline (and so get their line here and
  * their count from the metrics plugin), by their per-request clients: Apollo
  * may hand plugins a shallow copy of the context, which shares them. One
@@ -24,6 +17,13 @@ import { upstreamCallCounterOf } from '../observability/upstream-calls.js';
  */
 export const loggedRequests = new WeakSet<object>();
 
+/**
+ * One JSON log line per GraphQL request (audience, operation, consumer id,
+ * correlation id, HTTP status, duration, cost when the cost plugin priced it,
+ * upstream requests made), and for every mutation an audit line (consumer,
+ * operation, fields, idempotency key, outcome). Never a token or key: only the
+ * consumer's id (a user id, an API key's consumer name, or `anon:<address>`).
+ */
 export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ contextValue }) {

@@ -22,7 +22,6 @@ import { startRequestTrace } from './server-span.js';
 import { batchFor, otlpSender, SpanExport } from './span-export.js';
 import { SHUTDOWN_FLUSH_MS, type SamplerName, type TracingConfig } from './settings.js';
 
-
 export interface Tracing {
   readonly tracer: Tracer;
   /** W3C Trace Context, in (`traceparent`/`tracestate` from the client) and out (to every upstream call). */

@@ -73,7 +73,18 @@ export const STALL_PAUSE_MS = 1_000;
 
 /** A validated response as the memory store keeps it: distinguishable from any text entry. */
 class StoredValue {
-  constructor(readonly value: unknown) {}
+  constructor(
+    readonly value: unknown,
+    /** The length of the body text it was parsed from: what the memory store counts it as. */
+    readonly bytes: number,
+  ) {}
+}
+
+/** What one entry of the memory store (keyv's `{ value, expires }` envelope) counts against its byte budget. */
+function entryBytes(entry: unknown): number {
+  const value = (entry as { value?: unknown } | undefined)?.value;
+  if (value instanceof StoredValue) return value.bytes;
+  return typeof value === 'string' ? value.length : 0;
 }
 
 /** Wraps a keyv instance into a `ResponseCache` with bounded, never-throwing operations. */
@@ -137,7 +148,7 @@ export function keyvCache(keyv: Keyv<unknown>, options: KeyvCacheOptions): Respo
       return typeof stored === 'string' ? { text: stored } : undefined;
     },
     setResponse(key, response, ttlMs) {
-      return write(key, options.keepsValues ? new StoredValue(response.value) : response.text, ttlMs);
+      return write(key, options.keepsValues ? new StoredValue(response.value, response.text.length) : response.text, ttlMs);
     },
     ready: options.ready ?? (async () => true),
     listenerCount: () =>
@@ -146,10 +157,21 @@ export function keyvCache(keyv: Keyv<unknown>, options: KeyvCacheOptions): Respo
   };
 }
 
-/** The default cache: process memory, at most `maxEntries` entries (least recently used evicted first). */
-export function createMemoryCache(maxEntries = 10_000): ResponseCache {
+/**
+ * The memory cache's default byte budget. A service decides what is cacheable
+ * and clients pick the URLs (product ids, batches), so without one 10,000
+ * entries of up to a response's 8 MiB each could be kept for minutes.
+ */
+export const MEMORY_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The default cache: process memory, at most `maxEntries` entries whose body
+ * texts sum to at most `maxBytes` (least recently used evicted first; one
+ * response larger than `maxBytes` on its own is not kept).
+ */
+export function createMemoryCache(maxEntries = 10_000, maxBytes = MEMORY_CACHE_MAX_BYTES): ResponseCache {
   const keyv = new Keyv<unknown>({
-    store: new BoundedMap<string, unknown>(maxEntries),
+    store: new BoundedMap<string, unknown>(maxEntries, maxBytes, entryBytes),
     namespace: 'bff-cache',
     useKeyPrefix: false,
   });

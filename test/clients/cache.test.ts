@@ -143,6 +143,34 @@ describe('Upstream response cache', () => {
     ]);
   });
 
+  it('keeps the memory cache within its byte budget: large cacheable answers evict the oldest, one over the budget is not kept', async () => {
+    // A service may mark any answer cacheable, and clients pick the URLs (product ids): counted in entries alone,
+    // 10,000 answers of up to 8 MiB each would be kept for minutes.
+    const cache = createMemoryCache(10_000, 100_000);
+    h = await startHarness({ cache });
+    const padding = 'x'.repeat(30_000);
+    h.hook((req) => {
+      if (req.service !== 'products') return undefined;
+      const id = decodeURIComponent(req.path.slice('/products/'.length));
+      const product = { id, name: id, description: id === 'huge' ? padding.repeat(4) : padding, categoryId: 'c', imageUrl: 'i', thumbnailUrl: 't', tags: [] };
+      return { status: 200, body: JSON.stringify(product), headers: PUBLIC };
+    });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) await h.api.products.getProduct(id);
+    const calls = () => h!.upstream.requests.length;
+    expect(calls()).toBe(5);
+    // About 30 KB each in a 100 KB budget: the newest three are kept, the oldest were evicted.
+    await h.api.products.getProduct('e');
+    expect(calls()).toBe(5);
+    await h.api.products.getProduct('a');
+    expect(calls()).toBe(6);
+    // 120 KB alone: never stored, and it does not flush what is kept.
+    await h.api.products.getProduct('huge');
+    await h.api.products.getProduct('huge');
+    expect(calls()).toBe(8);
+    await h.api.products.getProduct('a');
+    expect(calls()).toBe(8);
+  });
+
   it('keeps the keyv listener count flat over 1,000 cached requests, with no MaxListeners warning', async () => {
     const cache = createMemoryCache();
     h = await startHarness({ cache });

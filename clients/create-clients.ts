@@ -108,6 +108,7 @@ export function createClients(options: CreateClientsOptions): Clients {
   const http = createHttp({
     timeoutMs,
     ...(options.retries === undefined ? {} : { retries: options.retries }),
+    ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
     ...(options.onCall === undefined ? {} : { onCall: options.onCall }),
     ...(options.circuit === undefined ? {} : { circuit: options.circuit }),
     ...(options.retryBudget === undefined ? {} : { retryBudget: options.retryBudget }),

@@ -47,7 +47,7 @@ export interface HttpOptions extends ServiceGuardOptions {
   maxSockets?: number;
   /** Connect phase limit per attempt (one value per process), so a black-holed host leaves time for a retry. Default 1000. */
   connectTimeoutMs?: number;
-  /** Larger bodies are cut off (in bytes, as they arrive) as malformed. Default 8 MiB. */
+  /** Larger bodies are cut off (in bytes, as they arrive) as malformed. Default `DEFAULT_MAX_RESPONSE_BYTES`. */
   maxResponseBytes?: number;
   onCall?: CallObserver;
 }

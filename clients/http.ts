@@ -19,7 +19,7 @@ import type { RequestMeta } from './index.js';
 import { codeForStatus, codeForTransportError, upstreamError } from './map-error.js';
 import { isRetryableStatus, isRetryableTransportError, MIN_ATTEMPT_MS, retryDelayMs } from './retry-policy.js';
 import { createServiceGuards } from './service-guards.js';
-import { createTransport, type Attempt, type Deadline, type Outcome } from './transport.js';
+import { createTransport, DEFAULT_MAX_RESPONSE_BYTES, type Attempt, type Deadline, type Outcome } from './transport.js';
 
 export type { CallEvent, CallObserver, Http, HttpCall, HttpMethod, HttpOptions, UpstreamResponse } from './http-types.js';
 
@@ -61,7 +61,7 @@ export function createHttp(options: HttpOptions = {}): Http {
   const transport = createTransport({
     connections: options.maxSockets ?? 64,
     connectTimeoutMs: options.connectTimeoutMs ?? 1000,
-    maxResponseBytes: options.maxResponseBytes ?? 8 * 1024 * 1024,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   });
 
   /** Mutated by `run` so the caller can report it whether `run` resolved or threw. */

@@ -122,6 +122,8 @@ export interface ClientsOptions {
   retries?: number;
   /** Circuit breaker per service: consecutive failures to open (default 5) and the cool-down (default 10000 ms). */
   circuit?: { failureThreshold?: number; cooldownMs?: number };
+  /** Largest response body in bytes; a larger one is cut off as it arrives (`UPSTREAM_BAD_RESPONSE`). Default 8 MiB. */
+  maxResponseBytes?: number;
 }
 
 /** Built once per process; `forRequest` is cheap and called once per request. */

@@ -55,9 +55,12 @@ export function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every(isString);
 }
 
-/** True for `{ amountMinor: integer, currency: non-empty string }` (CONTRACT.md §1, Money). */
+/** An ISO 4217 currency code, as CONTRACT.md §1 writes Money (`"USD"`). */
+const CURRENCY = /^[A-Z]{3}$/;
+
+/** True for `{ amountMinor: integer, currency: three-letter ISO 4217 code }` (CONTRACT.md §1, Money). */
 export function isMoney(value: unknown): value is Money {
-  return isRecord(value) && isInteger(value.amountMinor) && isString(value.currency) && value.currency.length > 0;
+  return isRecord(value) && isInteger(value.amountMinor) && isString(value.currency) && CURRENCY.test(value.currency);
 }
 
 /** True when `value` is one of `allowed` (a known enum member). */

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../clients/transport.js';
 import { parseAddressOrRange } from './net-address.js';
 import { AUDIENCES, type Audience } from './context.js';
 import {
@@ -40,6 +41,8 @@ export interface Config {
   /** Base URL per service, or null: start the embedded demo services. */
   upstreams: Record<ServiceName, string> | null;
   upstreamTimeoutMs: number;
+  /** Largest upstream response body, in bytes; a larger one is cut off as malformed (`UPSTREAM_BAD_RESPONSE`). */
+  upstreamMaxResponseBytes: number;
   /** Consecutive upstream failures (5xx, connection errors, timeouts) that open a service's circuit. */
   circuitFailureThreshold: number;
   /** How long an open circuit fails fast before one probe call is let through. */
@@ -421,6 +424,7 @@ export function loadConfig(env: Env = process.env): Config {
     playground: readPlayground(env, production, problems),
     upstreams: readUpstreams(env, problems),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 5000, 50, 60_000, problems),
+    upstreamMaxResponseBytes: integer(env, 'UPSTREAM_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1_024, 268_435_456, problems),
     circuitFailureThreshold: integer(env, 'CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1_000, problems),
     circuitCooldownMs: integer(env, 'CIRCUIT_COOLDOWN_MS', 10_000, 10, 3_600_000, problems),
     // Node refuses a headers timeout longer than the request timeout (30 s, src/http/server.ts).

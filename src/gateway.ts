@@ -103,6 +103,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const clients: Clients = createClients({
     urls: upstreams,
     timeoutMs: config.upstreamTimeoutMs,
+    maxResponseBytes: config.upstreamMaxResponseBytes,
     circuit: { failureThreshold: config.circuitFailureThreshold, cooldownMs: config.circuitCooldownMs },
     // Redis down: cache misses (and a warning every 30 s), never a failed or hanging call.
     cache: redis

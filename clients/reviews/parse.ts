@@ -4,7 +4,14 @@ import type { Review, ReviewSummary } from './types.js';
 /** Checks and copies one `ReviewSummary` (CONTRACT.md §1 reviews); throws a `ShapeError` when wrong. */
 export function parseReviewSummary(value: unknown): ReviewSummary {
   const o = readRecord(value, 'review summary');
-  return { productId: readId(o, 'productId'), averageRating: readNumber(o, 'averageRating'), count: readCount(o, 'count') };
+  return { productId: readId(o, 'productId'), averageRating: readAverageRating(o), count: readCount(o, 'count') };
+}
+
+/** A product's average rating: 0–5 (CONTRACT.md), so a lying service cannot show a product rated -1e308. */
+function readAverageRating(o: Fields): number {
+  const rating = readNumber(o, 'averageRating');
+  if (rating < 0 || rating > 5) throw new ShapeError('field averageRating is not 0-5');
+  return rating;
 }
 
 /** A review's rating: a whole 1–5 (CONTRACT.md), as the schemas' `Int` needs it (4.5 failed serialising, as INTERNAL_SERVER_ERROR). */

@@ -63,6 +63,34 @@ describe('Clients: the undici transport', () => {
     http.close();
   });
 
+  it('reads the size limit from the final response, not from an informational one before it', async () => {
+    // A 1xx (here 103 Early Hints) carries headers of its own; its Content-Length says nothing of the answer's body.
+    const upstream = await serve((res) => {
+      res.socket?.write('HTTP/1.1 103 Early Hints\r\nContent-Length: 999999999\r\n\r\n');
+      res.end('{"items":[]}');
+    });
+    const http = createHttp({ maxResponseBytes: 1024 });
+    expect(await http.call(get(upstream.url))).toEqual({ items: [] });
+    http.close();
+  });
+
+  it('follows no redirect: a 3xx is a malformed answer, and its Location is neither called nor quoted', async () => {
+    let elsewhere = 0;
+    const target = await serve((res) => {
+      elsewhere += 1;
+      res.end('{"items":[]}');
+    });
+    for (const status of [301, 302, 307, 308]) {
+      const upstream = await serve((res) => res.writeHead(status, { location: `${target.url}/products` }).end());
+      const http = createHttp();
+      const failure = await rejectionOf(http.call(get(upstream.url)));
+      expect(failure).toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', service: 'products', status });
+      expect(String((failure as Error).message)).not.toContain(target.url);
+      http.close();
+    }
+    expect(elsewhere).toBe(0);
+  });
+
   it('counts the limit in bytes, not characters', async () => {
     // 600 three-byte characters: 1,800 bytes of JSON in 600 characters.
     const upstream = await serve((res) => res.end(JSON.stringify({ s: '€'.repeat(600) })));

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseOrder } from '../../clients/orders/parse.js';
+import { parseReviewSummary } from '../../clients/reviews/parse.js';
 import { parseUser } from '../../clients/users/parse.js';
 import { isMoney, parsePage, ShapeError } from '../../clients/validate.js';
 
 describe('Clients: payload validation', () => {
   it('accepts integer minor units with a currency and nothing else as Money', () => {
     expect(isMoney({ amountMinor: 1999, currency: 'USD' })).toBe(true);
-    for (const bad of [{ amountMinor: 19.99, currency: 'USD' }, { amountMinor: '1999', currency: 'USD' }, { amountMinor: 1 }, null]) {
+    // The currency is an ISO 4217 code: a client formats the amount by it, so it is never an arbitrary string.
+    for (const bad of [
+      { amountMinor: 19.99, currency: 'USD' }, { amountMinor: '1999', currency: 'USD' }, { amountMinor: 1 }, null,
+      { amountMinor: 1, currency: '' }, { amountMinor: 1, currency: 'usd' }, { amountMinor: 1, currency: 'US Dollars' }, { amountMinor: 1, currency: 'X'.repeat(10_000) },
+    ]) {
       expect(isMoney(bad)).toBe(false);
     }
   });
@@ -39,6 +44,14 @@ describe('Clients: payload validation', () => {
     expect(() => parseOrder({ ...order, lines: [{ ...line, quantity: 2 ** 31 }] })).toThrow(ShapeError);
     expect(() => parseOrder({ ...order, lines: [line, { ...line, productId: 'q', quantity: 1 }] })).toThrow(ShapeError);
     expect(() => parseOrder({ ...order, lines: [{ ...line, quantity: -1 }] })).toThrow(ShapeError);
+  });
+
+  it("rejects an average rating outside the contract's 0–5", () => {
+    expect(parseReviewSummary({ productId: 'p', averageRating: 4.5, count: 2 }).averageRating).toBe(4.5);
+    expect(parseReviewSummary({ productId: 'p', averageRating: 0, count: 0 }).averageRating).toBe(0);
+    for (const averageRating of [-1e308, -0.1, 5.1, 1e308]) {
+      expect(() => parseReviewSummary({ productId: 'p', averageRating, count: 1 })).toThrow(ShapeError);
+    }
   });
 
   it('rejects non-finite numbers, unknown enums and missing cursors', () => {

@@ -67,6 +67,25 @@ describe('One failing upstream nulls only the fields that need it', () => {
     }
   });
 
+  it('cuts off a well-formed answer larger than UPSTREAM_MAX_RESPONSE_BYTES: UPSTREAM_BAD_RESPONSE at that field only', async () => {
+    // 64 KB of valid JSON (the stock row, then whitespace): fine under the default limit, too large under a 16 KB one.
+    const large = JSON.stringify({ items: rig.upstream.data.stock.filter((s) => s.productId === 'fx-p1') }) + ' '.repeat(64 * 1024);
+    rig.hook(onInventory(() => ({ status: 200, body: large })));
+    const gateway = await startTestGateway({ upstreams: rig.upstream.urls, env: { UPSTREAM_MAX_RESPONSE_BYTES: '16384' } });
+    try {
+      const { status, body } = await timedGql(gateway, 'web', PRODUCT);
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ product: { id: 'fx-p1', name: 'Fx Anvil', inStock: null, reviewCount: expect.any(Number) } });
+      expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual([[['product', 'inStock'], 'UPSTREAM_BAD_RESPONSE']]);
+      expectNothingLeaked(body);
+    } finally {
+      await gateway.close();
+    }
+    const { body } = await timedGql(rig.gateway, 'web', PRODUCT);
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ product: { id: 'fx-p1', name: 'Fx Anvil', inStock: expect.any(Boolean), reviewCount: expect.any(Number) } });
+  });
+
   it('answers a 404 from a read with NOT_FOUND at that field, the other root field intact', async () => {
     rig.hook((req) => (req.service === 'orders' ? { status: 404, body: SECRET } : undefined));
     const query = '{ me { id name } order(id: "fx-o1") { id status } }';

@@ -349,9 +349,10 @@ function readTracing(env: Env, problems: string[]): TracingConfig | null {
   const tracesUrl = tracesUrlFrom(env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], env['OTEL_EXPORTER_OTLP_ENDPOINT']);
   if (tracesUrl === undefined || env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return null;
   if (!isHttpUrl(tracesUrl)) problems.push(`OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT must be an http(s) URL (got "${displayUrl(tracesUrl)}").`);
-  const rawProtocol = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] || env['OTEL_EXPORTER_OTLP_PROTOCOL'] || 'http/protobuf';
+  const protocolVariable = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const rawProtocol = env[protocolVariable] || 'http/protobuf';
   const protocol = OTLP_PROTOCOLS.find((p) => p === rawProtocol);
-  if (!protocol) problems.push(`OTEL_EXPORTER_OTLP_PROTOCOL must be ${OTLP_PROTOCOLS.join(' or ')} (got "${rawProtocol}"; gRPC is not supported).`);
+  if (!protocol) problems.push(`${protocolVariable} must be ${OTLP_PROTOCOLS.join(' or ')} (got "${rawProtocol}"; gRPC is not supported).`);
   const rawSampler = env['OTEL_TRACES_SAMPLER'] || 'parentbased_traceidratio';
   const sampler = SAMPLERS.find((s) => s === rawSampler);
   if (!sampler) problems.push(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(', ')} (got "${rawSampler}").`);

@@ -78,7 +78,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   if (!upstreams) {
     demo = await startDemoServices();
     upstreams = demo.urls;
-    logger.info({ upstreams }, 'no *_URL configured: started the embedded demo services');
+    if (config.production) {
+      // Seeded data served as if real: a deployment that forgot its URLs must not look healthy in the log.
+      logger.warn({ upstreams }, 'NODE_ENV=production but no *_URL configured: serving the embedded demo services and their seeded data; set USERS_URL, ORDERS_URL, PRODUCTS_URL, INVENTORY_URL, REVIEWS_URL, PRICING_URL and NOTIFICATIONS_URL');
+    } else {
+      logger.info({ upstreams }, 'no *_URL configured: started the embedded demo services');
+    }
   }
   if (config.jwt.kind === 'secret' && config.jwt.isDevSecret) {
     logger.warn('no JWT_SECRET or JWT_JWKS_URL: using the development secret (`npm run token` signs with it)');

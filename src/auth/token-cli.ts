@@ -5,18 +5,30 @@
  */
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
+import { TIERS } from '../../clients/types.js';
 import { loadConfig } from '../config.js';
 import { hashApiKey } from './api-keys.js';
 
-const { values } = parseArgs({
-  options: {
-    sub: { type: 'string' },
-    tier: { type: 'string' },
-    scope: { type: 'string', default: 'orders:write notifications:write' },
-    ttl: { type: 'string', default: '3600' },
-    'hash-key': { type: 'string' },
-  },
-});
+const USAGE = 'usage: npm run token -- --sub <userId> [--tier free|pro|enterprise] [--scope "a b"] [--ttl seconds]\n';
+
+/** The arguments, or the usage line and exit 1 (an unknown option, a value starting with `-`). */
+function readArgs() {
+  try {
+    return parseArgs({
+      options: {
+        sub: { type: 'string' },
+        tier: { type: 'string' },
+        scope: { type: 'string', default: 'orders:write notifications:write' },
+        ttl: { type: 'string', default: '3600' },
+        'hash-key': { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    process.exit(1);
+  }
+}
+const values = readArgs();
 
 if (values['hash-key'] !== undefined) {
   process.stdout.write(`${hashApiKey(values['hash-key'])}\n`);
@@ -27,7 +39,18 @@ if (values['hash-key'] !== undefined) {
     process.exit(1);
   }
   if (!values.sub) {
-    process.stderr.write('usage: npm run token -- --sub <userId> [--tier free|pro|enterprise] [--scope "a b"] [--ttl seconds]\n');
+    process.stderr.write(USAGE);
+    process.exit(1);
+  }
+  // A token the gateway would refuse (an unknown tier is a 401) is not printed.
+  const problem =
+    values.tier !== undefined && !(TIERS as readonly string[]).includes(values.tier)
+      ? `--tier must be one of ${TIERS.join(', ')} (got "${values.tier}")`
+      : /^[1-9]\d{0,8}$/.test(values.ttl)
+        ? undefined
+        : `--ttl must be a whole number of seconds (got "${values.ttl}")`;
+  if (problem !== undefined) {
+    process.stderr.write(`${problem}\n${USAGE}`);
     process.exit(1);
   }
   let jwt = new SignJWT({ scope: values.scope, ...(values.tier ? { tier: values.tier } : {}) })

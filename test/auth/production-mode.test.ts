@@ -290,4 +290,16 @@ describe('Production mode (NODE_ENV=production)', () => {
       await defaults.close();
     }
   });
+
+  it('warns, naming the variables, when production serves the embedded demo data because no *_URL is set', async () => {
+    const lines: string[] = [];
+    const demo = await startTestGateway({ env: { NODE_ENV: 'production', AUDIENCES: 'web', LOG_LEVEL: 'info' }, logDestination: { write: (line) => lines.push(line) } });
+    try {
+      const started = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).find((line) => line.msg.includes('embedded demo services'));
+      expect(started).toMatchObject({ level: 40 });
+      expect(started!.msg).toContain('USERS_URL');
+    } finally {
+      await demo.close();
+    }
+  });
 });

@@ -68,4 +68,9 @@ describe('Tracing configuration (OpenTelemetry environment variables)', () => {
     expect(problems.join('\n')).toMatch(/OTEL_RESOURCE_ATTRIBUTES/);
     expect(problems.join('\n')).toMatch(/OTEL_BSP_MAX_QUEUE_SIZE/);
   });
+
+  it('names the signal-specific protocol variable when that is the one set', () => {
+    const problems = problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' });
+    expect(problems.join('\n')).toMatch(/OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be .*gRPC is not supported/);
+  });
 });

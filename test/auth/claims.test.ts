@@ -1,5 +1,7 @@
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CredentialError } from '../../src/auth/credential-error.js';
+import { createJwtVerifier } from '../../src/auth/jwt.js';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { bearer, gql, startTestGateway, TEST_JWT_SECRET } from '../helpers/gateway.js';
@@ -70,5 +72,23 @@ describe('Token claims', () => {
     for (const garbage of ['garbage', 'a.b.c', '....', 'eyJhbGciOiJIUzI1NiJ9.e30.', `${await token(valid)}x`]) {
       await expectRejected(garbage);
     }
+  });
+});
+
+describe('Tokens the verifier remembers', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // A verified token is remembered for up to a minute so its signature is checked once; the memory must end at its
+  // expiry, or a token would outlive `exp` (and the 30 s tolerance) by up to a minute.
+  it('refuses a remembered token once it has expired beyond the tolerance', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const verify = createJwtVerifier({ kind: 'secret', secret: TEST_JWT_SECRET, isDevSecret: false });
+    const shortLived = await token({ exp: now() + 5 });
+    await expect(verify(shortLived)).resolves.toMatchObject({ kind: 'user', id: 'fx-alice' });
+    // 40 s on: 35 s past `exp`, beyond the 30 s tolerance, and well inside the minute a verdict is remembered.
+    vi.setSystemTime(Date.now() + 40_000);
+    await expect(verify(shortLived)).rejects.toBeInstanceOf(CredentialError);
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryCache } from '../../clients/cache.js';
 import { sharedCacheTtlMs } from '../../clients/cache-policy.js';
 import type { CacheEvent } from '../../clients/cached-http.js';
+import type { ServiceClients, ServiceName } from '../../clients/index.js';
 import type { FixtureRequest } from '../helpers/fixture-upstream.js';
 import { META, type Harness, rejectionOf, startHarness } from './harness.js';
 
@@ -23,7 +24,10 @@ function answerWith(headers: Record<string, string>) {
     const bodies: Record<string, unknown> = {
       products: { items: pick(data.products, (p) => p.id) },
       inventory: { items: pick(data.stock, (s) => s.productId) },
-      users: { items: pick(data.users, (u) => u.id) },
+      users: req.path === '/users' ? { items: pick(data.users, (u) => u.id) } : data.users.find((u) => req.path === `/users/${u.id}`),
+      orders: { items: pick(data.orders, (o) => o.id) },
+      // The unread count: the only notifications read these tests make.
+      notifications: { count: data.notifications.filter((n) => n.userId === req.query.get('userId') && !n.read).length },
       pricing: {
         items: pick(data.prices, (p) => p.productId).map((p) => ({ productId: p.productId, listPrice: p.listPrice, currentPrice: p.current[req.query.get('tier') as 'free'] })),
       },
@@ -32,6 +36,14 @@ function answerWith(headers: Record<string, string>) {
     return { status: 200, body: JSON.stringify(bodies[req.service]), headers };
   };
 }
+
+/** Reads of the services whose answers belong to one consumer (users, orders, notifications). */
+const CONSUMER_SPECIFIC_READS: [string, ServiceName, (api: ServiceClients) => Promise<unknown>][] = [
+  ['users by ids', 'users', (api) => api.users.getUsersByIds(['fx-alice'])],
+  ['a user', 'users', (api) => api.users.getUser('fx-alice')],
+  ['orders by ids', 'orders', (api) => api.orders.getOrdersByIds(['fx-o1'])],
+  ['an unread count', 'notifications', (api) => api.notifications.getUnreadCount('fx-alice')],
+];
 
 describe('Upstream response cache', () => {
   it('serves a repeated GET of a shared service from the cache while its max-age lasts', async () => {
@@ -101,12 +113,12 @@ describe('Upstream response cache', () => {
     expect(h.upstream.requests).toHaveLength(2);
   });
 
-  it('never caches a consumer-specific service, even when it says public', async () => {
+  it.each(CONSUMER_SPECIFIC_READS)('never caches %s, consumer-specific, even when its service says public', async (_, service, read) => {
     h = await startHarness();
     h.hook(answerWith(PUBLIC));
-    await h.api.users.getUsersByIds(['fx-alice']);
-    await h.api.users.getUsersByIds(['fx-alice']);
-    expect(h.upstream.requests).toHaveLength(2);
+    await read(h.api);
+    await read(h.api);
+    expect(h.upstream.requests.map((r) => r.service)).toEqual([service, service]);
   });
 
   it('asks again once max-age has passed', async () => {
@@ -223,11 +235,11 @@ describe('Coalescing identical GETs in flight', () => {
     expect(h.upstream.requests).toHaveLength(1);
   });
 
-  it('never coalesces consumer-specific GETs', async () => {
+  it.each(CONSUMER_SPECIFIC_READS)('never coalesces GETs of %s, consumer-specific', async (_, service, read) => {
     h = await startHarness();
     h.hook(() => sleep(50).then(() => undefined));
-    await Promise.all(Array.from({ length: 3 }, () => h!.api.users.getUser('fx-alice')));
-    expect(h.upstream.requests).toHaveLength(3);
+    await Promise.all(Array.from({ length: 3 }, () => read(h!.api)));
+    expect(h.upstream.requests.map((r) => r.service)).toEqual([service, service, service]);
   });
 });
 

@@ -88,6 +88,13 @@ describe('Clients: retries', () => {
     ]);
   });
 
+  it('sends a POST that has no Idempotency-Key of its caller once, even when its connection was reset', async () => {
+    h.hook(failFirst(1, { destroySocket: true }));
+    const error = await rejectionOf(h.api.notifications.markRead('fx-n1'));
+    expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', service: 'notifications' });
+    expect(h.upstream.requests.map((r) => r.method)).toEqual(['POST']);
+  });
+
   it('sends a POST at most twice when its connection keeps failing', async () => {
     h.hook(failFirst(10, { destroySocket: true }));
     const error = await rejectionOf(h.api.orders.placeOrder({ userId: 'fx-alice', lines: [{ productId: 'fx-p1', quantity: 1 }] }, 'k-resets'));
@@ -106,7 +113,8 @@ describe('Clients: retries', () => {
     h.hook(failFirst(5, { status: 429, headers: { 'retry-after': '3600' } }));
     const { error, ms } = await timed(slow.forRequest(META).users.getUser('fx-alice'));
     expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', status: 429 });
-    expect(ms).toBeLessThan(1000);
+    // Well before the 5 s deadline it would reach by waiting.
+    expect(ms).toBeLessThan(2500);
     expect(h.upstream.requests).toHaveLength(1);
     slow.close();
   });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClients } from '../../clients/create-clients.js';
 import { SERVICE_NAMES } from '../../clients/index.js';
@@ -31,6 +32,13 @@ describe('Clients: health', () => {
     const started = Date.now();
     expect(await h.clients.health('orders', 200)).toBe(false);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  // The bound above cannot tell a 200 ms deadline from the 1 s default; an answer that only a longer deadline waits for can.
+  it('waits as long as its caller allows: true for a service answering after 1.5 s under a 3 s deadline', async () => {
+    h.hook(() => sleep(1_500).then(() => undefined));
+    expect(await h.clients.health('orders', 3_000)).toBe(true);
+    expect(h.upstream.requests).toHaveLength(1);
   });
 
   it('is false when nothing listens at the URL', async () => {

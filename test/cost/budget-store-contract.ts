@@ -49,6 +49,16 @@ export function budgetStoreContract(name: string, store: () => BudgetStore): voi
       expect((await store().peek(k, fast)).remaining).toBeGreaterThanOrEqual(50);
     });
 
+    it('refills up to its capacity and no further', async () => {
+      const k = key();
+      const fast: BucketPolicy = { capacity: 100, restorePerSecond: 1_000 };
+      await store().take(k, 100, fast);
+      // At least 300 points' worth of refill for a bucket of 100.
+      await sleep(300);
+      expect((await store().peek(k, fast)).remaining).toBe(100);
+      expect(await store().take(k, 101, fast)).toMatchObject({ allowed: false, reason: 'budget', remaining: 100 });
+    });
+
     it('peeks without changing anything', async () => {
       const k = key();
       expect((await store().peek(k, SLOW)).remaining).toBe(1_000);

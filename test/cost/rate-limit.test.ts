@@ -101,6 +101,21 @@ describe('Rate limiting by query cost', () => {
     expect(upstreamCalls()).toBe(0);
   });
 
+  it('takes an operation costing exactly the whole bucket, and refuses one costing a point more', async () => {
+    // Anonymous on web: a free bucket of 300. Two lists: (1 + 100 × 2 + 1) + (1 + 48 × 2 + 1) = 300; a product is 1 more.
+    // Priced by dry runs, which are checked against the maximum and spend nothing.
+    const lists = 'a: products(first: 100) { edges { node { id } } pageInfo { hasNextPage } } b: products(first: 48) { edges { node { id } } pageInfo { hasNextPage } }';
+    const dryRun = { 'x-cost-dry-run': 'true' };
+    const atTheMaximum = await gql(gateway, 'web', `{ ${lists} }`, {}, dryRun);
+    expect(atTheMaximum.status).toBe(200);
+    expect(atTheMaximum.body.errors).toBeUndefined();
+    expect(atTheMaximum.body.extensions!['cost']).toMatchObject({ requestedQueryCost: 300, dryRun: true });
+    const onePointMore = await gql(gateway, 'web', `{ ${lists} p: product(id: "p1") { id } }`, {}, dryRun);
+    expect(onePointMore.status).toBe(400);
+    expect(onePointMore.body.errors![0]!.extensions).toMatchObject({ code: 'QUERY_TOO_EXPENSIVE', requestedQueryCost: 301, maximumCost: 300 });
+    expect(upstreamCalls()).toBe(0);
+  });
+
   it('prices an operation without running it or spending budget on a dry run', async () => {
     const headers = { 'x-api-key': 'demo-public-key-pro', 'x-cost-dry-run': 'true' };
     const first = await gql(gateway, 'public', COST_100, { n: 49 }, headers);

@@ -29,6 +29,14 @@ describe('Permission decisions', () => {
     expect(runs).toBe(3);
   });
 
+  it('keeps the verdicts of two rules decided by the same key apart within one request', () => {
+    // isUser and hasScope are both decided once per request (the same empty key): one passing must not pass the other.
+    const ctx = contextFor(reader);
+    expect(decide(isUser, {}, {}, ctx, info)).toBe(true);
+    expect(codeOf(decide(hasScope('orders:write'), {}, {}, ctx, info))).toBe('FORBIDDEN');
+    expect(codeOf(decide(hasScope('notifications:write'), {}, {}, ctx, info))).toBe('FORBIDDEN');
+  });
+
   it('evaluates `chain` rules through graphql-shield: every rule must pass, the first failure answers', async () => {
     const placeOrder = chain(isUser, hasScope('orders:write'));
     expect(await decide(placeOrder, {}, {}, contextFor(writer), info)).toBe(true);

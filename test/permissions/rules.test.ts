@@ -68,6 +68,18 @@ describe('Permission rules: mobile', () => {
     expect(upstream.data.notifications.find((n) => n.id === 'fx-n1')!.read).toBe(false);
   });
 
+  // A token with no scopes at all cannot tell "has this scope" from "has any scope": this one holds the other one.
+  it('refuses `markNotificationRead` to a token holding only another scope (`orders:write`), nothing marked', async () => {
+    const mutation = `mutation($id: ID!) { markNotificationRead(id: $id) { notification { id read } } }`;
+    const before = upstream.requests.filter((r) => r.method === 'POST').length;
+    const orderWriter = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
+    const refused = await gql(gateway, 'mobile', mutation, { id: 'fx-n1' }, orderWriter);
+    expect(refused.body.data).toEqual({ markNotificationRead: null });
+    expect(codes(refused.body.errors)).toEqual(['FORBIDDEN']);
+    expect(upstream.requests.filter((r) => r.method === 'POST').length).toBe(before);
+    expect(upstream.data.notifications.find((n) => n.id === 'fx-n1')!.read).toBe(false);
+  });
+
   it("refuses another user's notification even when the service lists it among the viewer's", async () => {
     const bobs = upstream.data.notifications.find((n) => n.userId === 'fx-bob')!;
     fault = (req) =>
@@ -118,6 +130,22 @@ describe('Permission rules: web', () => {
     expect(JSON.stringify(body)).not.toContain(bobs.id);
   });
 
+  // Ownership is decided once per owner id and request: the verdict for the viewer's own order must not answer for
+  // the next order in the same list.
+  it("refuses another user's order listed right after one of the viewer's own", async () => {
+    const own = upstream.data.orders.find((o) => o.userId === 'fx-alice')!;
+    const bobs = upstream.data.orders.find((o) => o.userId === 'fx-bob')!;
+    fault = (req) =>
+      req.service === 'orders' && req.query.get('userId') === 'fx-alice'
+        ? { status: 200, body: JSON.stringify({ items: [own, bobs], nextCursor: null }) }
+        : undefined;
+    const { body } = await gql(gateway, 'web', `{ me { id orders(first: 5) { edges { node { id total { amount } } } } } }`, {}, alice);
+    // The second edge is refused; its non-null node takes the connection with it.
+    expect(body.data).toEqual({ me: { id: 'fx-alice', orders: null } });
+    expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual([[['me', 'orders', 'edges', 1, 'node'], 'FORBIDDEN']]);
+    expect(JSON.stringify(body)).not.toContain(bobs.id);
+  });
+
   it('lets an upstream failure behind the ownership rule through with its own code, not FORBIDDEN', async () => {
     fault = (req) => (req.service === 'orders' ? { status: 503, body: '{}' } : undefined);
     const { body } = await gql(gateway, 'web', ORDER, { id: 'fx-o1' }, alice);
@@ -144,6 +172,16 @@ describe('Permission rules: web', () => {
     const writer = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
     const placed = await gql(gateway, 'web', PLACE_ORDER, { input }, writer);
     expect(placed.body.errors).toBeUndefined();
+  });
+
+  it('refuses `placeOrder` to a token holding only another scope (`notifications:write`), sending nothing', async () => {
+    const input = { idempotencyKey: randomUUID(), lines: [{ productId: 'fx-p1', quantity: 1 }] };
+    const before = upstream.requests.filter((r) => r.method === 'POST').length;
+    const notificationWriter = bearer(await tokenFor('fx-alice', { scope: 'notifications:write' }));
+    const refused = await gql(gateway, 'web', PLACE_ORDER, { input }, notificationWriter);
+    expect(refused.body.data).toEqual({ placeOrder: null });
+    expect(codes(refused.body.errors)).toEqual(['FORBIDDEN']);
+    expect(upstream.requests.filter((r) => r.method === 'POST').length).toBe(before);
   });
 });
 

@@ -186,6 +186,7 @@ describe.each(EDGE_MODES)('Tracing: one trace from the caller through the gatewa
     expect(server.traceId).not.toBe(TRACE_ID);
     expect(server.traceId).not.toBe('0'.repeat(32));
     expect(spans.every((s) => s.traceId === server.traceId)).toBe(true);
+    expect(upstream.requests.length).toBeGreaterThan(0);
     expect(upstream.requests.every((r) => String(r.headers['traceparent']).startsWith(`00-${server.traceId}-`))).toBe(true);
   });
 

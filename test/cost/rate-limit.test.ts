@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setRateLimitHeaders } from '../../src/cost/rate-limit-headers.js';
 import type { Gateway } from '../../src/gateway.js';
 import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
 import { tempFile } from '../helpers/temp-file.js';
@@ -271,5 +272,20 @@ describe('Query shape limits (before cost)', () => {
     const stats = gateway.demo!.stats();
     expect(stats.products.total).toBe(1);
     expect(upstreamCalls()).toBe(1);
+  });
+});
+
+describe('The RateLimit headers of a policy whose refill is not a whole number of seconds', () => {
+  it('round the window and the time to full up, so a client waiting that long finds the bucket full', () => {
+    const headers = new Map<string, string>();
+    // 10 points at 3 a second: full again 10/3 s after empty, and 7/3 s after 3 points remain.
+    setRateLimitHeaders(headers, { capacity: 10, restorePerSecond: 3 }, { remaining: 3, quotaUsed: 0, quotaResetSeconds: 0 }, 1_000_500);
+    expect(Object.fromEntries(headers)).toEqual({
+      'ratelimit-policy': '"burst";q=10;w=4',
+      ratelimit: '"burst";r=3;t=3',
+      'x-ratelimit-limit': '10',
+      'x-ratelimit-remaining': '3',
+      'x-ratelimit-reset': String(1_001 + 3),
+    });
   });
 });

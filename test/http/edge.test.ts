@@ -17,7 +17,7 @@ const post = (path: string, body: string, headers: Record<string, string> = {}) 
 describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
   beforeAll(async () => {
     upstream = await startFixtureUpstream();
-    gateway = await startTestGateway({ upstreams: upstream.urls, env: { MAX_BODY_BYTES: '2000', MAX_QUERY_TOKENS: '200', OVERLOAD_EDGE_THREAD: edgeThread } });
+    gateway = await startTestGateway({ upstreams: upstream.urls, env: { MAX_BODY_BYTES: '2000', MAX_QUERY_TOKENS: '200', OVERLOAD_EDGE_THREAD: edgeThread, CORS_ORIGINS: 'https://app.example' } });
   });
   afterAll(async () => {
     await gateway.close();
@@ -37,9 +37,66 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     const big = JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(5000) } });
     const refused = await post('/web/graphql', big);
     expect(refused.status).toBe(413);
+    // The rest of the body is never read: the connection is not kept for another request.
+    expect(refused.headers.get('connection')).toBe('close');
     expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
     const next = await gql(gateway, 'web', '{ __typename }');
     expect(next.body.data).toEqual({ __typename: 'Query' });
+  });
+
+  it('takes a body of exactly MAX_BODY_BYTES, and refuses one byte more', async () => {
+    const sized = (bytes: number) => {
+      const bare = JSON.stringify({ query: '{ __typename }', variables: { pad: '' } });
+      return JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(bytes - Buffer.byteLength(bare)) } });
+    };
+    expect(Buffer.byteLength(sized(2000))).toBe(2000);
+    const exact = await post('/web/graphql', sized(2000));
+    expect(exact.status).toBe(200);
+    expect(((await exact.json()) as { data: unknown }).data).toEqual({ __typename: 'Query' });
+    expect((await post('/web/graphql', sized(2001))).status).toBe(413);
+  });
+
+  it('reads a body sent as any JSON media type (a +json suffix)', async () => {
+    const response = await post('/web/graphql', JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/graphql+json; charset=utf-8' });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { data: unknown }).data).toEqual({ __typename: 'Query' });
+  });
+
+  it('lets only an allowlisted origin read its answers (CORS), and answers its preflight', async () => {
+    const allowed = 'https://app.example';
+    const stranger = 'https://evil.example';
+    const query = JSON.stringify({ query: '{ __typename }' });
+
+    const mine = await post('/web/graphql', query, { origin: allowed });
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get('access-control-allow-origin')).toBe(allowed);
+    expect(mine.headers.get('access-control-expose-headers')).toContain('ratelimit');
+    // Answers differ by origin: a cache must keep them apart.
+    expect(mine.headers.get('vary')).toMatch(/\borigin\b/i);
+    // Served (the origin is no credential), but nothing tells a browser on another origin it may read it.
+    const theirs = await post('/web/graphql', query, { origin: stranger });
+    expect(theirs.status).toBe(200);
+    expect(theirs.headers.get('access-control-allow-origin')).toBeNull();
+    expect(theirs.headers.get('access-control-expose-headers')).toBeNull();
+    expect(theirs.headers.get('vary')).toMatch(/\borigin\b/i);
+
+    const preflight = (origin: string) =>
+      fetch(`${gateway.url}/web/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      });
+    const before = upstream.requests.length;
+    const yes = await preflight(allowed);
+    expect(yes.status).toBe(204);
+    expect(yes.headers.get('access-control-allow-origin')).toBe(allowed);
+    expect(yes.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(yes.headers.get('access-control-allow-headers')).toContain('authorization');
+    const no = await preflight(stranger);
+    expect(no.status).toBe(204);
+    expect(no.headers.get('access-control-allow-origin')).toBeNull();
+    expect(no.headers.get('access-control-allow-methods')).toBeNull();
+    expect(no.headers.get('access-control-allow-headers')).toBeNull();
+    expect(upstream.requests.length).toBe(before);
   });
 
   it('answers an operationName the document does not define with 400 BAD_REQUEST naming it, and runs nothing', async () => {

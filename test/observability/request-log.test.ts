@@ -5,7 +5,7 @@ import { ErrorCode, gatewayError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { requestLogPlugin } from '../../src/plugins/request-log.js';
 import type { Gateway } from '../../src/gateway.js';
-import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { startFixtureUpstream, type FixtureOverride, type FixtureRequest, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { bearer, captureLogs, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
 import { PRODUCT_PAGE } from '../operations/contract.js';
 
@@ -15,9 +15,11 @@ let upstream: FixtureUpstream;
 let gateway: Gateway;
 const logs = captureLogs();
 let failPosts = false;
+/** A fault for the upstream's next requests, set by a test and cleared by it. */
+let fault: ((req: FixtureRequest) => FixtureOverride | undefined) | undefined;
 
 beforeAll(async () => {
-  upstream = await startFixtureUpstream({ onRequest: (req) => (failPosts && req.method === 'POST' ? { status: 503 } : undefined) });
+  upstream = await startFixtureUpstream({ onRequest: (req) => (failPosts && req.method === 'POST' ? { status: 503 } : fault?.(req)) });
   gateway = await startTestGateway({ upstreams: upstream.urls, env: { LOG_LEVEL: 'info' }, logDestination: logs.destination });
 });
 afterAll(async () => {
@@ -66,6 +68,38 @@ describe('Request log', () => {
     expect(linesFor('log-test-4', 'request')[0]).toMatchObject({ audience: 'public', consumer: 'demo-partner-pro', status: 200 });
     expect(logs.lines.join('\n')).not.toContain('demo-public-key-pro');
   });
+
+  it('counts every attempt of a retried call in upstreamRequests, and each call an open circuit refused', async () => {
+    const query = '{ product(id: "fx-p9") { id inStock } }';
+    upstream.requests.length = 0;
+    let failed = false;
+    fault = (req) => (req.service === 'inventory' && !failed ? ((failed = true), { status: 503 }) : undefined);
+    try {
+      const { body } = await gql(gateway, 'web', query, {}, { 'x-correlation-id': 'log-retried' });
+      expect(body.errors).toBeUndefined();
+    } finally {
+      fault = undefined;
+    }
+    // The inventory call took two HTTP requests (503, then 200): both are counted.
+    expect(upstream.requests.filter((r) => r.service === 'inventory')).toHaveLength(2);
+    expect(linesFor('log-retried', 'request')[0]).toMatchObject({ upstreamRequests: upstream.requests.length });
+    expect(linesFor('log-retried', 'request')[0]).not.toHaveProperty('circuitRejections');
+
+    // A gateway of its own whose inventory circuit opens at the first failure.
+    const tripping = await startTestGateway({ upstreams: upstream.urls, env: { LOG_LEVEL: 'info', CIRCUIT_FAILURE_THRESHOLD: '1' }, logDestination: logs.destination });
+    fault = (req) => (req.service === 'inventory' ? { status: 500 } : undefined);
+    try {
+      await gql(tripping, 'web', query, {}, { 'x-correlation-id': 'log-circuit-1' });
+      upstream.requests.length = 0;
+      const { body } = await gql(tripping, 'web', query, {}, { 'x-correlation-id': 'log-circuit-2' });
+      expect(body.errors!.map((e) => e.path)).toEqual([['product', 'inStock']]);
+    } finally {
+      fault = undefined;
+      await tripping.close();
+    }
+    expect(upstream.requests.filter((r) => r.service === 'inventory')).toEqual([]);
+    expect(linesFor('log-circuit-2', 'request')[0]).toMatchObject({ upstreamRequests: upstream.requests.length, circuitRejections: 1 });
+  });
 });
 
 describe('Audit log', () => {
@@ -94,6 +128,14 @@ describe('Audit log', () => {
     expect(linesFor('audit-2', 'audit')).toEqual([
       expect.objectContaining({ consumer: 'fx-alice', operation: null, idempotencyKey: 'audit-key-0002', outcome: 'failed', errorCodes: ['UPSTREAM_UNAVAILABLE'] }),
     ]);
+  });
+
+  it('bounds an over-long idempotency key in the audit line, as the contract bounds it (128 characters)', async () => {
+    const auth = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
+    const input = { idempotencyKey: 'k'.repeat(10_000), lines: [{ productId: 'fx-p1', quantity: 1 }] };
+    const { body } = await gql(gateway, 'web', mutation, { input }, { ...auth, 'x-correlation-id': 'audit-long' });
+    expect(body.errors![0]!.extensions!['code']).toBe('BAD_USER_INPUT');
+    expect(linesFor('audit-long', 'audit')).toEqual([expect.objectContaining({ idempotencyKey: 'k'.repeat(128), outcome: 'failed' })]);
   });
 
   it('writes no audit line for a query', async () => {

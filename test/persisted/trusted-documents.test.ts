@@ -161,6 +161,18 @@ describe('Trusted documents, allow-listed (TRUSTED_DOCUMENTS=mobile=allow-listed
     expect(logLines(logs.lines, 'untrusted document (allow-listed: run)')).toEqual([]);
     expect(logLines(logs.lines, 'request')).toHaveLength(1);
   });
+
+  it('keeps automatic persisted queries: a hash the manifest does not know is looked up, and runs once registered', async () => {
+    const text = 'query AllowListedApq($id: ID!) { product(id: $id) { id } }';
+    const miss = await post(gateway, 'web', { extensions: byHash(sha256(text)), variables: { id: 'p2' } });
+    expect(miss.status).toBe(200);
+    expect(codeOf(miss)).toBe('PERSISTED_QUERY_NOT_FOUND');
+    const registered = await post(gateway, 'web', { query: text, extensions: byHash(sha256(text)), variables: { id: 'p2' } });
+    expect(registered.body.data).toEqual({ product: { id: 'p2' } });
+    const byId = await post(gateway, 'web', { extensions: byHash(sha256(text)), variables: { id: 'p3' } });
+    expect(byId.body.errors).toBeUndefined();
+    expect(byId.body.data).toEqual({ product: { id: 'p3' } });
+  });
 });
 
 describe('Trusted documents, off (the development default)', () => {

@@ -60,6 +60,31 @@ describe('Operation plans', () => {
     expect(await plansMade(gateway, 'web', 'reason="jit_failed"')).toBe(0);
   });
 
+  it('runs the operation each request names, whichever of a document\'s operations was planned first', async () => {
+    const document = 'query A { product(id: "fx-p1") { id } } query B { product(id: "fx-p2") { id } }';
+    for (const [operationName, id] of [['A', 'fx-p1'], ['B', 'fx-p2'], ['A', 'fx-p1']] as const) {
+      const response = await fetch(`${gateway.url}/web/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: document, operationName }),
+      });
+      expect(((await response.json()) as { data: unknown }).data, operationName).toEqual({ product: { id } });
+    }
+  });
+
+  it('measures the actual cost of each request with the fields its own @include variables keep', async () => {
+    // fx-p1 has five reviews: the page is full, so what was returned costs what was estimated, with or without it.
+    const document = 'query Reviews($full: Boolean!) { product(id: "fx-p1") { id reviews(first: 5) @include(if: $full) { edges { node { id } } } } }';
+    const costs: [number, number][] = [];
+    for (const full of [false, true, false, true]) {
+      const { body } = await gql(gateway, 'web', document, { full });
+      expect(body.errors).toBeUndefined();
+      const cost = body.extensions!['cost'] as { requestedQueryCost: number; actualQueryCost: number };
+      costs.push([cost.requestedQueryCost, cost.actualQueryCost]);
+    }
+    expect(costs).toEqual([[1, 1], [12, 12], [1, 1], [12, 12]]);
+  });
+
 });
 
 describe('The plan cache', () => {

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FixtureOverride, FixtureRequest } from '../helpers/fixture-upstream.js';
 import { bearer, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { MOBILE_DASHBOARD } from '../operations/contract.js';
 import { DEADLINE_MS, expectNothingLeaked, type FaultRig, MARGIN_MS, SECRET, startFaultRig, timedGql } from './gateway-faults.js';
 
 /** Needs products (the product), inventory (inStock) and reviews (reviewCount). */
@@ -109,6 +110,23 @@ describe('One failing upstream nulls only the fields that need it', () => {
     );
     expectNothingLeaked(body);
     expect(inventoryCalls()).toBe(1);
+  });
+
+  it.each([
+    ['notifications', 'unreadCount', 10],
+    // A list that came back null still costs its own weight (the call was made), and none of the five items assumed.
+    ['orders', 'recentOrders', 3],
+  ] as const)('the %s service failing nulls only the dashboard’s %s, with its error, and the rest is answered', async (service, field, actualCost) => {
+    const alice = bearer(await tokenFor('fx-alice'));
+    const full = await timedGql<{ dashboard: Record<string, unknown> }>(rig.gateway, 'mobile', MOBILE_DASHBOARD, {}, alice);
+    expect(full.body.errors).toBeUndefined();
+    rig.hook((req) => (req.service === service ? { status: 500, body: SECRET } : undefined));
+    const { status, body } = await timedGql<{ dashboard: Record<string, unknown> }>(rig.gateway, 'mobile', MOBILE_DASHBOARD, {}, alice);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ dashboard: { ...full.body.data!.dashboard, [field]: null } });
+    expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual([[['dashboard', field], 'UPSTREAM_UNAVAILABLE']]);
+    expect(body.extensions!['cost']).toMatchObject({ requestedQueryCost: 12, actualQueryCost: actualCost });
+    expectNothingLeaked(body);
   });
 
   it("nulls an order line's inStock, not its product, when the inventory fails under an order history", async () => {

@@ -131,6 +131,43 @@ describe.each(EDGE_MODES)('Tracing: one trace from the caller through the gatewa
     expect(authors.startNs).toBeGreaterThanOrEqual(reviews.endNs);
   });
 
+  it('passes the caller\'s tracestate on to every upstream request, beside its traceparent', async () => {
+    const { body } = await gql(gateway, 'web', PRODUCT_PAGE, { id: 'fx-p1' }, { traceparent: TRACEPARENT, tracestate: 'vendor=abc,other=1' });
+    expect(body.errors).toBeUndefined();
+    await spansOfRequest();
+    expect(upstream.requests.length).toBeGreaterThanOrEqual(5);
+    for (const request of upstream.requests) {
+      expect(String(request.headers['traceparent'])).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+      expect(request.headers['tracestate']).toBe('vendor=abc,other=1');
+    }
+  });
+
+  it('marks the server span of a request whose client went away before its answer', async () => {
+    // The review authors (users are never cached) are held until the client has gone.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const authors = (req: FixtureRequest) => req.service === 'users' && req.path !== '/health';
+    onRequest = (req) => (authors(req) ? released : undefined);
+    const gone = async () => Number((await (await fetch(`${gateway.url}/metrics`)).text()).match(/^bff_client_gone_total\{audience="web"\} (\d+)$/m)?.[1] ?? 0);
+    const goneBefore = await gone();
+    const abort = new AbortController();
+    const sent = fetch(`${gateway.url}/web/graphql`, {
+      method: 'POST',
+      signal: abort.signal,
+      headers: { 'content-type': 'application/json', traceparent: TRACEPARENT },
+      body: JSON.stringify({ query: PRODUCT_PAGE, variables: { id: 'fx-p1' } }),
+    });
+    await expect.poll(() => upstream.requests.some(authors)).toBe(true);
+    abort.abort();
+    await expect(sent).rejects.toThrow();
+    // The gateway has seen its client go, and only then do the authors answer.
+    await expect.poll(gone).toBe(goneBefore + 1);
+    release();
+    // The operation's span ends once its work is over: everything of this request has been exported by then.
+    await receiver.waitFor((spans) => spans.some((s) => s.kind === SPAN_KIND.SERVER) && spans.some((s) => s.name === 'query ProductPage'));
+    expect(named([...receiver.spans], 'POST /web/graphql').attributes['error.type']).toBe('connection_closed');
+  });
+
   it('marks a failing upstream call with error status and the contract code; the response is the one an untraced gateway gives', async () => {
     onRequest = (req) => (req.service === 'inventory' ? { status: 500, body: '{"error":{"code":"BOOM","message":"secret detail"}}' } : undefined);
     const traced = await gql(gateway, 'web', PRODUCT_PAGE, { id: 'fx-p1' }, { traceparent: TRACEPARENT });
@@ -212,6 +249,11 @@ describe.each(EDGE_MODES)('Tracing: one trace from the caller through the gatewa
     expect(named(spans, 'query').attributes).toMatchObject({ 'bff.graphql.outcome': 'rejected', 'error.type': 'QUERY_TOO_EXPENSIVE' });
     expect(spans.some((s) => s.name === 'execution' || s.kind === SPAN_KIND.CLIENT)).toBe(false);
     expect(upstream.requests).toHaveLength(0);
+    // A 4xx is the client's mistake: the server span does not fail (HTTP semantic conventions).
+    const server = named(spans, 'POST /web/graphql');
+    expect(server.attributes['http.response.status_code']).toBe(400);
+    expect(server.status.code).not.toBe(STATUS_ERROR);
+    expect(server.attributes['error.type']).toBeUndefined();
   });
 
   it('records refused credentials on the credentials span', async () => {
@@ -220,6 +262,7 @@ describe.each(EDGE_MODES)('Tracing: one trace from the caller through the gatewa
     const spans = await spansOfRequest();
     expect(named(spans, 'credentials').attributes['error.type']).toBe('UNAUTHENTICATED');
     expect(named(spans, 'POST /web/graphql').attributes['http.response.status_code']).toBe(401);
+    expect(named(spans, 'POST /web/graphql').status.code).not.toBe(STATUS_ERROR);
     expect(spans.some((s) => s.name.startsWith('query'))).toBe(false);
   });
 });

@@ -181,7 +181,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       metrics.shed(audience, reason);
       logShed(reason);
     },
-    playground: await createPlayground(config),
+    playground: await createPlayground(config, manifests),
     tracing,
     maxBodyBytes: config.maxBodyBytes,
     edgeThread: config.overload.edgeThread,

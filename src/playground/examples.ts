@@ -1,7 +1,11 @@
 import type { Audience } from '../context.js';
+import type { TrustedDocuments } from '../persisted/manifest.js';
+import type { TrustedDocumentsMode } from '../persisted/mode.js';
 
 /** What the playground opens with: one of the contract's operations (CONTRACT.md §2) and its variables. */
 export interface ExampleOperation {
+  /** The operation's name: the manifest's entry of it is what opens under `required` trusted documents. */
+  name: string;
   query: string;
   /** JSON text for the variables editor; empty when the operation takes none. */
   variables: string;
@@ -45,13 +49,13 @@ const BEARER = '{"Authorization": "Bearer <JWT>"}';
 
 /** The example operation per audience, so a first visit can press run and see data. */
 export const EXAMPLE_OPERATIONS: Record<Audience, ExampleOperation> = {
-  mobile: { query: MOBILE_DASHBOARD, variables: '', credentialHint: BEARER },
-  web: { query: PRODUCT_PAGE, variables: '{"id": "p1"}', credentialHint: BEARER },
-  public: { query: CATALOG, variables: '{"first": 5}', credentialHint: '{"X-API-Key": "<your key>"}' },
+  mobile: { name: 'MobileDashboard', query: MOBILE_DASHBOARD, variables: '', credentialHint: BEARER },
+  web: { name: 'ProductPage', query: PRODUCT_PAGE, variables: '{"id": "p1"}', credentialHint: BEARER },
+  public: { name: 'Catalog', query: CATALOG, variables: '{"first": 5}', credentialHint: '{"X-API-Key": "<your key>"}' },
 };
 
 /** The query editor's opening text: a comment on how to authenticate, then the operation. */
-export function exampleDocument(audience: Audience): string {
+function exampleDocument(audience: Audience): string {
   const { query, credentialHint } = EXAMPLE_OPERATIONS[audience];
   return [
     `# The ${audience} API of bff-gateway.`,
@@ -62,4 +66,19 @@ export function exampleDocument(audience: Audience): string {
     '',
     query,
   ].join('\n');
+}
+
+/**
+ * The query editor's opening text for an audience whose trusted-documents
+ * mode is `mode`: under `required` only a manifest's exact text runs (a
+ * comment line changes its hash), so the page opens on the manifest's text
+ * of the example operation, without the comment; otherwise on
+ * `exampleDocument`.
+ */
+export function openingDocument(audience: Audience, mode: TrustedDocumentsMode, manifest: TrustedDocuments | undefined): string {
+  if (mode === 'required' && manifest) {
+    const { name } = EXAMPLE_OPERATIONS[audience];
+    for (const operation of manifest.values()) if (operation.name === name) return operation.body;
+  }
+  return exampleDocument(audience);
 }

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
 import { AUDIENCES, type Audience } from '../context.js';
+import type { TrustedDocuments } from '../persisted/manifest.js';
 import { prefersHtml } from './accept.js';
 import { loadPlaygroundAssets, type PlaygroundAsset } from './assets.js';
 import { demoCredentialHeaders } from './demo-credentials.js';
-import { exampleDocument, EXAMPLE_OPERATIONS } from './examples.js';
+import { EXAMPLE_OPERATIONS, openingDocument } from './examples.js';
 import { ASSET_PATH, PLAYGROUND_CSP, renderPlaygroundPage } from './page.js';
 import { audienceOfPath } from '../http/endpoints.js';
 
@@ -48,11 +49,12 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, asset: PlaygroundA
  * also served: a browser's GET of `/{audience}/graphql` (Accept preferring
  * `text/html`, no GraphQL parameters) gets the page, `/playground/assets/*`
  * its files. Pages are rendered once here, with development credentials
- * prefilled only where `demoCredentialHeaders` allows. Null when no audience
+ * prefilled only where `demoCredentialHeaders` allows, and the example an
+ * audience's trusted-documents mode runs (`manifests`: the apps' manifests). Null when no audience
  * has a playground: then nothing is served and the endpoints answer as
  * before (Apollo's 400 for a browser's bare GET).
  */
-export async function createPlayground(config: Config): Promise<Playground | null> {
+export async function createPlayground(config: Config, manifests: ReadonlyMap<Audience, TrustedDocuments>): Promise<Playground | null> {
   const audiences = AUDIENCES.filter((a) => config.playground.includes(a) && config.audiences.includes(a));
   if (audiences.length === 0) return null;
   const assets = loadPlaygroundAssets();
@@ -63,7 +65,7 @@ export async function createPlayground(config: Config): Promise<Playground | nul
         {
           audience,
           endpoint: `/${audience}/graphql`,
-          query: exampleDocument(audience),
+          query: openingDocument(audience, config.trustedDocuments[audience], manifests.get(audience)),
           variables: EXAMPLE_OPERATIONS[audience].variables,
           headers: headers[audience] ?? '',
         },

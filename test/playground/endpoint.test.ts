@@ -170,6 +170,26 @@ describe('Playground endpoint (configured)', () => {
     }
   });
 
+  it('opens on a document production runs: under required trusted documents, the manifest text of the example', async () => {
+    const gateway = await startTestGateway({ env: { NODE_ENV: 'production', AUDIENCES: 'mobile,web', PLAYGROUND: 'mobile,web' } });
+    try {
+      for (const audience of ['mobile', 'web'] as const) {
+        const { query, variables } = pageConfig(await (await openAsBrowser(gateway.url, audience)).text());
+        // What the page's run button sends: the editor's text and its variables.
+        const response = await fetch(`${gateway.url}/${audience}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query, variables: variables === '' ? {} : JSON.parse(variables) }),
+        });
+        const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+        expect(body.errors?.map((e) => e.extensions?.code) ?? []).not.toContain('PERSISTED_QUERY_NOT_ALLOWED');
+        expect(response.status).toBe(200);
+      }
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('serves only the listed audiences; the others answer a browser as Apollo does (400, JSON)', async () => {
     const gateway = await startTestGateway({ env: { PLAYGROUND: 'public' } });
     try {

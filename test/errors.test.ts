@@ -38,4 +38,18 @@ describe('Error codes', () => {
     );
     expect(suggestion.message).toBe('Cannot query field "prodct" on type "Query".');
   });
+
+  it('drop suggestions in time proportional to the message, whatever client text it repeats', () => {
+    // Messages echo client input (an operationName, a variable's value). A run of spaces made the suggestion pattern
+    // backtrack quadratically: 90,000 of them held the process for seconds per request.
+    const format = createFormatError(false);
+    const spaces = ' '.repeat(150_000);
+    const started = performance.now();
+    const echoed = format({ message: `Unknown operation named "${spaces}".`, extensions: { code: 'BAD_REQUEST' } }, new GraphQLError('x'));
+    const suggested = format({ message: `Unknown field "${spaces}x"${spaces}Did you mean "y"?`, extensions: { code: 'BAD_USER_INPUT' } }, new GraphQLError('x'));
+    // Linear work is a few milliseconds; the quadratic pattern took minutes for this input.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(echoed.message).toBe(`Unknown operation named "${spaces}".`);
+    expect(suggested.message).toBe(`Unknown field "${spaces}x"`);
+  });
 });

@@ -70,6 +70,12 @@ function serverLimits(headersTimeoutMs: number) {
 }
 
 
+/** A request target's path as sent: `req.url` up to its query or fragment. */
+function pathAsSent(target: string): string {
+  const end = target.search(/[?#]/);
+  return end < 0 ? target : target.slice(0, end);
+}
+
 /**
  * The edge: one node:http server routing `/{audience}/graphql`, `/healthz`,
  * `/readyz` and `/metrics` (those three always answered, overload or not), with a correlation id on every request and response and CORS
@@ -82,7 +88,11 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   const served = new Set(options.audiences);
 
   async function route(req: IncomingMessage, res: ServerResponse, correlationId: string, startedAt: number): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    const target = req.url ?? '/';
+    const url = new URL(target, 'http://gateway.invalid');
+    // Routed by the path as sent: `//x/metrics`, `/a/../metrics` or `http://x/metrics` resolve to /metrics, past a
+    // proxy's rule that keeps that path internal.
+    if (url.pathname !== pathAsSent(target)) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
       const state = options.readiness.state();

@@ -9,17 +9,66 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type VariableDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { actualCost, createActualCostCache, type ActualCostCache } from '../cost/actual.js';
 import type { CostModel } from '../cost/model.js';
 import { estimateCost } from '../cost/price.js';
+import { badUserInput } from '../errors.js';
 
 /** Which engine runs a plan's operation. */
 export type PlanExecutor = 'jit' | 'graphql-js';
 
 /** Priced estimates kept per plan, by variables; beyond this the memo starts afresh. */
 const MAX_ESTIMATES_PER_PLAN = 256;
+/**
+ * Characters of variables (as JSON) those estimates are kept under, per plan: anyone may send a 90 KB string (a
+ * cursor, a search) that never changes a price, and 256 of them for each of 500 plans would hold gigabytes.
+ */
+const MAX_ESTIMATE_KEY_CHARS_PER_PLAN = 64 * 1024;
+
+/** Coercion errors reported per request (graphql-js's `execute` stops at 50): each repeats its variable's whole value. */
+const MAX_VARIABLE_ERRORS = 10;
+/**
+ * Values (object entries and list items, at any depth) a declared variable may hold: far more than any input here
+ * (an order has at most 50 lines), and few enough that printing the value into an error stays cheap.
+ */
+const MAX_VARIABLE_VALUES = 1_000;
+
+/** Whether `value` holds more than `limit` values (object entries and list items, at any depth); stops counting past it. */
+function holdsMoreThan(value: unknown, limit: number): boolean {
+  let count = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (next === null || typeof next !== 'object') continue;
+    const children = Array.isArray(next) ? (next as unknown[]) : Object.values(next);
+    count += children.length;
+    if (count > limit) return true;
+    for (const child of children) pending.push(child);
+  }
+  return false;
+}
+
+/**
+ * graphql-js's coercion (its rules and messages), bounded: it prints the variable's whole value into every error, so
+ * one error per unknown field of a 15 KB input made a 30 MB answer, and a 100 KB one held the process for minutes.
+ */
+function coerceVariables(schema: GraphQLSchema, definitions: readonly VariableDefinitionNode[], raw: Record<string, unknown>): CoercedVariables {
+  for (const definition of definitions) {
+    const name = definition.variable.name.value;
+    if (Object.hasOwn(raw, name) && holdsMoreThan(raw[name], MAX_VARIABLE_VALUES)) {
+      return { ok: false, errors: [badUserInput(`Variable "$${name}" holds more than ${MAX_VARIABLE_VALUES} values.`)] };
+    }
+  }
+  const result = getVariableValues(schema, definitions, raw, { maxErrors: MAX_VARIABLE_ERRORS });
+  if (!result.errors) return { ok: true, variables: result.coerced };
+  if (result.errors.length <= MAX_VARIABLE_ERRORS) return { ok: false, errors: result.errors };
+  // graphql-js ends a capped list with an error of its own that has no code (it would be masked as a 500).
+  const more = badUserInput(`More variable values are invalid: the first ${MAX_VARIABLE_ERRORS} are listed.`);
+  return { ok: false, errors: [...result.errors.slice(0, MAX_VARIABLE_ERRORS), more] };
+}
 
 /** Variables coerced against the operation's definitions (graphql-js's rules and messages), or why not. */
 export type CoercedVariables = { ok: true; variables: Record<string, unknown> } | { ok: false; errors: readonly GraphQLError[] };
@@ -128,6 +177,7 @@ export function planOperation(options: PlanOptions, document: DocumentNode, oper
   }
 
   const estimates = new Map<string, number>();
+  let estimateKeyChars = 0;
   // Shared by every request unless the collected fields depend on variables.
   const costCache: ActualCostCache | null = hasVariableConditions(document) ? null : createActualCostCache();
   const scopeFor = (variables: Record<string, unknown>) => ({ schema, fragments, variables, model });
@@ -141,8 +191,7 @@ export function planOperation(options: PlanOptions, document: DocumentNode, oper
     compiled,
     coerce(raw) {
       if (definitions.length === 0) return { ok: true, variables: {} };
-      const result = getVariableValues(schema, definitions, raw ?? {});
-      return result.errors ? { ok: false, errors: result.errors } : { ok: true, variables: result.coerced };
+      return coerceVariables(schema, definitions, raw ?? {});
     },
     estimate(variables) {
       if (!root) return 0;
@@ -150,8 +199,14 @@ export function planOperation(options: PlanOptions, document: DocumentNode, oper
       const hit = estimates.get(key);
       if (hit !== undefined) return hit;
       const cost = estimateCost(scopeFor(variables), root, operation.selectionSet);
-      if (estimates.size >= MAX_ESTIMATES_PER_PLAN) estimates.clear();
+      // Variables longer than the whole budget are priced afresh each time, never kept.
+      if (key.length > MAX_ESTIMATE_KEY_CHARS_PER_PLAN) return cost;
+      if (estimates.size >= MAX_ESTIMATES_PER_PLAN || estimateKeyChars + key.length > MAX_ESTIMATE_KEY_CHARS_PER_PLAN) {
+        estimates.clear();
+        estimateKeyChars = 0;
+      }
       estimates.set(key, cost);
+      estimateKeyChars += key.length;
       return cost;
     },
     actual(variables, data) {

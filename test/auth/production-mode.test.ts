@@ -8,6 +8,7 @@ import type { Audience } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureOverride, type FixtureRequest, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { PLACE_ORDER } from '../operations/contract.js';
 import { SECRET } from '../resilience/gateway-faults.js';
 
 const PARTNER = { 'x-api-key': 'prod-partner-key-0123456789abcdef' };
@@ -214,6 +215,31 @@ describe('Production mode (NODE_ENV=production)', () => {
     }
     // The development gateway does show the stack: the check above could have failed.
     expect(JSON.stringify((await gql(development, 'web', '{ product(id: ')).body)).toContain('stacktrace');
+  });
+
+  it('answers a variable crowded with unknown fields, or nested thousands deep, with a few BAD_USER_INPUT errors, not one per value', async () => {
+    // graphql-js prints the whole value into each coercion error: one error per unknown field made a 15 KB request a
+    // 30 MB answer, and a 100 KB one held the process for minutes.
+    const crowded = JSON.stringify(Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`f${i}`, 1])));
+    const nested = `{"idempotencyKey":"checkout-1","lines":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    for (const input of [crowded, nested]) {
+      const response = await fetch(`${production.url}/web/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"query":${JSON.stringify(PLACE_ORDER)},"variables":{"input":${input}}}`,
+      });
+      const text = await response.text();
+      expect(response.status).toBe(400);
+      const { errors } = JSON.parse(text) as { errors: { extensions: { code: string } }[] };
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.length).toBeLessThanOrEqual(11);
+      for (const error of errors) expect(error.extensions.code).toBe('BAD_USER_INPUT');
+      expect(text.length).toBeLessThan(100_000);
+      expectNoInternals(text);
+    }
+    // A real order's input still coerces: its lines reach the resolver (anonymous: refused there, not here).
+    const order = await gql(production, 'web', PLACE_ORDER, { input: { idempotencyKey: 'checkout-1', lines: [{ productId: 'fx-p1', quantity: 1 }] } });
+    expect(order.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
   });
 
   it('answers denials and bad credentials with their codes and no stack', async () => {

@@ -171,6 +171,29 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
   });
 
+  it('routes a request by its path as sent: a target that resolves to another path is not found there', async () => {
+    // `/metrics` and `/readyz?verbose` are kept internal by a proxy's rule for their path; `//x/metrics` (a
+    // scheme-relative reference to URL parsing), `/a/../metrics`, `\\` for `/` and an absolute-form target all
+    // resolved to /metrics here, past such a rule.
+    const { port } = new URL(gateway.url);
+    const statusOf = (target: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nhost: gateway\r\napollo-require-preflight: 1\r\nconnection: close\r\n\r\n`));
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+        socket.on('close', () => resolve(answer.split('\r\n')[0]!));
+        socket.on('error', () => resolve(answer.split('\r\n')[0]!));
+      });
+    const query = `?query=${encodeURIComponent('{ __typename }')}`;
+    for (const target of ['//x/metrics', '/web/../metrics', '/web/..%2fmetrics', '//x/readyz?verbose', '/web\\..\\metrics', 'http://x/metrics', `//x/web/graphql${query}`, `/public/../web/graphql${query}`]) {
+      expect(await statusOf(target), target).toBe('HTTP/1.1 404 Not Found');
+    }
+    // The paths themselves, as sent, are served.
+    for (const target of ['/metrics', '/readyz?verbose', `/web/graphql${query}`, `/web/graphql/${query}`]) {
+      expect(await statusOf(target), target).toBe('HTTP/1.1 200 OK');
+    }
+  });
+
   it('answers malformed JSON with 400 and no stack', async () => {
     const response = await post('/web/graphql', '{"query": ');
     expect(response.status).toBe(400);

@@ -93,6 +93,12 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
 
     let body: unknown = undefined;
     if (edge.body !== undefined) {
+      // Never decompressed (a small body could expand without bound), and never read as if it were not compressed.
+      const encoding = req.headers['content-encoding'];
+      if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+        deps.onRefused?.(refusal(edge, 415, ErrorCode.BAD_REQUEST));
+        return sendGraphQLError(res, 415, ErrorCode.BAD_REQUEST, 'A compressed request body is not accepted: send it with no Content-Encoding.');
+      }
       const parsed = parseBody(edge.body, req.headers['content-type']);
       if (!parsed.ok) {
         deps.onRefused?.(refusal(edge, 400, ErrorCode.BAD_REQUEST));

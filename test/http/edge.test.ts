@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
@@ -200,6 +201,17 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     const text = await response.text();
     expect(text).toContain('BAD_REQUEST');
     expect(text).not.toMatch(/at .*\.(js|ts):\d+/);
+  });
+
+  it('refuses a compressed request body with 415, whether or not it is really compressed, and serves the next request', async () => {
+    const json = JSON.stringify({ query: '{ __typename }' });
+    for (const [encoding, body] of [['gzip', gzipSync(json)], ['gzip', json], ['br', json]] as const) {
+      const response = await fetch(`${gateway.url}/web/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+      expect(response.status).toBe(415);
+      expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    }
+    const identity = await post('/web/graphql', json, { 'content-encoding': 'identity' });
+    expect(identity.status).toBe(200);
   });
 
   it('refuses an HTTP batch (a JSON array of operations) with 400 BAD_REQUEST and runs nothing', async () => {

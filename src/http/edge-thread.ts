@@ -147,6 +147,8 @@ const server = http.createServer(options.limits, (req, res) => {
     sendError(req, res, 413, options.tooLarge, { connection: 'close', 'x-correlation-id': id });
   };
   if (Number(req.headers['content-length'] || 0) > options.maxBodyBytes) return tooLarge();
+  // Sent here, once the body will be read: not before a refusal or a 413 (the checkContinue listener below).
+  if (String(req.headers.expect || '').trim().toLowerCase() === '100-continue') res.writeContinue();
   // Until its body has arrived: nothing has run for it, so the drain closes its connection (closeIdle).
   receiving.add(req);
   req.once('close', () => receiving.delete(req));
@@ -218,6 +220,8 @@ server.on('connection', (socket) => {
   if (Atomics.load(shared, ${CLOSING}) === 1) socket.destroy();
 });
 server.on('error', (error) => post({ type: 'error', code: error.code, message: error.message }));
+// Expect: 100-continue is answered by the request handler once it will read the body, never before a refusal or a 413.
+server.on('checkContinue', (req, res) => server.emit('request', req, res));
 // node:http's own refusals (malformed request, headers too large, time-out): the main thread's answers (respond.ts).
 server.on('clientError', (error, socket) => {
   if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -261,6 +265,9 @@ class EdgeReply extends EventEmitter {
   getHeader(name: string): HeaderValue | undefined {
     return this.headers.get(name.toLowerCase());
   }
+
+  /** The worker has sent `100 Continue` itself, before the body it forwards had arrived. */
+  writeContinue(): void {}
 
   writeHead(status: number, headers?: Record<string, HeaderValue>): this {
     this.statusCode = status;

@@ -129,7 +129,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     // holds a connection (until Node's request time-out, or the drain), never a slot of the in-flight limit.
     let body: Buffer | undefined;
     if (req.method === 'POST') {
-      const received = await receiveBody(req, correlationId, audience);
+      const received = await receiveBody(req, res, correlationId, audience);
       if (received === 'too large') {
         const refusal = { audience, correlationId, status: 413, code: ErrorCode.BAD_REQUEST, startedAt };
         return refuseUnread(res, refusal, bodyTooLarge(options.maxBodyBytes), { connection: 'close' });
@@ -162,10 +162,10 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   const receiving = new Set<IncomingMessage>();
 
   /** The request body; 'too large' over the limit; null when its client went away before sending all of it. */
-  async function receiveBody(req: IncomingMessage, correlationId: string, audience: Audience): Promise<Buffer | 'too large' | null> {
+  async function receiveBody(req: IncomingMessage, res: ServerResponse, correlationId: string, audience: Audience): Promise<Buffer | 'too large' | null> {
     receiving.add(req);
     try {
-      return await readBody(req, options.maxBodyBytes);
+      return await readBody(req, res, options.maxBodyBytes);
     } catch (error) {
       if (error instanceof PayloadTooLargeError) return 'too large';
       // Mobile clients drop connections all the time; Node's request time-out (408) ends a trickling body the same way.
@@ -206,6 +206,9 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     });
   }
   const server = createServer(limits, listener);
+  // `Expect: 100-continue` is answered by the listener, once it will read the body (readBody): not before a 413 or a
+  // refusal, as node:http would answer it by itself.
+  server.on('checkContinue', listener);
   server.on('clientError', answerClientErrors());
   return {
     once: (event, callback) => server.once(event, callback),

@@ -195,6 +195,35 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     }
   });
 
+  it('answers Expect: 100-continue only once it will read the body: a body over the limit is refused before it is sent', async () => {
+    const { port } = new URL(gateway.url);
+    /** Sends the headers alone, and the body only when told to continue; resolves with everything answered. */
+    const exchange = (body: string, declared = Buffer.byteLength(body)) =>
+      new Promise<string>((resolve) => {
+        let answer = '';
+        let sent = false;
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(`POST /web/graphql HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n`),
+        );
+        socket.on('data', (chunk: Buffer) => {
+          answer += chunk.toString('latin1');
+          if (!sent && answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+            sent = true;
+            socket.write(body);
+          }
+        });
+        socket.on('close', () => resolve(answer));
+        socket.on('error', () => resolve(answer));
+      });
+    const ok = await exchange(JSON.stringify({ query: '{ __typename }' }));
+    expect(ok).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+    expect(ok).toContain('"__typename":"Query"');
+    // Over MAX_BODY_BYTES (2000 here): 413 at once, and no 100 Continue that would have the client send it.
+    const tooLarge = await exchange('x'.repeat(10), 5_000);
+    expect(tooLarge).toMatch(/^HTTP\/1\.1 413 /);
+    expect(tooLarge).not.toContain('100 Continue');
+  });
+
   it('answers malformed JSON with 400 and no stack', async () => {
     const response = await post('/web/graphql', '{"query": ');
     expect(response.status).toBe(400);

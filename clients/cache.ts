@@ -158,7 +158,9 @@ export function keyvCache(keyv: Keyv<unknown>, options: KeyvCacheOptions): Respo
 }
 
 /**
- * The memory cache's default byte budget. A service decides what is cacheable
+ * The memory cache's default budget, counted as the length of each stored
+ * answer's body text (characters: bytes for ASCII JSON; what is kept is the
+ * value parsed from it, of a like size). A service decides what is cacheable
  * and clients pick the URLs (product ids, batches), so without one 10,000
  * entries of up to a response's 8 MiB each could be kept for minutes.
  */

@@ -9,6 +9,14 @@ import type { ServiceName, UpstreamErrorCode } from './errors.js';
 import type { RequestMeta } from './index.js';
 import type { ServiceGuardOptions } from './service-guards.js';
 
+/**
+ * The largest response body read by default (`UPSTREAM_MAX_RESPONSE_BYTES`):
+ * a page or batch of the contract's at most 100 items is far below it, and
+ * a body this large already holds the event loop for a second or more to
+ * parse.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
 export type HttpMethod = 'GET' | 'POST';
 
 /** One finished logical call (retries included), for metrics and logs. */

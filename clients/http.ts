@@ -14,12 +14,12 @@ import { callStartOf, quietly, startTrace, type CallTrace, type RetryInfo } from
 import type { AttemptVerdict } from './circuit-breaker.js';
 import { UpstreamError, type UpstreamErrorCode } from './errors.js';
 import { isSafeHeaderValue, traceHeaders, upstreamHeaders } from './headers.js';
-import type { CallEvent, Http, HttpCall, HttpOptions } from './http-types.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, type CallEvent, type Http, type HttpCall, type HttpOptions } from './http-types.js';
 import type { RequestMeta } from './index.js';
 import { codeForStatus, codeForTransportError, upstreamError } from './map-error.js';
 import { isRetryableStatus, isRetryableTransportError, MIN_ATTEMPT_MS, retryDelayMs } from './retry-policy.js';
 import { createServiceGuards } from './service-guards.js';
-import { createTransport, DEFAULT_MAX_RESPONSE_BYTES, type Attempt, type Deadline, type Outcome } from './transport.js';
+import { createTransport, type Attempt, type Deadline, type Outcome } from './transport.js';
 
 export type { CallEvent, CallObserver, Http, HttpCall, HttpMethod, HttpOptions, UpstreamResponse } from './http-types.js';
 

@@ -37,14 +37,6 @@ export interface Attempt {
   body: string | undefined;
 }
 
-/**
- * The largest response body read by default (`UPSTREAM_MAX_RESPONSE_BYTES`):
- * a page or batch of the contract's at most 100 items is far below it, and
- * a body this large already holds the event loop for a second or more to
- * parse.
- */
-export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
-
 export interface TransportOptions {
   /** Sockets per upstream origin. */
   connections: number;

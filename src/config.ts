@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
-import { DEFAULT_MAX_RESPONSE_BYTES } from '../clients/transport.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../clients/http-types.js';
 import { parseAddressOrRange } from './net-address.js';
 import { AUDIENCES, type Audience } from './context.js';
 import {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 export class PayloadTooLargeError extends Error {
   override readonly name = 'PayloadTooLargeError';
@@ -14,23 +14,17 @@ export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
 }
 
-/** True when the client waits for `100 Continue` before sending its body (`Expect: 100-continue`). */
-export function expectsContinue(req: IncomingMessage): boolean {
-  const expect = req.headers.expect;
-  return expect !== undefined && expect.trim().toLowerCase() === '100-continue';
-}
-
 /**
  * Reads a request body, refusing more than `limit` bytes: up front from
- * `Content-Length`, or as soon as the streamed total passes it. A client
- * that waits for `100 Continue` is sent it only then, so a refused body is
- * never sent. A client that goes away mid-body (node:http's `aborted` reset)
- * is a `ClientGoneError`.
+ * `Content-Length`, or as soon as the streamed total passes it. `continueClient`
+ * runs only once the body will be read: the edge sends `100 Continue` there, so
+ * a refused body is never sent. A client that goes away mid-body (node:http's
+ * `aborted` reset) is a `ClientGoneError`.
  */
-export function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, continueClient?: () => void): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) return Promise.reject(new PayloadTooLargeError());
-  if (expectsContinue(req)) res.writeContinue();
+  continueClient?.();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

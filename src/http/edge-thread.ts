@@ -124,7 +124,8 @@ function sendError(req, res, status, body, extra) {
   res.end(body);
 }
 
-const server = http.createServer(options.limits, (req, res) => {
+// expectsContinue: node:http found the request waiting for 100 Continue (HTTP/1.1 with that expectation).
+function onRequest(req, res, expectsContinue) {
   // A request on a kept-alive connection after close() began: node:http's close would have closed that idle connection.
   if (Atomics.load(shared, ${CLOSING}) === 1) {
     req.socket.destroy();
@@ -148,7 +149,7 @@ const server = http.createServer(options.limits, (req, res) => {
   };
   if (Number(req.headers['content-length'] || 0) > options.maxBodyBytes) return tooLarge();
   // Sent here, once the body will be read: not before a refusal or a 413 (the checkContinue listener below).
-  if (String(req.headers.expect || '').trim().toLowerCase() === '100-continue') res.writeContinue();
+  if (expectsContinue) res.writeContinue();
   // Until its body has arrived: nothing has run for it, so the drain closes its connection (closeIdle).
   receiving.add(req);
   req.once('close', () => receiving.delete(req));
@@ -181,7 +182,8 @@ const server = http.createServer(options.limits, (req, res) => {
     });
     post({ type: 'request', id, graphql, method: req.method, url, headers: req.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), remoteAddress: req.socket.remoteAddress });
   });
-});
+}
+const server = http.createServer(options.limits, (req, res) => onRequest(req, res, false));
 
 function answer(message) {
   const res = waiting.get(message.id);
@@ -221,7 +223,7 @@ server.on('connection', (socket) => {
 });
 server.on('error', (error) => post({ type: 'error', code: error.code, message: error.message }));
 // Expect: 100-continue is answered by the request handler once it will read the body, never before a refusal or a 413.
-server.on('checkContinue', (req, res) => server.emit('request', req, res));
+server.on('checkContinue', (req, res) => onRequest(req, res, true));
 // node:http's own refusals (malformed request, headers too large, time-out): the main thread's answers (respond.ts).
 server.on('clientError', (error, socket) => {
   if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -265,9 +267,6 @@ class EdgeReply extends EventEmitter {
   getHeader(name: string): HeaderValue | undefined {
     return this.headers.get(name.toLowerCase());
   }
-
-  /** The worker has sent `100 Continue` itself, before the body it forwards had arrived. */
-  writeContinue(): void {}
 
   writeHead(status: number, headers?: Record<string, HeaderValue>): this {
     this.statusCode = status;

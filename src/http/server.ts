@@ -160,12 +160,14 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
 
   /** Requests whose body is still arriving: nothing has run for them, so the drain closes their connections. */
   const receiving = new Set<IncomingMessage>();
+  /** Requests node:http found waiting for `100 Continue` (HTTP/1.1 with that expectation): sent once the body will be read. */
+  const awaitingContinue = new WeakSet<IncomingMessage>();
 
   /** The request body; 'too large' over the limit; null when its client went away before sending all of it. */
   async function receiveBody(req: IncomingMessage, res: ServerResponse, correlationId: string, audience: Audience): Promise<Buffer | 'too large' | null> {
     receiving.add(req);
     try {
-      return await readBody(req, res, options.maxBodyBytes);
+      return await readBody(req, options.maxBodyBytes, awaitingContinue.has(req) ? () => res.writeContinue() : undefined);
     } catch (error) {
       if (error instanceof PayloadTooLargeError) return 'too large';
       // Mobile clients drop connections all the time; Node's request time-out (408) ends a trickling body the same way.
@@ -207,8 +209,11 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   }
   const server = createServer(limits, listener);
   // `Expect: 100-continue` is answered by the listener, once it will read the body (readBody): not before a 413 or a
-  // refusal, as node:http would answer it by itself.
-  server.on('checkContinue', listener);
+  // refusal, as node:http would answer it by itself. node:http decides which requests expect it (never an HTTP/1.0 one).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    awaitingContinue.add(req);
+    void listener(req, res);
+  });
   server.on('clientError', answerClientErrors());
   return {
     once: (event, callback) => server.once(event, callback),

@@ -36,6 +36,18 @@ const MAX_VARIABLE_ERRORS = 10;
  */
 const MAX_VARIABLE_VALUES = 1_000;
 
+/** Characters of one coercion error's message kept whole; graphql-js puts the whole invalid value in it. */
+const MAX_VARIABLE_ERROR_CHARS = 1_000;
+
+/** `error` with a message of at most about MAX_VARIABLE_ERROR_CHARS: the start of the quoted value, then the reason. */
+function boundedMessage(error: GraphQLError): GraphQLError {
+  if (error.message.length <= MAX_VARIABLE_ERROR_CHARS) return error;
+  const half = MAX_VARIABLE_ERROR_CHARS / 2;
+  const reason = error.originalError?.message;
+  const message = `${error.message.slice(0, half)}…${reason ? `; ${reason.slice(0, half)}` : ''}`;
+  return new GraphQLError(message, { nodes: error.nodes ?? null, originalError: error.originalError ?? null, extensions: error.extensions });
+}
+
 /** Whether `value` holds more than `limit` values (object entries and list items, at any depth); stops counting past it. */
 function holdsMoreThan(value: unknown, limit: number): boolean {
   let count = 0;
@@ -64,10 +76,11 @@ function coerceVariables(schema: GraphQLSchema, definitions: readonly VariableDe
   }
   const result = getVariableValues(schema, definitions, raw, { maxErrors: MAX_VARIABLE_ERRORS });
   if (!result.errors) return { ok: true, variables: result.coerced };
-  if (result.errors.length <= MAX_VARIABLE_ERRORS) return { ok: false, errors: result.errors };
+  const listed = result.errors.slice(0, MAX_VARIABLE_ERRORS).map(boundedMessage);
+  if (result.errors.length <= MAX_VARIABLE_ERRORS) return { ok: false, errors: listed };
   // graphql-js ends a capped list with an error of its own that has no code (it would be masked as a 500).
   const more = badUserInput(`More variable values are invalid: the first ${MAX_VARIABLE_ERRORS} are listed.`);
-  return { ok: false, errors: [...result.errors.slice(0, MAX_VARIABLE_ERRORS), more] };
+  return { ok: false, errors: [...listed, more] };
 }
 
 /** Variables coerced against the operation's definitions (graphql-js's rules and messages), or why not. */

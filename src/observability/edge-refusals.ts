@@ -7,8 +7,7 @@ import type { Metrics } from './metrics.js';
  * A GraphQL request the edge answered itself, before Apollo read its
  * operation: a body that is not JSON, credentials that do not verify (401),
  * a method other than GET or POST (405), a body over the limit (413), a
- * compressed body (415), a
- * browser visit where there is no playground. (Overload refusals have their
+ * compressed body (415), a browser visit where there is no playground. (Overload refusals have their
  * own metric and throttled line: `bff_shed_total`.)
  */
 export interface EdgeRefusal {

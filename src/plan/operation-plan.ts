@@ -70,7 +70,9 @@ function holdsMoreThan(value: unknown, limit: number): boolean {
 function coerceVariables(schema: GraphQLSchema, definitions: readonly VariableDefinitionNode[], raw: Record<string, unknown>): CoercedVariables {
   for (const definition of definitions) {
     const name = definition.variable.name.value;
-    if (Object.hasOwn(raw, name) && holdsMoreThan(raw[name], MAX_VARIABLE_VALUES)) {
+    const value = raw[name];
+    // A scalar (the usual id, cursor or count) holds no values: nothing to count.
+    if (typeof value === 'object' && value !== null && Object.hasOwn(raw, name) && holdsMoreThan(value, MAX_VARIABLE_VALUES)) {
       return { ok: false, errors: [badUserInput(`Variable "$${name}" holds more than ${MAX_VARIABLE_VALUES} values.`)] };
     }
   }

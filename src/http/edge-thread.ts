@@ -278,6 +278,10 @@ class EdgeReply extends EventEmitter {
     return this.headers.get(name.toLowerCase());
   }
 
+  removeHeader(name: string): void {
+    this.headers.delete(name.toLowerCase());
+  }
+
   writeHead(status: number, headers?: Record<string, HeaderValue>): this {
     this.statusCode = status;
     if (headers) for (const name in headers) this.setHeader(name, headers[name]!);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -243,6 +244,18 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     expect(old).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     const twice = await continueExchange(expectHead('1.1', Buffer.byteLength(body), ['100-continue', '100-continue']), body);
     expect(twice).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+  });
+
+  it('serves an answer a CDN may share (anonymous, by persisted id over GET) without the correlation id it would repeat', async () => {
+    const query = 'query Named($id: ID!) { product(id: $id) { id name } }';
+    const extensions = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } };
+    expect((await post('/web/graphql', JSON.stringify({ query, variables: { id: 'fx-p11' }, extensions }))).status).toBe(200);
+    const params = new URLSearchParams({ extensions: JSON.stringify(extensions), variables: JSON.stringify({ id: 'fx-p11' }) });
+    const shared = await fetch(`${gateway.url}/web/graphql?${params}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(shared.status).toBe(200);
+    expect(shared.headers.get('cache-control')).toBe('public, max-age=30');
+    expect(shared.headers.get('x-correlation-id')).toBeNull();
+    expect(((await shared.json()) as { data: unknown }).data).toEqual({ product: { id: 'fx-p11', name: expect.any(String) } });
   });
 
   it('answers malformed JSON with 400 and no stack', async () => {

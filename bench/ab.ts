@@ -24,6 +24,9 @@
  * `--env this:NAME=value` (or `against:`, repeatable) sets a variable for
  * one side's gateway only: `--against . --env this:OVERLOAD_EDGE_THREAD=on`
  * is what the edge thread costs, on the same build.
+ * `--accept-encoding gzip` sends that header with every request, as browsers
+ * and mobile HTTP stacks do (autocannon sends none): with `--env
+ * against:RESPONSE_COMPRESSION=off` it is what compressing the answers costs.
  * `--rate` holds both sides at the same request rate (below what the slower
  * one can serve): on the development VM a request's CPU depends on the rate
  * (a loop that idles between requests pays to wake up), so a flat-out run
@@ -61,6 +64,7 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     // `--env this:OVERLOAD_EDGE_THREAD=on` (repeatable): an environment variable for one side's gateway only.
     env: { type: 'string', multiple: true, default: [] },
+    'accept-encoding': { type: 'string' },
   },
 });
 const target: Target = oneOf(values.scenario, [...SCENARIO_NAMES, ...FIXED], 'scenario');
@@ -83,6 +87,12 @@ for (const setting of values.env) {
 }
 
 function requestFor(token: string): BenchRequest {
+  const request = targetRequest(token);
+  const acceptEncoding = values['accept-encoding'];
+  return acceptEncoding === undefined ? request : { ...request, headers: { ...request.headers, 'accept-encoding': acceptEncoding } };
+}
+
+function targetRequest(token: string): BenchRequest {
   if (target === 'healthz') return { method: 'GET', path: '/healthz', headers: {} };
   if (target === 'typename' || target === 'refusal') {
     return { method: 'POST', path: '/web/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) };
@@ -190,7 +200,8 @@ const envNote = (['this', 'against'] as const)
   .map((which) => `; ${which} with ${Object.entries(sideEnv[which]).map(([k, v]) => `${k}=${v}`).join(' ')}`)
   .join('');
 const mode = values.together ? 'both gateways at once, each with its own generator' : 'one gateway at a time';
-console.log(`\n${target}, cache ${cache}, ${connections} connections${rate === undefined ? '' : ` at ${rate} req/s`}, ${rounds} rounds of ${seconds} s after ${warmupSeconds} s of warm-up, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}${envNote}`);
+const encodingNote = values['accept-encoding'] === undefined ? '' : ` with Accept-Encoding: ${values['accept-encoding']}`;
+console.log(`\n${target}${encodingNote}, cache ${cache}, ${connections} connections${rate === undefined ? '' : ` at ${rate} req/s`}, ${rounds} rounds of ${seconds} s after ${warmupSeconds} s of warm-up, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}${envNote}`);
 console.log(`machine: ${machineBefore}`);
 console.log(`| checkout | CPU µs per request, each run | median |`);
 console.log(`| --- | --- | --: |`);

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../clients/http-types.js';
 import { parseAddressOrRange } from './net-address.js';
+import { DEFAULT_COMPRESSION, type CompressionSettings } from './http/compression.js';
 import { AUDIENCES, type Audience } from './context.js';
 import {
   DEFAULT_SERVICE_NAME,
@@ -79,6 +80,8 @@ export interface Config {
   /** The whole shutdown, from the signal to the exit (`SHUTDOWN_TIMEOUT_MS`): each step is bounded by what is left of it. */
   shutdownTimeoutMs: number;
   overload: OverloadConfig;
+  /** How GraphQL answers are gzip-compressed for clients that accept it (`RESPONSE_COMPRESSION*`), or null: never. */
+  compression: CompressionSettings | null;
   logLevel: string;
   /** OpenTelemetry tracing, or null: off (no OTLP endpoint set, or `OTEL_SDK_DISABLED=true`). */
   tracing: TracingConfig | null;
@@ -251,6 +254,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     return fallback;
   }
   return value;
+}
+
+/** `RESPONSE_COMPRESSION` on (the default) or off; its two settings are read only when it is on. */
+function readCompression(env: Env, problems: string[]): CompressionSettings | null {
+  if (!onOff(env, 'RESPONSE_COMPRESSION', true, problems)) return null;
+  return {
+    minBytes: integer(env, 'RESPONSE_COMPRESSION_MIN_BYTES', DEFAULT_COMPRESSION.minBytes, 0, 10_000_000, problems),
+    level: integer(env, 'RESPONSE_COMPRESSION_LEVEL', DEFAULT_COMPRESSION.level, 1, 9, problems),
+  };
 }
 
 function readUpstreams(env: Env, problems: string[]): Record<ServiceName, string> | null {
@@ -457,6 +469,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryAfterSeconds: integer(env, 'OVERLOAD_RETRY_AFTER_SECONDS', DEFAULT_OVERLOAD.retryAfterSeconds, 1, 3_600, problems),
       edgeThread: onOff(env, 'OVERLOAD_EDGE_THREAD', DEFAULT_OVERLOAD.edgeThread, problems),
     },
+    compression: readCompression(env, problems),
     logLevel,
     tracing: readTracing(env, problems),
   };

@@ -168,7 +168,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     corsOrigins: config.corsOrigins,
     clients,
     logger,
-    graphql: createGraphQLHandler({ servers, authenticator, clients, logger, onClientGone: metrics.clientGone, onRefused: recordRefusal }),
+    graphql: createGraphQLHandler({ servers, authenticator, clients, logger, onClientGone: metrics.clientGone, onRefused: recordRefusal, compression: config.compression }),
     onRefused: recordRefusal,
     metrics,
     headersTimeoutMs: config.headersTimeoutMs,

@@ -84,6 +84,14 @@ describe('Configuration', () => {
     ]);
   });
 
+  it('compresses answers by default, and reads the compression settings only when it is on', () => {
+    expect(loadConfig({}).compression).toEqual({ minBytes: 2048, level: 1 });
+    expect(loadConfig({ RESPONSE_COMPRESSION: 'on', RESPONSE_COMPRESSION_MIN_BYTES: '0', RESPONSE_COMPRESSION_LEVEL: '6' }).compression).toEqual({ minBytes: 0, level: 6 });
+    expect(loadConfig({ RESPONSE_COMPRESSION: 'Off', RESPONSE_COMPRESSION_LEVEL: 'best' }).compression).toBeNull();
+    expect(problemsOf({ RESPONSE_COMPRESSION: 'gzip' })).toEqual(['RESPONSE_COMPRESSION must be on or off (got "gzip").']);
+    expect(problemsOf({ RESPONSE_COMPRESSION_LEVEL: '0' })).toEqual(['RESPONSE_COMPRESSION_LEVEL must be an integer from 1 to 9 (got "0").']);
+  });
+
   it('requires key material and API keys in production', () => {
     const problems = problemsOf({ NODE_ENV: 'production' }).join();
     expect(problems).toContain('JWT_SECRET or JWT_JWKS_URL');

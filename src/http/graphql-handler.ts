@@ -12,6 +12,7 @@ import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import { withRequestTrace, type RequestTrace } from '../observability/tracing/request-trace.js';
 import { createUpstreamCallCounter, withUpstreamCallCounter } from '../observability/upstream-calls.js';
 import { loggedRequests } from '../plugins/request-log.js';
+import { compressedBody, type CompressionSettings } from './compression.js';
 import { sendGraphQLError } from './respond.js';
 import { cacheHeadersFor } from './shared-cache.js';
 
@@ -24,6 +25,8 @@ export interface GraphQLHandlerDeps {
   onClientGone?: (audience: Audience) => void;
   /** A request answered here before Apollo read it (bad JSON, bad credentials): its log line and count. */
   onRefused?: (refusal: EdgeRefusal) => void;
+  /** How answers are gzip-compressed for clients that accept it; null or absent: never. */
+  compression?: CompressionSettings | null;
 }
 
 export interface EdgeRequest {
@@ -164,7 +167,8 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     // request that filled the cache. The request's log line still has it.
     if (cacheHeaders['cache-control'] !== 'no-store') res.removeHeader('x-correlation-id');
     if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+      const { compression } = deps;
+      res.end(compression ? compressedBody(res, req.headers['accept-encoding'], response.body.string, compression) : response.body.string);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

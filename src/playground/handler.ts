@@ -8,6 +8,7 @@ import { demoCredentialHeaders } from './demo-credentials.js';
 import { EXAMPLE_OPERATIONS, openingDocument } from './examples.js';
 import { ASSET_PATH, PLAYGROUND_CSP, renderPlaygroundPage } from './page.js';
 import { audienceOfPath } from '../http/endpoints.js';
+import { acceptsGzip } from '../http/compression.js';
 
 /** The edge's hook: answers playground pages and assets, and leaves every other request alone. */
 export interface Playground {
@@ -27,14 +28,6 @@ const ONE_YEAR = 'public, max-age=31536000, immutable';
 function send(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
   res.writeHead(status, { ...headers, 'content-length': String(body.length) });
   res.end(req.method === 'HEAD' ? undefined : body);
-}
-
-/** RFC 9110 §12.5.3: `gzip` listed without `q=0`. */
-function acceptsGzip(header: string | undefined): boolean {
-  return (header ?? '').split(',').some((coding) => {
-    const [name = '', ...params] = coding.split(';').map((s) => s.trim().toLowerCase());
-    return name === 'gzip' && !params.some((p) => /^q=0(\.0*)?$/.test(p));
-  });
 }
 
 function sendAsset(req: IncomingMessage, res: ServerResponse, asset: PlaygroundAsset): void {

@@ -109,7 +109,7 @@ describe('Trusted documents, required (TRUSTED_DOCUMENTS=mobile=required,web=req
     expect(query.body.data).toMatchObject({ product: { id: 'p2', stockLevel: 'LOW' } });
     // Anonymous, by id, no errors: the same for everyone who sends this URL, so a CDN may keep it.
     expect(query.headers.get('cache-control')).toBe('public, max-age=30');
-    expect(query.headers.get('vary')).toBe('Origin, Authorization, X-API-Key, Accept, X-Cost-Dry-Run');
+    expect(query.headers.get('vary')).toBe('Origin, Authorization, X-API-Key, Accept, X-Cost-Dry-Run, Accept-Encoding');
     // Nor the correlation id of the request that filled it, which every CDN hit would repeat.
     expect(query.headers.get('x-correlation-id')).toBeNull();
     // A dry run of the same URL answers its cost and no data: never for a CDN to keep (it would serve an empty page).

@@ -359,7 +359,8 @@ function keyValues(env: Env, names: readonly string[], problems: string[]): Reco
  */
 function readTracing(env: Env, problems: string[]): TracingConfig | null {
   const tracesUrl = tracesUrlFrom(env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], env['OTEL_EXPORTER_OTLP_ENDPOINT']);
-  if (tracesUrl === undefined || env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return null;
+  const disabled = env['OTEL_SDK_DISABLED']?.trim().toLowerCase();
+  if (tracesUrl === undefined || disabled === 'true') return null;
   if (!isHttpUrl(tracesUrl)) problems.push(`OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT must be an http(s) URL (got "${displayUrl(tracesUrl)}").`);
   const protocolVariable = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const rawProtocol = env[protocolVariable] || 'http/protobuf';
@@ -392,6 +393,8 @@ function readTracing(env: Env, problems: string[]): TracingConfig | null {
       scheduledDelayMs: integer(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 1, 3_600_000, problems),
       exportTimeoutMs: integer(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000, 1, 3_600_000, problems),
     },
+    // The specification: any other value is false, with a warning (logged at start-up).
+    ...(disabled === undefined || disabled === '' || disabled === 'false' ? {} : { sdkDisabledIgnored: env['OTEL_SDK_DISABLED']! }),
   };
 }
 

@@ -100,6 +100,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       { endpoint: displayUrl(config.tracing.tracesUrl), protocol: config.tracing.protocol, sampler: config.tracing.sampler, ratio: config.tracing.samplerRatio },
       'tracing: OpenTelemetry spans exported over OTLP/HTTP',
     );
+    if (config.tracing.sdkDisabledIgnored !== undefined) {
+      logger.warn(
+        { OTEL_SDK_DISABLED: config.tracing.sdkDisabledIgnored },
+        'OTEL_SDK_DISABLED is neither true nor false: read as false, as the OpenTelemetry specification says, so tracing stays on; set it to true to turn tracing off',
+      );
+    }
   }
   // One Redis connection for everything shared between processes: response cache, persisted queries, budgets.
   const redis = config.redisUrl

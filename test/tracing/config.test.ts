@@ -1,12 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { problemsOf } from '../helpers/config-problems.js';
 import { loadConfig } from '../../src/config.js';
+import { captureLogs, startTestGateway } from '../helpers/gateway.js';
 
 
 describe('Tracing configuration (OpenTelemetry environment variables)', () => {
   it('is off without an OTLP endpoint, and with OTEL_SDK_DISABLED=true', () => {
     expect(loadConfig({ OTEL_SERVICE_NAME: 'x', OTEL_TRACES_SAMPLER: 'always_on' }).tracing).toBeNull();
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeNull();
+  });
+
+  it('reads an OTEL_SDK_DISABLED that is neither true nor false as false, and says so at start-up', async () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' };
+    for (const value of ['false', 'FALSE', '', undefined]) {
+      expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: value }).tracing?.sdkDisabledIgnored, String(value)).toBeUndefined();
+    }
+    expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'yes' }).tracing?.sdkDisabledIgnored).toBe('yes');
+    const logs = captureLogs();
+    const gateway = await startTestGateway({ env: { ...endpoint, OTEL_SDK_DISABLED: '1', LOG_LEVEL: 'warn' }, logDestination: logs.destination });
+    await gateway.close();
+    const warnings = logs.lines.map((line) => JSON.parse(line) as { level: number; msg: string; OTEL_SDK_DISABLED?: string });
+    expect(warnings.filter((line) => line.OTEL_SDK_DISABLED === '1')).toEqual([
+      expect.objectContaining({ level: 40, msg: expect.stringContaining('set it to true to turn tracing off') }),
+    ]);
   });
 
   it('defaults to http/protobuf, parentbased_traceidratio at 1.0 and service bff-gateway, appending /v1/traces to the base endpoint', () => {

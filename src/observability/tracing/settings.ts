@@ -32,6 +32,11 @@ export interface TracingConfig {
   samplerRatio: number;
   /** Batch span processor: the bounded queue and how it is drained. */
   batch: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelayMs: number; exportTimeoutMs: number };
+  /**
+   * An `OTEL_SDK_DISABLED` that is neither true nor false (`yes`, `1`): read as false, as the specification
+   * says, and warned about at start-up, since it usually meant "off".
+   */
+  sdkDisabledIgnored?: string;
 }
 
 export const DEFAULT_SERVICE_NAME = 'bff-gateway';

@@ -35,6 +35,11 @@ export type JwtConfig =
 export interface Config {
   production: boolean;
   port: number;
+  /**
+   * `OPERATIONS_PORT`: a second listener (on `host`) for `/healthz`, `/readyz` and `/metrics`; the public port then
+   * keeps the probes but not `/metrics` nor the verbose status. Null: everything on `port`. 0: a free port.
+   */
+  operationsPort: number | null;
   host: string;
   audiences: Audience[];
   /** Audiences whose endpoint opens a GraphiQL playground in a browser (`PLAYGROUND`). */
@@ -435,6 +440,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     production,
     port: integer(env, 'PORT', 4000, 0, 65535, problems),
+    operationsPort: env['OPERATIONS_PORT']?.trim() ? integer(env, 'OPERATIONS_PORT', 0, 0, 65535, problems) : null,
     host: readHost(env, production, problems),
     audiences,
     playground: readPlayground(env, production, problems),
@@ -476,6 +482,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     tracing: readTracing(env, problems),
   };
+  if (config.operationsPort !== null && config.operationsPort !== 0 && config.operationsPort === config.port) {
+    problems.push(`OPERATIONS_PORT must differ from PORT (both ${config.port}).`);
+  }
   if (config.shutdownDelayMs > config.shutdownTimeoutMs - SHUTDOWN_AFTER_DELAY_MS) {
     problems.push(
       `SHUTDOWN_DELAY_MS (${config.shutdownDelayMs}) must leave at least ${SHUTDOWN_AFTER_DELAY_MS} ms of SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs}) for the drain: lower the delay, or raise SHUTDOWN_TIMEOUT_MS and the orchestrator's termination grace with it.`,

@@ -18,7 +18,8 @@ import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createOverloadGuard } from './http/overload.js';
 import { createReadiness } from './http/readiness.js';
 import type { EdgeListener } from './http/edge-thread.js';
-import { createEdgeServer } from './http/server.js';
+import { createOperationsServer } from './http/operations.js';
+import { createEdgeServer, serverLimits } from './http/server.js';
 import { checkUpstreams } from './http/upstream-status.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -34,6 +35,8 @@ export interface Gateway {
   server: EdgeListener;
   /** `http://host:port` the gateway listens on. */
   url: string;
+  /** `http://host:port` of the operations port (`OPERATIONS_PORT`), or null when there is none. */
+  operationsUrl: string | null;
   /** The upstream base URLs in use. */
   upstreams: Record<ServiceName, string>;
   /** The embedded demo services, when no upstream URL was configured. */
@@ -49,17 +52,25 @@ export interface Gateway {
   shutdown(): Promise<void>;
 }
 
-/** A listen error that `HOST` or `PORT` explains, as the configuration problem it is (exit 2, the variable named). */
-function listenProblem(error: NodeJS.ErrnoException, config: Config): ConfigError | null {
+/** A listen error that `HOST` or the port's variable explains, as the configuration problem it is (exit 2, the variable named). */
+function listenProblem(error: NodeJS.ErrnoException, config: Config, portVariable: 'PORT' | 'OPERATIONS_PORT', port: number): ConfigError | null {
   const problem: Record<string, string> = {
     ENOTFOUND: `HOST "${config.host}" does not resolve (${error.code}).`,
     EAI_AGAIN: `HOST "${config.host}" does not resolve (${error.code}).`,
     EADDRNOTAVAIL: `HOST ${config.host} is not an address of this machine (${error.code}).`,
-    EADDRINUSE: `PORT ${config.port} is already in use on ${config.host} (${error.code}).`,
-    EACCES: `PORT ${config.port} needs privileges this process does not have (${error.code}): use a port above 1023.`,
+    EADDRINUSE: `${portVariable} ${port} is already in use on ${config.host} (${error.code}).`,
+    EACCES: `${portVariable} ${port} needs privileges this process does not have (${error.code}): use a port above 1023.`,
   };
   const text = error.code === undefined ? undefined : problem[error.code];
   return text === undefined ? null : new ConfigError([text]);
+}
+
+/** Listens on `port` at `HOST`; a failure `HOST` or the port's variable explains is that configuration problem. */
+function listenOn(listener: Pick<EdgeListener, 'once' | 'listen'>, port: number, variable: 'PORT' | 'OPERATIONS_PORT', config: Config): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    listener.once('error', (error: NodeJS.ErrnoException) => reject(listenProblem(error, config, variable, port) ?? error));
+    listener.listen(port, config.host, () => resolve());
+  });
 }
 
 /**
@@ -176,7 +187,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     logger,
     graphql: createGraphQLHandler({ servers, authenticator, clients, logger, onClientGone: metrics.clientGone, onRefused: recordRefusal, compression: config.compression }),
     onRefused: recordRefusal,
-    metrics,
+    // With an operations port, /metrics and the verbose status are served there only.
+    ...(config.operationsPort === null ? { metrics } : { readinessDetails: false }),
     headersTimeoutMs: config.headersTimeoutMs,
     redisConfigured,
     ...(budgets.sharing ? { budgetSharing: budgets.sharing.bind(budgets) } : {}),
@@ -192,13 +204,27 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     maxBodyBytes: config.maxBodyBytes,
     edgeThread: config.overload.edgeThread,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(listenProblem(error, config) ?? error));
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  await listenOn(server, config.port, 'PORT', config);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const urlOf = (address: AddressInfo) => `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const url = urlOf(server.address() as AddressInfo);
+  const { operationsPort } = config;
+  const operations =
+    operationsPort === null
+      ? null
+      : createOperationsServer(
+          { readiness, overload, clients, redisConfigured, ...(budgets.sharing ? { budgetSharing: budgets.sharing.bind(budgets) } : {}), metrics, details: true },
+          { limits: serverLimits(config.headersTimeoutMs), logger },
+        );
+  if (operations && operationsPort !== null) {
+    try {
+      await listenOn(operations, operationsPort, 'OPERATIONS_PORT', config);
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+  }
+  const operationsUrl = operations ? urlOf(operations.address() as AddressInfo) : null;
 
   /** Drains within `deadline` (a `Date.now()` time): in-flight requests first, then the last spans, then the clients. */
   const close = async (deadline = Date.now() + config.shutdownTimeoutMs): Promise<void> => {
@@ -213,6 +239,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     await closed;
     clearInterval(sweep);
     clearTimeout(cut);
+    // Probes and scrapes were answered (503 draining) until every request was done.
+    if (operations) {
+      const closedOperations = new Promise<void>((resolve) => operations.close(() => resolve()));
+      operations.closeAllConnections();
+      await closedOperations;
+    }
     await Promise.all([...servers.values()].map((s) => s.stop()));
     // Every request has finished, so every span has ended: send what the batch processor still holds.
     await tracing?.shutdown(Math.max(0, Math.min(SHUTDOWN_FLUSH_MS, deadline - Date.now() - SHUTDOWN_CLOSE_MS)));
@@ -227,6 +259,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   return {
     server,
     url,
+    operationsUrl,
     upstreams,
     demo,
     metrics,

@@ -23,7 +23,11 @@ async function main(): Promise<void> {
     throw error;
   }
   logger.info(
-    { url: gateway.url, audiences: config.audiences.map((a) => `${gateway.url}/${a}/graphql`) },
+    {
+      url: gateway.url,
+      audiences: config.audiences.map((a) => `${gateway.url}/${a}/graphql`),
+      ...(gateway.operationsUrl ? { operations: gateway.operationsUrl } : {}),
+    },
     'gateway listening',
   );
 

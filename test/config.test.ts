@@ -192,6 +192,14 @@ describe('Configuration an operator gets wrong: a start-up error naming the vari
     expect(problemsOf({ CORS_ORIGINS: 'shop.example.com' }).join()).toContain('CORS_ORIGINS');
   });
 
+  it('takes an OPERATIONS_PORT other than PORT, and none by default', () => {
+    expect(loadConfig({}).operationsPort).toBeNull();
+    expect(loadConfig({ OPERATIONS_PORT: '' }).operationsPort).toBeNull();
+    expect(loadConfig({ OPERATIONS_PORT: '9464' }).operationsPort).toBe(9464);
+    expect(loadConfig({ PORT: '0', OPERATIONS_PORT: '0' }).operationsPort).toBe(0);
+    expect(problemsOf({ PORT: '8080', OPERATIONS_PORT: '8080' })).toEqual(['OPERATIONS_PORT must differ from PORT (both 8080).']);
+  });
+
   it('refuses a SHUTDOWN_DELAY_MS that leaves less than 5 s of SHUTDOWN_TIMEOUT_MS', () => {
     expect(problemsOf({ SHUTDOWN_DELAY_MS: '40000' })).toEqual([expect.stringMatching(/SHUTDOWN_DELAY_MS \(40000\).*SHUTDOWN_TIMEOUT_MS \(25000\)/)]);
     expect(loadConfig({ SHUTDOWN_DELAY_MS: '40000', SHUTDOWN_TIMEOUT_MS: '60000' })).toMatchObject({ shutdownDelayMs: 40_000, shutdownTimeoutMs: 60_000 });
@@ -209,6 +217,9 @@ describe('Configuration an operator gets wrong: a start-up error naming the vari
       const busy = await startMain({ PORT: String(port) });
       expect(busy.code).toBe(2);
       expect(busy.stderr).toContain(`PORT ${port} is already in use`);
+      const operations = await startMain({ PORT: '0', OPERATIONS_PORT: String(port) });
+      expect(operations.code).toBe(2);
+      expect(operations.stderr).toContain(`OPERATIONS_PORT ${port} is already in use`);
     } finally {
       taken.close();
     }

@@ -8,3 +8,10 @@ export function audienceOfPath(pathname: string): Audience | undefined {
   // The pattern is made of AUDIENCES, so its group is one of them.
   return GRAPHQL_PATH.exec(pathname)?.[1] as Audience | undefined;
 }
+
+/** True when `pathname` is the request target's path as sent (`req.url` up to its query or fragment), not one it resolved to. */
+export function isPathAsSent(target: string, pathname: string): boolean {
+  if (!target.startsWith(pathname)) return false;
+  const next = target[pathname.length];
+  return next === undefined || next === '?' || next === '#';
+}

@@ -12,12 +12,11 @@ import { correlationIdFrom } from './correlation.js';
 import { applyCors } from './cors.js';
 import type { createGraphQLHandler } from './graphql-handler.js';
 import { bodyTooLarge, ClientGoneError, COMPRESSED_BODY, isEncoded, PayloadTooLargeError, readBody } from './body.js';
-import { serveMetrics } from './metrics-route.js';
 import { OVERLOADED_MESSAGE, type OverloadGuard, type ShedReason } from './overload.js';
 import type { Readiness } from './readiness.js';
-import { answerClientErrors, sendGraphQLError, sendJson } from './respond.js';
-import { checkUpstreams } from './upstream-status.js';
-import { audienceOfPath } from './endpoints.js';
+import { answerClientErrors, sendGraphQLError } from './respond.js';
+import { audienceOfPath, isPathAsSent } from './endpoints.js';
+import { serveOperations, type OperationsEndpoints } from './operations.js';
 import { createEdgeThread, type EdgeListener, type EdgeRequestListener } from './edge-thread.js';
 
 export interface EdgeOptions {
@@ -27,8 +26,10 @@ export interface EdgeOptions {
   clients: Clients;
   logger: Logger;
   graphql: ReturnType<typeof createGraphQLHandler>;
-  /** Served at `/metrics`; absent: no metrics route. */
+  /** Served at `/metrics`; absent: no metrics route (the operations port serves it). */
   metrics?: Metrics;
+  /** False: `/readyz?verbose` answers the status alone (the operations port has the details). Default true. */
+  readinessDetails?: boolean;
   /** Time a client has to send its request headers (slow-loris). Default 10000. */
   headersTimeoutMs?: number;
   /** True when `REDIS_URL` is set: `/readyz?verbose` then also shows Redis. */
@@ -58,7 +59,7 @@ export interface EdgeOptions {
 const NO_PLAYGROUND = 'No playground on this endpoint: send GraphQL requests as POST with Content-Type: application/json.';
 
 /** Node's own limits, tighter than its defaults where a gateway needs them (slow-loris, huge headers). */
-function serverLimits(headersTimeoutMs: number) {
+export function serverLimits(headersTimeoutMs: number) {
   return {
     maxHeaderSize: 16 * 1024,
     headersTimeout: headersTimeoutMs,
@@ -70,13 +71,6 @@ function serverLimits(headersTimeoutMs: number) {
 }
 
 
-/** True when `pathname` is the request target's path as sent (`req.url` up to its query or fragment), not one it resolved to. */
-function isPathAsSent(target: string, pathname: string): boolean {
-  if (!target.startsWith(pathname)) return false;
-  const next = target[pathname.length];
-  return next === undefined || next === '?' || next === '#';
-}
-
 /**
  * The edge: one node:http server routing `/{audience}/graphql`, `/healthz`,
  * `/readyz` and `/metrics` (those three always answered, overload or not), with a correlation id on every request and response and CORS
@@ -87,6 +81,15 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   const trusted = trustedProxies(options.trustedProxies);
   const origins = new Set(options.corsOrigins);
   const served = new Set(options.audiences);
+  const endpoints: OperationsEndpoints = {
+    readiness: options.readiness,
+    overload: options.overload,
+    clients: options.clients,
+    redisConfigured: options.redisConfigured === true,
+    ...(options.budgetSharing ? { budgetSharing: options.budgetSharing } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    details: options.readinessDetails !== false,
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse, correlationId: string, startedAt: number): Promise<void> {
     const target = req.url ?? '/';
@@ -94,20 +97,9 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     // Routed by the path as sent: `//x/metrics`, `/a/../metrics` or `http://x/metrics` resolve to /metrics, past a
     // proxy's rule that keeps that path internal.
     if (!isPathAsSent(target, url.pathname)) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
-    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (url.pathname === '/readyz') {
-      const state = options.readiness.state();
-      // The status is the gateway's own; the details (dependencies) are for people and dashboards only.
-      const details = url.searchParams.has('verbose')
-        ? {
-            ...options.overload.stats(),
-            ...(await checkUpstreams(options.clients, { redisConfigured: options.redisConfigured === true })),
-            ...(options.budgetSharing ? { budgets: options.budgetSharing() } : {}),
-          }
-        : {};
-      return sendJson(res, state === 'ready' ? 200 : 503, { status: state, ...details }, { 'cache-control': 'no-store' });
-    }
-    if (url.pathname === '/metrics' && options.metrics) return serveMetrics(req, res, options.metrics);
+    // /healthz and /readyz always; /metrics and the verbose status unless the operations port serves them.
+    const operations = serveOperations(req, res, url, endpoints);
+    if (operations !== null) return operations;
     // Before Apollo: its landing page is off, so a browser's bare GET would be a CSRF 400 there.
     if (options.playground?.handle(req, res, url)) return;
     const audience = audienceOfPath(url.pathname);

@@ -58,6 +58,8 @@ export interface Config {
   jwt: JwtConfig;
   /** JSON file of hashed API keys, or null: the documented demo keys (development only). */
   apiKeysFile: string | null;
+  /** How often `API_KEYS_FILE` is read again for changes (`API_KEYS_RELOAD_MS`); 0: only on SIGHUP. */
+  apiKeysReloadMs: number;
   redisUrl: string | null;
   /** Largest request body accepted, in bytes (413 above). */
   maxBodyBytes: number;
@@ -453,6 +455,8 @@ export function loadConfig(env: Env = process.env): Config {
     headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 30_000, problems),
     jwt: readJwt(env, production, problems),
     apiKeysFile,
+    // Read only when there is a file to read again.
+    apiKeysReloadMs: apiKeysFile ? integer(env, 'API_KEYS_RELOAD_MS', 10_000, 0, 3_600_000, problems) : 0,
     redisUrl,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1_000, 10_000_000, problems),
     trustedProxies: readTrustedProxies(env, problems),

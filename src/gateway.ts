@@ -5,7 +5,7 @@ import { createClients } from '../clients/create-clients.js';
 import { createRedisCache } from '../clients/redis-cache.js';
 import { closeRedis, connectRedis } from '../clients/redis-connection.js';
 import type { Clients, ServiceName } from '../clients/index.js';
-import { loadApiKeys } from './auth/api-keys.js';
+import { loadApiKeys, watchApiKeys, type ApiKeysReload } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/credentials.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { ConfigError, displayUrl, SHUTDOWN_CLOSE_MS, SHUTDOWN_MIN_DRAIN_MS, type Config } from './config.js';
@@ -43,6 +43,8 @@ export interface Gateway {
   demo: DemoServices | null;
   /** This gateway's metrics registry (served at `/metrics`). */
   metrics: Metrics;
+  /** Reads `API_KEYS_FILE` again now (SIGHUP); null when there is none (the demo keys). */
+  reloadApiKeys(): ApiKeysReload | null;
   /** Stops accepting, lets in-flight requests finish, then releases everything. */
   close(): Promise<void>;
   /**
@@ -104,6 +106,19 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   }
 
   const metrics = createMetrics();
+  // A revoked partner key stops working, and a new one starts, without a restart (the file is read again).
+  const keysFile = config.apiKeysFile;
+  const keysWatch =
+    keysFile === null
+      ? null
+      : watchApiKeys(keysFile, apiKeys, {
+          intervalMs: config.apiKeysReloadMs,
+          onReload(outcome, { keys, problems }) {
+            metrics.apiKeysReload(outcome);
+            if (outcome === 'reloaded') logger.info({ keys }, 'API_KEYS_FILE reloaded: its keys are in use now');
+            else logger.error({ problems, keysInUse: keys }, 'API_KEYS_FILE not reloaded: the keys in use stay');
+          },
+        });
   // Off unless an OTLP endpoint is configured: then nothing on the hot path but a null check.
   const tracing = config.tracing ? (await import('./observability/tracing/create-tracing.js')).createTracing(config.tracing, logger) : null;
   if (config.tracing) {
@@ -253,6 +268,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     await clients.close();
     if (redis) await closeRedis(redis);
     overload.close();
+    keysWatch?.close();
     await demo?.close();
   };
 
@@ -263,6 +279,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     upstreams,
     demo,
     metrics,
+    reloadApiKeys: () => keysWatch?.reload() ?? null,
     close: () => close(),
     async shutdown() {
       readiness.drain();

@@ -48,6 +48,12 @@ async function main(): Promise<void> {
       },
     );
   };
+  // SIGHUP reads API_KEYS_FILE again at once (it is also read every API_KEYS_RELOAD_MS), instead of ending the process.
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    const outcome = gateway.reloadApiKeys();
+    logger.info({ signal: 'SIGHUP', apiKeys: outcome ?? 'no API_KEYS_FILE' }, 'API_KEYS_FILE read again');
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -245,6 +245,8 @@ describe("The README's configuration table", () => {
     for (const { name, min, max } of rows) {
       // The JWKS settings are read only when there is a JWKS to fetch.
       const base: Record<string, string> = name.startsWith('JWT_JWKS_') ? { JWT_JWKS_URL: 'http://127.0.0.1:1/jwks.json' } : {};
+      // Read only when there is a keys file to read again.
+      if (name === 'API_KEYS_RELOAD_MS') base['API_KEYS_FILE'] = 'keys.json';
       // The delay must leave 5 s of the shutdown's timeout: its whole range fits in the longest timeout.
       if (name === 'SHUTDOWN_DELAY_MS') base['SHUTDOWN_TIMEOUT_MS'] = '3600000';
       const problems = (value: number | string) => problemsOf({ ...base, [name]: String(value) });

@@ -54,9 +54,14 @@ function parseRecords(raw: unknown, source: string): ApiKeyRecord[] {
 
 /** Looks up API keys by hash, comparing against every stored hash in constant time. */
 export class ApiKeyStore {
-  private readonly entries: { digest: Buffer; consumer: Consumer }[];
+  private entries: { digest: Buffer; consumer: Consumer }[] = [];
 
   constructor(records: readonly ApiKeyRecord[]) {
+    this.replace(records);
+  }
+
+  /** From now on these keys, and only these, are known (a reload of `API_KEYS_FILE`): one assignment, no request sees half. */
+  replace(records: readonly ApiKeyRecord[]): void {
     this.entries = records.map((r) => ({
       digest: Buffer.from(r.sha256, 'hex'),
       consumer: { kind: 'apiKey', id: r.consumer, tier: r.tier, scopes: new Set(r.scopes) },
@@ -78,16 +83,86 @@ export class ApiKeyStore {
   }
 }
 
+/** The records of `API_KEYS_FILE`'s text. Throws ConfigError naming what is wrong. */
+function recordsOf(text: string): ApiKeyRecord[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`API_KEYS_FILE could not be read as JSON: ${(error as Error).message}`]);
+  }
+  return parseRecords(raw, 'API_KEYS_FILE');
+}
+
+function readKeysFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`API_KEYS_FILE could not be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
+  }
+}
+
 /** Loads `API_KEYS_FILE`, or the demo keys when `file` is null. Throws ConfigError on a bad file. */
 export function loadApiKeys(file: string | null): ApiKeyStore {
   if (file === null) {
     return new ApiKeyStore(DEMO_API_KEYS.map(({ key, ...rest }) => ({ ...rest, sha256: hashApiKey(key) })));
   }
-  let raw: unknown;
+  return new ApiKeyStore(recordsOf(readKeysFile(file)));
+}
+
+export type ApiKeysReload = 'unchanged' | 'reloaded' | 'failed';
+
+export interface ApiKeysWatch {
+  /** Reads the file again now (SIGHUP): the keys are replaced when its text changed and is valid; a failure is always reported. */
+  reload(): ApiKeysReload;
+  close(): void;
+}
+
+/**
+ * Keeps `store` in step with `file` without a restart: the file is read
+ * again every `intervalMs` (0: only on `reload()`), and a changed text that
+ * holds valid keys replaces them all at once, so a revoked key stops working
+ * and a new one starts. A file that cannot be read or holds no valid keys (a
+ * half-written file, a bad entry) changes nothing: the keys in use stay, and
+ * the failure is reported once, not at every read. The whole file is read
+ * each time: a Kubernetes ConfigMap is swapped by a symbolic link, which a
+ * watch on the file would miss.
+ */
+export function watchApiKeys(
+  file: string,
+  store: ApiKeyStore,
+  options: { intervalMs: number; onReload: (outcome: Exclude<ApiKeysReload, 'unchanged'>, detail: { keys: number; problems?: string[] }) => void },
+): ApiKeysWatch {
+  let lastText: string | undefined;
+  let lastFailure: string | undefined;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError([`API_KEYS_FILE could not be read as JSON: ${(error as Error).message}`]);
+    lastText = readFileSync(file, 'utf8');
+  } catch {
+    // Read at start-up just before; a file gone since is reported by the first read.
   }
-  return new ApiKeyStore(parseRecords(raw, 'API_KEYS_FILE'));
+  const read = (always: boolean): ApiKeysReload => {
+    try {
+      const text = readKeysFile(file);
+      if (text === lastText) {
+        lastFailure = undefined;
+        return 'unchanged';
+      }
+      lastText = text;
+      store.replace(recordsOf(text));
+    } catch (error) {
+      const problems = error instanceof ConfigError ? error.problems : [String(error)];
+      const failure = problems.join('\n');
+      if (always || failure !== lastFailure) options.onReload('failed', { keys: store.size, problems });
+      lastFailure = failure;
+      return 'failed';
+    }
+    lastFailure = undefined;
+    options.onReload('reloaded', { keys: store.size });
+    return 'reloaded';
+  };
+  const timer = options.intervalMs > 0 ? setInterval(() => read(false), options.intervalMs).unref() : undefined;
+  return {
+    reload: () => read(true),
+    close: () => clearInterval(timer),
+  };
 }

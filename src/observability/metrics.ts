@@ -61,6 +61,8 @@ export interface Metrics {
   watchDependencies(probe: () => Promise<DependencyStatus>, redisConfigured: boolean): void;
   /** One budget decision taken locally because the shared (Redis) budget store could not answer. */
   budgetFallback(): void;
+  /** `API_KEYS_FILE` read again with a new text: its keys now in use, or refused (the keys in use stay). */
+  apiKeysReload(outcome: 'reloaded' | 'failed'): void;
   /**
    * One operation plan made (a document seen for the first time, or again after eviction): which
    * executor runs it, and for graphql-js why (`configured`, `introspection`, or `jit_failed`).
@@ -174,6 +176,7 @@ export function createMetrics(): Metrics {
     },
   });
   const budgetFallbacks = counter('bff_budget_fallback_total', 'Budget decisions taken in process memory because Redis could not answer.', []);
+  const keyReloads = counter('bff_api_keys_reloads_total', 'API_KEYS_FILE read again with a new text: reloaded (its keys now in use) or failed (the keys in use stay).', ['outcome']);
   const plans = counter('bff_operation_plans_total', 'Operation plans compiled, by the executor that runs them and why graphql-js when it does.', ['audience', 'executor', 'reason']);
 
   return {
@@ -229,6 +232,9 @@ export function createMetrics(): Metrics {
           this.set((await probeOnce(probe)).redis === 'up' ? 1 : 0);
         },
       });
+    },
+    apiKeysReload(outcome) {
+      keyReloads.inc({ outcome });
     },
     budgetFallback() {
       budgetFallbacks.inc();

@@ -110,9 +110,12 @@ function flush() {
 // The main thread's own check, its source copied in (it is self-contained).
 ${isEncoded.toString()}
 
+// The main thread's rule (correlation.ts): X-Correlation-ID, else X-Request-ID, when well-formed; else a fresh UUID.
 function correlationId(req) {
-  const value = req.headers['x-correlation-id'];
-  return typeof value === 'string' && CORRELATION.test(value) ? value : randomUUID();
+  for (const value of [req.headers['x-correlation-id'], req.headers['x-request-id']]) {
+    if (typeof value === 'string' && CORRELATION.test(value)) return value;
+  }
+  return randomUUID();
 }
 
 function sendError(req, res, status, body, extra) {

@@ -61,7 +61,7 @@ export function serveOperations(req: IncomingMessage, res: ServerResponse, url: 
  */
 export function createOperationsServer(endpoints: OperationsEndpoints, options: { limits: ServerOptions; logger: Logger }): Server {
   const server = createServer(options.limits, (req, res) => {
-    const correlationId = correlationIdFrom(req.headers['x-correlation-id']);
+    const correlationId = correlationIdFrom(req.headers);
     res.setHeader('x-correlation-id', correlationId);
     res.setHeader('x-content-type-options', 'nosniff');
     const target = req.url ?? '/';

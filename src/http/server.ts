@@ -186,7 +186,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
 
   /** Serves one request; settles when the work for it is over (the edge thread frees the request's slot then). */
   const listener: EdgeRequestListener = (req, res) => {
-    const correlationId = correlationIdFrom(req.headers['x-correlation-id']);
+    const correlationId = correlationIdFrom(req.headers);
     res.setHeader('x-correlation-id', correlationId);
     res.setHeader('x-content-type-options', 'nosniff');
     // Draining: keep-alive clients reconnect, through the load balancer, to a replica that stays.

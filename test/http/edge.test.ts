@@ -327,6 +327,24 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     expect(upstream.requests.at(-1)!.headers['x-correlation-id']).toBe('abc.DEF_123-x');
   });
 
+  it("takes a load balancer's X-Request-ID as the correlation id when there is no well-formed X-Correlation-ID", async () => {
+    const requestId = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const key = { 'x-api-key': 'demo-public-key-pro' };
+    const alone = await gql(gateway, 'public', CATALOG, { first: 1 }, { ...key, 'x-request-id': requestId });
+    expect(alone.headers.get('x-correlation-id')).toBe(requestId);
+    expect(upstream.requests.at(-1)!.headers['x-correlation-id']).toBe(requestId);
+    const both = await gql(gateway, 'public', CATALOG, { first: 1 }, { ...key, 'x-request-id': requestId, 'x-correlation-id': 'client-id-1' });
+    expect(both.headers.get('x-correlation-id')).toBe('client-id-1');
+    const malformed = await gql(gateway, 'public', CATALOG, { first: 1 }, { ...key, 'x-request-id': requestId, 'x-correlation-id': 'has space' });
+    expect(malformed.headers.get('x-correlation-id')).toBe(requestId);
+    // A refusal the edge thread's worker answers by itself (over MAX_BODY_BYTES) keeps the same rule.
+    const tooLarge = await post('/web/graphql', JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(5000) } }), { 'x-request-id': requestId });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('x-correlation-id')).toBe(requestId);
+    const badRequestId = await gql(gateway, 'public', CATALOG, { first: 1 }, { ...key, 'x-request-id': 'has space' });
+    expect(badRequestId.headers.get('x-correlation-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
   it('replaces a malformed or over-long X-Correlation-ID, and echoes and propagates the replacement', async () => {
     for (const bad of ['has space', 'x'.repeat(200), 'semi;colon', 'caf\u00e9', 'tab\there']) {
       const before = upstream.requests.length;

@@ -11,9 +11,10 @@ export const VALID_CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * else a fresh UUID. (The edge thread's worker keeps the same rule.)
  */
 export function correlationIdFrom(headers: IncomingHttpHeaders): string {
-  for (const header of [headers['x-correlation-id'], headers['x-request-id']]) {
-    const value = Array.isArray(header) ? header[0] : header;
-    if (value !== undefined && VALID_CORRELATION_ID.test(value)) return value;
-  }
-  return randomUUID();
+  return wellFormed(headers['x-correlation-id']) ?? wellFormed(headers['x-request-id']) ?? randomUUID();
+}
+
+function wellFormed(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && VALID_CORRELATION_ID.test(value) ? value : undefined;
 }

@@ -204,8 +204,10 @@ function answer(message) {
   waiting.delete(message.id);
   if (res.destroyed) return;
   // The length, as node:http gives a body sent whole: writeHead would otherwise fix the headers without it, and the
-  // answer would go chunked (and close an HTTP/1.0 keep-alive connection).
-  if (message.status !== 204 && message.status !== 304) message.headers['content-length'] = Buffer.byteLength(message.body);
+  // answer would go chunked (and close an HTTP/1.0 keep-alive connection). A HEAD's answer keeps the length its
+  // handler gave, that of the GET's body (RFC 9110 8.6): the body here is empty, and none is sent anyway.
+  const head = res.req.method === 'HEAD' && message.headers['content-length'] !== undefined;
+  if (message.status !== 204 && message.status !== 304 && !head) message.headers['content-length'] = Buffer.byteLength(message.body);
   res.writeHead(message.status, message.headers);
   res.end(message.body);
 }
@@ -303,8 +305,7 @@ class EdgeReply extends EventEmitter {
     if (chunk !== undefined && typeof chunk !== 'function') this.chunks.push(chunk);
     this.headersSent = true;
     this.writableFinished = true;
-    // The worker sets the length of what it writes.
-    this.headers.delete('content-length');
+    // The worker sets the length of what it writes (to a HEAD, it keeps this one).
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
     this.send(this.statusCode, Object.fromEntries(this.headers), body);
     this.emit('finish');

@@ -4,7 +4,7 @@ import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { correlationIdFrom } from './correlation.js';
-import { isPathAsSent } from './endpoints.js';
+import { urlAsSent } from './endpoints.js';
 import { serveMetrics } from './metrics-route.js';
 import type { OverloadGuard } from './overload.js';
 import type { Readiness } from './readiness.js';
@@ -60,15 +60,19 @@ export function serveOperations(req: IncomingMessage, res: ServerResponse, url: 
  * drains, so probes see the 503 of a shutdown until the end.
  */
 export function createOperationsServer(endpoints: OperationsEndpoints, options: { limits: ServerOptions; logger: Logger }): Server {
+  // Async, as the public edge's route: whatever throws, at once or later, is a 500 here, never an exception out of
+  // the request listener (which would end the process).
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = urlAsSent(req.url ?? '/');
+    const answer = url === null ? null : serveOperations(req, res, url, endpoints);
+    if (answer === null) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found: this port serves /healthz, /readyz and /metrics.');
+    return answer;
+  };
   const server = createServer(options.limits, (req, res) => {
     const correlationId = correlationIdFrom(req.headers);
     res.setHeader('x-correlation-id', correlationId);
     res.setHeader('x-content-type-options', 'nosniff');
-    const target = req.url ?? '/';
-    const url = new URL(target, 'http://gateway.invalid');
-    const answer = isPathAsSent(target, url.pathname) ? serveOperations(req, res, url, endpoints) : null;
-    if (answer === null) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found: this port serves /healthz, /readyz and /metrics.');
-    void Promise.resolve(answer).catch((error: unknown) => {
+    void route(req, res).catch((error: unknown) => {
       options.logger.error({ err: error, correlationId }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
       else res.destroy();

@@ -15,7 +15,7 @@ import { bodyTooLarge, ClientGoneError, COMPRESSED_BODY, isEncoded, PayloadTooLa
 import { OVERLOADED_MESSAGE, type OverloadGuard, type ShedReason } from './overload.js';
 import type { Readiness } from './readiness.js';
 import { answerClientErrors, sendGraphQLError } from './respond.js';
-import { audienceOfPath, isPathAsSent } from './endpoints.js';
+import { audienceOfPath, urlAsSent } from './endpoints.js';
 import { serveOperations, type OperationsEndpoints } from './operations.js';
 import { createEdgeThread, type EdgeListener, type EdgeRequestListener } from './edge-thread.js';
 
@@ -92,11 +92,10 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   };
 
   async function route(req: IncomingMessage, res: ServerResponse, correlationId: string, startedAt: number): Promise<void> {
-    const target = req.url ?? '/';
-    const url = new URL(target, 'http://gateway.invalid');
     // Routed by the path as sent: `//x/metrics`, `/a/../metrics` or `http://x/metrics` resolve to /metrics, past a
     // proxy's rule that keeps that path internal.
-    if (!isPathAsSent(target, url.pathname)) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
+    const url = urlAsSent(req.url ?? '/');
+    if (url === null) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
     // /healthz and /readyz always; /metrics and the verbose status unless the operations port serves them.
     const operations = serveOperations(req, res, url, endpoints);
     if (operations !== null) return operations;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
@@ -214,7 +215,8 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
         socket.on('error', () => resolve(answer.split('\r\n')[0]!));
       });
     const query = `?query=${encodeURIComponent('{ __typename }')}`;
-    for (const target of ['//x/metrics', '/web/../metrics', '/web/..%2fmetrics', '//x/readyz?verbose', '/web\\..\\metrics', 'http://x/metrics', `//x/web/graphql${query}`, `/public/../web/graphql${query}`]) {
+    // `//` and `//a:b/metrics` do not parse as URLs at all (an empty or a bad host): not found either, not a 500.
+    for (const target of ['//x/metrics', '/web/../metrics', '/web/..%2fmetrics', '//x/readyz?verbose', '/web\\..\\metrics', 'http://x/metrics', `//x/web/graphql${query}`, `/public/../web/graphql${query}`, '//', '//a:b/metrics']) {
       expect(await statusOf(target), target).toBe('HTTP/1.1 404 Not Found');
     }
     // The paths themselves, as sent, are served.
@@ -244,6 +246,20 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     expect(old).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     const twice = await continueExchange(expectHead('1.1', Buffer.byteLength(body), ['100-continue', '100-continue']), body);
     expect(twice).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+  });
+
+  it('answers HEAD with the Content-Length its GET has (RFC 9110 8.6), not that of the empty body it sends', async () => {
+    // undici's request, unlike fetch, asks for no encoding of its own: each answer is the one this header chooses.
+    for (const acceptEncoding of ['identity', 'gzip']) {
+      const asset = `${gateway.url}/playground/assets/playground.css`;
+      const get = await request(asset, { headers: { 'accept-encoding': acceptEncoding } });
+      const length = (await get.body.arrayBuffer()).byteLength;
+      expect(length, acceptEncoding).toBeGreaterThan(0);
+      const head = await request(asset, { method: 'HEAD', headers: { 'accept-encoding': acceptEncoding } });
+      await head.body.dump();
+      expect(head.statusCode, acceptEncoding).toBe(200);
+      expect(head.headers['content-length'], acceptEncoding).toBe(String(length));
+    }
   });
 
   it('serves an answer a CDN may share (anonymous, by persisted id over GET) without the correlation id it would repeat', async () => {

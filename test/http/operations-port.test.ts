@@ -1,9 +1,20 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { EDGE_MODES, gql, startTestGateway } from '../helpers/gateway.js';
 
 const statusOf = async (url: string) => (await fetch(url)).status;
+
+/** The status line answered to `GET <target>` sent as it is (fetch would normalise the target first). */
+const statusLineOf = (base: string, target: string) =>
+  new Promise<string>((resolve) => {
+    const socket = connect(Number(new URL(base).port), '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nhost: gateway\r\nconnection: close\r\n\r\n`));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('close', () => resolve(answer.split('\r\n')[0]!));
+    socket.on('error', () => resolve(answer.split('\r\n')[0]!));
+  });
 
 // Every case once with the main thread's own listener and once through the edge thread, which must answer alike.
 describe.each(EDGE_MODES)('OPERATIONS_PORT, public port served by $edge', ({ edgeThread }) => {
@@ -44,6 +55,15 @@ describe.each(EDGE_MODES)('OPERATIONS_PORT, public port served by $edge', ({ edg
       expect(other.status, path).toBe(404);
       expect(((await other.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
     }
+  });
+
+  it('answers a target that does not parse as a URL 404, and keeps serving', async () => {
+    // To the URL parser `//` and `//a:b` are scheme-relative, with an empty or a bad host. Its error, thrown out of
+    // the request listener, once ended the process.
+    for (const target of ['//', '//a:b/metrics']) {
+      expect(await statusLineOf(operations, target), target).toBe('HTTP/1.1 404 Not Found');
+    }
+    expect(await statusOf(`${operations}/healthz`)).toBe(200);
   });
 
   it('keeps the probes on the public port, without the metrics or the verbose details', async () => {

@@ -250,7 +250,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     // A keep-alive connection whose last response just finished would otherwise stay until its idle timeout.
     const sweep = setInterval(() => server.closeIdleConnections(), 50);
     // In-flight requests get a grace period (their upstream calls are bounded by the deadline); then the rest is cut.
-    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    const cut = setTimeout(() => {
+      // Said, since the clients cut get no answer: how many GraphQL requests were still being served.
+      logger.warn({ inFlight: overload.stats().inFlight, drainMs: graceMs }, 'drain time over: cutting the connections still open');
+      server.closeAllConnections();
+    }, graceMs);
     await closed;
     clearInterval(sweep);
     clearTimeout(cut);

@@ -38,10 +38,14 @@ async function main(): Promise<void> {
     // Started before the line is logged: once a client can read it, readiness answers 503 and (with no delay) the
     // listener is closing. The edge thread's worker accepts on its own thread, so the other order would let a
     // connection made in between be served.
+    const signalledAt = performance.now();
     const drained = gateway.shutdown();
     logger.info({ signal, shutdownDelayMs: config.shutdownDelayMs }, 'draining in-flight requests');
     drained.then(
-      () => process.exit(0),
+      () => {
+        logger.info({ durationMs: Math.round(performance.now() - signalledAt) }, 'shutdown complete');
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

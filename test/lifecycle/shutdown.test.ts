@@ -19,6 +19,8 @@ describe.each(EDGE_MODES)('SIGTERM, served by $edge', ({ edgeThread }) => {
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     // stop() sends SIGTERM and waits; a shutdown that never finishes is SIGKILLed after 10 s (exit code null).
     expect(await gateway.stop()).toBe(0);
+    expect(gateway.output()).toContain('"msg":"shutdown complete"');
+    expect(gateway.output()).not.toContain('drain time over');
   });
 
   it('stops accepting, completes the request in flight with its full 200, then exits 0', async () => {
@@ -92,6 +94,9 @@ describe.each(EDGE_MODES)('SIGTERM, served by $edge', ({ edgeThread }) => {
       // stop() sends SIGTERM and SIGKILLs after 10 s (exit code null): the old 25 s drain alone overran it.
       expect(await gateway.stop()).toBe(0);
       expect(await inFlight).toBe('cut');
+      // The cut is said, with what it cut, and so is the end.
+      expect(gateway.output()).toMatch(/"inFlight":1,"drainMs":\d+,"msg":"drain time over: cutting the connections still open"/);
+      expect(gateway.output()).toMatch(/"durationMs":\d+,"msg":"shutdown complete"/);
     } finally {
       receiver.close();
     }

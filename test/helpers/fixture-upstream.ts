@@ -244,3 +244,20 @@ export async function startFixtureUpstream(options: FixtureOptions = {}): Promis
       }),
   };
 }
+
+/** A fixture upstream whose product reads (not its health probe) wait until `release()`; `held` resolves when one arrives. */
+export async function holdProductCalls(): Promise<{ held: Promise<void>; release: () => void; fixture: FixtureUpstream }> {
+  let arrived!: () => void;
+  const held = new Promise<void>((resolve) => (arrived = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const fixture = await startFixtureUpstream({
+    onRequest: async (req) => {
+      if (req.service === 'products' && req.path !== '/health') {
+        arrived();
+        await released;
+      }
+    },
+  });
+  return { held, release, fixture };
+}

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { holdProductCalls, startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { EDGE_MODES, gql, startTestGateway } from '../helpers/gateway.js';
 
 const statusOf = async (url: string) => (await fetch(url)).status;
@@ -77,18 +77,7 @@ describe.each(EDGE_MODES)('OPERATIONS_PORT, public port served by $edge', ({ edg
 
 describe('OPERATIONS_PORT during a shutdown', () => {
   it('answers /readyz 503 there through the delay and the drain, until the request in flight is done', async () => {
-    let arrived!: () => void;
-    const held = new Promise<void>((resolve) => (arrived = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const upstream = await startFixtureUpstream({
-      onRequest: async (req) => {
-        if (req.service === 'products' && req.path !== '/health') {
-          arrived();
-          await released;
-        }
-      },
-    });
+    const { held, release, fixture: upstream } = await holdProductCalls();
     const gateway = await startTestGateway({ upstreams: upstream.urls, env: { OPERATIONS_PORT: '0', SHUTDOWN_DELAY_MS: '200', UPSTREAM_TIMEOUT_MS: '15000' } });
     const operations = gateway.operationsUrl!;
     try {

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
+import { holdProductCalls, startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { EDGE_MODES } from '../helpers/gateway.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
@@ -103,22 +103,6 @@ describe.each(EDGE_MODES)('SIGTERM, served by $edge', ({ edgeThread }) => {
   });
 });
 
-/** A fixture upstream whose product reads (not its health probe) wait until `release()`; `held` resolves when one arrives. */
-async function holdProductCalls(): Promise<{ held: Promise<void>; release: () => void; fixture: FixtureUpstream }> {
-  let arrived!: () => void;
-  const held = new Promise<void>((resolve) => (arrived = resolve));
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const fixture = await startFixtureUpstream({
-    onRequest: async (req) => {
-      if (req.service === 'products' && req.path !== '/health') {
-        arrived();
-        await released;
-      }
-    },
-  });
-  return { held, release, fixture };
-}
 
 /** One web query that needs the products service. */
 function askForProduct(gateway: GatewayProcess): Promise<Response> {

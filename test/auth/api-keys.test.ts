@@ -84,6 +84,13 @@ describe('API keys', () => {
     ['an unknown tier', JSON.stringify([{ consumer: 'acme', tier: 'platinum', scopes: [], sha256: hashApiKey('k') }])],
     ['scopes that are not strings', JSON.stringify([{ consumer: 'acme', tier: 'pro', scopes: [1], sha256: hashApiKey('k') }])],
     ['an empty consumer', JSON.stringify([{ consumer: '', tier: 'pro', scopes: [], sha256: hashApiKey('k') }])],
+    [
+      'one key for two consumers (the hash in another case too)',
+      JSON.stringify([
+        { consumer: 'acme', tier: 'pro', scopes: [], sha256: hashApiKey('k') },
+        { consumer: 'globex', tier: 'free', scopes: [], sha256: hashApiKey('k').toUpperCase() },
+      ]),
+    ],
   ];
   for (const [what, content] of bad) {
     it(`rejects a keys file with ${what}`, () => {
@@ -93,17 +100,32 @@ describe('API keys', () => {
     });
   }
 
+  it('names both entries that hold the same key', () => {
+    const twice = { tier: 'pro', scopes: [], sha256: hashApiKey('shared') };
+    const file = keysFile('twice.json', JSON.stringify([{ consumer: 'a', ...twice }, { consumer: 'b', tier: 'free', scopes: [], sha256: hashApiKey('other') }, { consumer: 'c', ...twice }]));
+    expect(() => loadApiKeys(file)).toThrow('API_KEYS_FILE[2]: the same key (sha256) as API_KEYS_FILE[0]');
+  });
+
+  it('finds each of 10,000 keys as its own consumer, whatever its place in the file', () => {
+    const store = new ApiKeyStore(
+      Array.from({ length: 10_000 }, (_, i) => ({ consumer: `partner-${i}`, tier: i % 2 === 0 ? ('pro' as const) : ('free' as const), scopes: ['catalog:read'], sha256: hashApiKey(`key-${i}`) })),
+    );
+    expect(store.size).toBe(10_000);
+    for (const i of [0, 1, 4_999, 9_998, 9_999]) expect(store.lookup(`key-${i}`)).toMatchObject({ kind: 'apiKey', id: `partner-${i}`, tier: i % 2 === 0 ? 'pro' : 'free' });
+    expect(store.lookup('key-10000')).toBeNull();
+  });
+
   it('rejects a missing keys file', () => {
     expect(() => loadApiKeys(join(dir, 'does-not-exist.json'))).toThrow(ConfigError);
   });
 
-  it('finds a key wherever it sits in the store and compares digests of equal length only', () => {
+  it('finds a key wherever it sits in the store, whatever the length presented', () => {
     const store = new ApiKeyStore(
       ['first', 'second', 'third'].map((consumer) => ({ consumer, tier: 'free' as const, scopes: [], sha256: hashApiKey(`${consumer}-key`) })),
     );
     expect(store.lookup('third-key')?.id).toBe('third');
     expect(store.lookup('first-key')?.id).toBe('first');
-    // Any presented length hashes to 32 bytes: nothing to short-circuit on, nothing that throws.
+    // Any presented length is looked up by its 32-byte hash: nothing that throws.
     for (const presented of ['', 'x', 'third-ke', 'third-key-', 'y'.repeat(256)]) expect(store.lookup(presented)).toBeNull();
   });
 });

@@ -17,6 +17,24 @@ import { upstreamCallCounterOf } from '../observability/upstream-calls.js';
  */
 export const loggedRequests = new WeakSet<object>();
 
+/** A client name or version as an app sends it: printable ASCII, 1–64 characters; anything else is not logged. */
+const CLIENT_FIELD = /^[\x20-\x7e]{1,64}$/;
+
+/**
+ * The app behind a request, as Apollo's clients name it (`apollographql-client-name` and
+ * `-version`: Apollo Client's `name` / `version`, Apollo iOS and Kotlin by default), so the mobile and
+ * web teams can tell which release sends what. Absent when neither is sent, or not in the shape above.
+ */
+function clientOf(headers: { get(name: string): string | undefined } | undefined): { name?: string; version?: string } | undefined {
+  const name = headers?.get('apollographql-client-name');
+  const version = headers?.get('apollographql-client-version');
+  const client = {
+    ...(name !== undefined && CLIENT_FIELD.test(name) ? { name } : {}),
+    ...(version !== undefined && CLIENT_FIELD.test(version) ? { version } : {}),
+  };
+  return client.name === undefined && client.version === undefined ? undefined : client;
+}
+
 /**
  * One JSON log line per GraphQL request (audience, operation, consumer id,
  * correlation id, HTTP status, duration, cost when the cost plugin priced it,
@@ -52,6 +70,7 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
           const outcome = requestOutcome(status, result);
           const cost = contextValue.cost;
           const upstream = upstreamCallCounterOf(contextValue);
+          const client = clientOf(request.http?.headers);
           const base = {
             audience: contextValue.audience,
             operation: operationName ?? null,
@@ -69,6 +88,7 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
               ...(upstream?.circuitRejections ? { circuitRejections: upstream.circuitRejections } : {}),
               ...(cost ? { cost: { requested: cost.requested, actual: cost.actual ?? null } } : {}),
               ...(codes.length > 0 ? { errorCodes: codes } : {}),
+              ...(client ? { client } : {}),
             },
             'request',
           );
@@ -83,6 +103,7 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
               ...(key === undefined ? {} : { idempotencyKey: key }),
               outcome: codes.length === 0 && status < 400 ? 'ok' : 'failed',
               ...(codes.length > 0 ? { errorCodes: codes } : {}),
+              ...(client ? { client } : {}),
             },
             'audit',
           );

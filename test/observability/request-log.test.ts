@@ -63,6 +63,20 @@ describe('Request log', () => {
     expect(linesFor('log-test-3', 'request')[0]).toMatchObject({ status: 400, outcome: 'rejected', operation: null, upstreamRequests: 0, errorCodes: ['GRAPHQL_VALIDATION_FAILED'] });
   });
 
+  it("names the app that sent the request, as Apollo's clients name it, when it looks like a name", async () => {
+    const app = { 'apollographql-client-name': 'shop-ios', 'apollographql-client-version': '5.2.1 (1234)' };
+    await gql(gateway, 'web', '{ product(id: "fx-p1") { id } }', {}, { ...app, 'x-correlation-id': 'log-client-1' });
+    expect(linesFor('log-client-1', 'request')[0]!['client']).toEqual({ name: 'shop-ios', version: '5.2.1 (1234)' });
+    // Over 64 characters or outside printable ASCII: not logged (the other field still is).
+    const odd = { 'apollographql-client-name': 'x'.repeat(65), 'apollographql-client-version': '5.2.1' };
+    await gql(gateway, 'web', '{ product(id: "fx-p1") { id } }', {}, { ...odd, 'x-correlation-id': 'log-client-2' });
+    expect(linesFor('log-client-2', 'request')[0]!['client']).toEqual({ version: '5.2.1' });
+    await gql(gateway, 'web', '{ product(id: "fx-p1") { id } }', {}, { 'apollographql-client-name': 'caf\u00e9', 'x-correlation-id': 'log-client-3' });
+    expect(linesFor('log-client-3', 'request')[0]).not.toHaveProperty('client');
+    await gql(gateway, 'web', '{ product(id: "fx-p1") { id } }', {}, { 'x-correlation-id': 'log-client-4' });
+    expect(linesFor('log-client-4', 'request')[0]).not.toHaveProperty('client');
+  });
+
   it('never writes an API key', async () => {
     await gql(gateway, 'public', '{ products(first: 1) { edges { node { id } } } }', {}, { 'x-api-key': 'demo-public-key-pro', 'x-correlation-id': 'log-test-4' });
     expect(linesFor('log-test-4', 'request')[0]).toMatchObject({ audience: 'public', consumer: 'demo-partner-pro', status: 200 });
@@ -108,10 +122,10 @@ describe('Audit log', () => {
   it('writes an audit line for a placed order: consumer, operation, idempotency key, outcome', async () => {
     const auth = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
     const input = { idempotencyKey: 'audit-key-0001', lines: [{ productId: 'fx-p1', quantity: 1 }] };
-    const { body } = await gql(gateway, 'web', mutation, { input }, { ...auth, 'x-correlation-id': 'audit-1' });
+    const { body } = await gql(gateway, 'web', mutation, { input }, { ...auth, 'x-correlation-id': 'audit-1', 'apollographql-client-name': 'shop-web' });
     expect(body.errors).toBeUndefined();
     expect(linesFor('audit-1', 'audit')).toEqual([
-      expect.objectContaining({ audit: 'mutation', audience: 'web', consumer: 'fx-alice', operation: 'Checkout', fields: ['placeOrder'], idempotencyKey: 'audit-key-0001', outcome: 'ok' }),
+      expect.objectContaining({ audit: 'mutation', audience: 'web', consumer: 'fx-alice', operation: 'Checkout', fields: ['placeOrder'], idempotencyKey: 'audit-key-0001', outcome: 'ok', client: { name: 'shop-web' } }),
     ]);
     expect(linesFor('audit-1', 'request')).toHaveLength(1);
   });

@@ -1,16 +1,43 @@
+import { isatty } from 'node:tty';
 import { ConfigError, loadConfig } from './config.js';
-import { startGateway } from './gateway.js';
-import { createLogger } from './logger.js';
+import { startGateway, type Gateway } from './gateway.js';
+import { createLogger, type Logger } from './logger.js';
 
 /**
  * `npm start`: read the configuration, start the gateway, and on SIGTERM or
  * SIGINT fail readiness at once, keep serving for `SHUTDOWN_DELAY_MS`, stop
- * accepting, finish in-flight requests, then exit 0.
+ * accepting, finish in-flight requests, then exit 0; on SIGHUP read
+ * `API_KEYS_FILE` again.
  */
 async function main(): Promise<void> {
   let config;
   let gateway;
   let logger;
+  let stopping = false;
+  // SIGHUP reads API_KEYS_FILE again at once (it is also read every API_KEYS_RELOAD_MS), instead of ending the
+  // process. Listened to from the start: until the gateway is up (a second or so) the signal's default would end it,
+  // and the start-up may already have read the file, so one sent meanwhile is served once the gateway is up.
+  let started: { gateway: Gateway; logger: Logger } | undefined;
+  let hangupWhileStarting = false;
+  const terminal = [0, 1, 2].filter((fd) => isatty(fd));
+  const hangup = () => {
+    // Unless it is the hang-up of the terminal the gateway runs in (closed, an SSH session dropped), which ends it as
+    // SIGHUP's default does: its log lines would have nowhere to go (a write to a hung-up terminal fails, and the
+    // logger's flush at exit retries it forever, leaving a process that holds its port and serves nothing).
+    if (terminal.some((fd) => !isatty(fd))) {
+      process.removeListener('SIGHUP', hangup);
+      process.kill(process.pid, 'SIGHUP');
+      return;
+    }
+    if (stopping) return;
+    if (started === undefined) {
+      hangupWhileStarting = true;
+      return;
+    }
+    const outcome = started.gateway.reloadApiKeys();
+    started.logger.info({ signal: 'SIGHUP', apiKeys: outcome ?? 'no API_KEYS_FILE' }, 'API_KEYS_FILE read again');
+  };
+  process.on('SIGHUP', hangup);
   try {
     config = loadConfig();
     logger = createLogger(config.logLevel);
@@ -31,7 +58,6 @@ async function main(): Promise<void> {
     'gateway listening',
   );
 
-  let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -52,12 +78,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  // SIGHUP reads API_KEYS_FILE again at once (it is also read every API_KEYS_RELOAD_MS), instead of ending the process.
-  process.on('SIGHUP', () => {
-    if (stopping) return;
-    const outcome = gateway.reloadApiKeys();
-    logger.info({ signal: 'SIGHUP', apiKeys: outcome ?? 'no API_KEYS_FILE' }, 'API_KEYS_FILE read again');
-  });
+  started = { gateway, logger };
+  if (hangupWhileStarting) hangup();
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

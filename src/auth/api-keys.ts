@@ -110,12 +110,21 @@ function readKeysFile(file: string): string {
   }
 }
 
+/**
+ * The text of `API_KEYS_FILE` a store was loaded from, for its watch: reading the file again when the watch starts
+ * would take a text changed in between (start-up goes on for a while) for the one in use, and never apply it.
+ */
+const loadedTexts = new WeakMap<ApiKeyStore, string>();
+
 /** Loads `API_KEYS_FILE`, or the demo keys when `file` is null. Throws ConfigError on a bad file. */
 export function loadApiKeys(file: string | null): ApiKeyStore {
   if (file === null) {
     return new ApiKeyStore(DEMO_API_KEYS.map(({ key, ...rest }) => ({ ...rest, sha256: hashApiKey(key) })));
   }
-  return new ApiKeyStore(recordsOf(readKeysFile(file)));
+  const text = readKeysFile(file);
+  const store = new ApiKeyStore(recordsOf(text));
+  loadedTexts.set(store, text);
+  return store;
 }
 
 export type ApiKeysReload = 'unchanged' | 'reloaded' | 'failed';
@@ -132,7 +141,8 @@ export interface ApiKeysWatch {
  * holds valid keys replaces them all at once, so a revoked key stops working
  * and a new one starts. A file that cannot be read or holds no valid keys (a
  * half-written file, a bad entry) changes nothing: the keys in use stay, and
- * the failure is reported once, not at every read. The whole file is read
+ * the failure is reported once, not at every timed read (at every `reload()`,
+ * which an operator waits on). The whole file is read
  * each time: a Kubernetes ConfigMap is swapped by a symbolic link, which a
  * watch on the file would miss.
  */
@@ -141,22 +151,19 @@ export function watchApiKeys(
   store: ApiKeyStore,
   options: { intervalMs: number; onReload: (outcome: Exclude<ApiKeysReload, 'unchanged'>, detail: { keys: number; problems?: string[] }) => void },
 ): ApiKeysWatch {
-  let lastText: string | undefined;
+  // The text whose keys are in use: only a text that differs from it is parsed. One that failed is not remembered
+  // as read, so every SIGHUP while it stays says it failed (and the timer's reads try it again, telling only once).
+  let inUse = loadedTexts.get(store);
   let lastFailure: string | undefined;
-  try {
-    lastText = readFileSync(file, 'utf8');
-  } catch {
-    // Read at start-up just before; a file gone since is reported by the first read.
-  }
   const read = (always: boolean): ApiKeysReload => {
     try {
       const text = readKeysFile(file);
-      if (text === lastText) {
+      if (text === inUse) {
         lastFailure = undefined;
         return 'unchanged';
       }
-      lastText = text;
       store.replace(recordsOf(text));
+      inUse = text;
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems : [String(error)];
       const failure = problems.join('\n');

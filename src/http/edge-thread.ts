@@ -31,6 +31,7 @@ import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AUDIENCES, type Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
+import type { SentApp } from '../observability/app-client.js';
 import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import { EXPOSED_HEADERS } from './cors.js';
 import { VALID_CORRELATION_ID } from './correlation.js';
@@ -118,6 +119,11 @@ function correlationId(req) {
   return randomUUID();
 }
 
+// The app's name and version headers, as sent: the main thread checks them for the request line (app-client.ts).
+function sentApp(req) {
+  return { name: req.headers['apollographql-client-name'], version: req.headers['apollographql-client-version'] };
+}
+
 function sendError(req, res, status, body, extra) {
   const headers = { 'x-correlation-id': correlationId(req), 'x-content-type-options': 'nosniff', 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), ...extra };
   const origin = req.headers.origin;
@@ -150,14 +156,14 @@ function onRequest(req, res, expectsContinue) {
   const tooLarge = () => {
     const id = correlationId(req);
     // A GraphQL request's 413 is told to the main thread, for its request line and count.
-    if (match !== null && served.has(match[1])) post({ type: 'refused', audience: match[1], correlationId: id, status: 413, elapsedMs: performance.now() - arrived });
+    if (match !== null && served.has(match[1])) post({ type: 'refused', audience: match[1], correlationId: id, status: 413, elapsedMs: performance.now() - arrived, app: sentApp(req) });
     sendError(req, res, 413, options.tooLarge, { connection: 'close', 'x-correlation-id': id });
   };
   if (Number(req.headers['content-length'] || 0) > options.maxBodyBytes) return tooLarge();
   // A compressed GraphQL body: refused from its headers, as on the main thread (body.ts's isEncoded, below).
   if (graphql && req.method === 'POST' && isEncoded(req.headers['content-encoding'])) {
     const id = correlationId(req);
-    post({ type: 'refused', audience: match[1], correlationId: id, status: 415, elapsedMs: performance.now() - arrived });
+    post({ type: 'refused', audience: match[1], correlationId: id, status: 415, elapsedMs: performance.now() - arrived, app: sentApp(req) });
     sendError(req, res, 415, options.compressed, { 'accept-encoding': 'identity', 'x-correlation-id': id });
     return;
   }
@@ -432,7 +438,7 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
         },
       });
       worker.on('error', (error) => events.emit('error', error));
-      type Message = { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string; audience?: string; correlationId?: string; status?: number; elapsedMs?: number };
+      type Message = { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string; audience?: string; correlationId?: string; status?: number; elapsedMs?: number; app?: SentApp };
       const take = (message: Message) => {
         switch (message.type) {
           case 'listening':
@@ -452,6 +458,7 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
               code: ErrorCode.BAD_REQUEST,
               // The worker's clock is not this thread's: the time it took there, counted back from now.
               startedAt: performance.now() - (message.elapsedMs ?? 0),
+              ...(message.app ? { app: message.app } : {}),
             });
             return;
           case 'aborted':

@@ -8,6 +8,7 @@ import { createOnce, type Audience, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { createLoaders } from '../loaders.js';
 import type { Logger } from '../logger.js';
+import { sentApp } from '../observability/app-client.js';
 import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import { withRequestTrace, type RequestTrace } from '../observability/tracing/request-trace.js';
 import { createUpstreamCallCounter, withUpstreamCallCounter } from '../observability/upstream-calls.js';
@@ -69,8 +70,8 @@ const WATCHED = Symbol('client-gone watch');
 type Watched = ServerResponse & { [WATCHED]?: { clients: { abandon(): void }; audience: Audience; onGone: ((audience: Audience) => void) | undefined } };
 
 /** A request answered before Apollo's pipeline read its operation, as the refusal recorder takes it. */
-function refusal(edge: EdgeRequest, status: number, code: ErrorCode): EdgeRefusal {
-  return { audience: edge.audience, correlationId: edge.correlationId, status, code, startedAt: edge.startedAt };
+function refusal(req: IncomingMessage, edge: EdgeRequest, status: number, code: ErrorCode): EdgeRefusal {
+  return { audience: edge.audience, correlationId: edge.correlationId, status, code, startedAt: edge.startedAt, app: sentApp(req.headers) };
 }
 
 /** A response closed before it finished: its client has gone, so nothing more is sent upstream for it. */
@@ -98,7 +99,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     if (edge.body !== undefined) {
       const parsed = parseBody(edge.body, req.headers['content-type']);
       if (!parsed.ok) {
-        deps.onRefused?.(refusal(edge, 400, ErrorCode.BAD_REQUEST));
+        deps.onRefused?.(refusal(req, edge, 400, ErrorCode.BAD_REQUEST));
         return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.');
       }
       body = parsed.body;
@@ -111,7 +112,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     } catch (error) {
       if (!(error instanceof CredentialError)) throw error;
       logger.info({ correlationId: edge.correlationId, reason: error.reason }, 'credentials rejected');
-      deps.onRefused?.(refusal(edge, 401, ErrorCode.UNAUTHENTICATED));
+      deps.onRefused?.(refusal(req, edge, 401, ErrorCode.UNAUTHENTICATED));
       const challenge = error.scheme === 'Bearer' ? 'Bearer error="invalid_token"' : 'ApiKey';
       return sendGraphQLError(res, 401, ErrorCode.UNAUTHENTICATED, error.message, {
         'www-authenticate': challenge,
@@ -151,7 +152,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     });
 
     if (made === undefined || !loggedRequests.has(made.clients)) {
-      deps.onRefused?.(refusal(edge, response.status ?? 400, ErrorCode.BAD_REQUEST));
+      deps.onRefused?.(refusal(req, edge, response.status ?? 400, ErrorCode.BAD_REQUEST));
     }
     if (res.destroyed) {
       // The client left while its operation ran: the work is done (its slot was held for it), the answer has nowhere to go.

@@ -3,6 +3,7 @@ import type { Clients } from '../../clients/index.js';
 import type { Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { sentApp } from '../observability/app-client.js';
 import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing/create-tracing.js';
@@ -107,12 +108,12 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     }
     // A browser opening an endpoint that has no playground here (mobile and web in production): say what the URL
     // is for, rather than Apollo's CSRF refusal of a bare GET.
-    if (isBrowserVisit(req, url)) return refuseUnread(res, { audience, correlationId, startedAt }, 400, NO_PLAYGROUND);
+    if (isBrowserVisit(req, url)) return refuseUnread(req, res, { audience, correlationId, startedAt }, 400, NO_PLAYGROUND);
     // With tracing on, a server span for each request to a GraphQL endpoint served here (src/observability/tracing/server-span.ts).
     const trace = options.tracing?.startRequest(req, res, audience);
     if (applyCors(req, res, origins)) return;
     if (req.method !== 'GET' && req.method !== 'POST') {
-      return refuseUnread(res, { audience, correlationId, startedAt }, 405, 'Use GET or POST.', { allow: 'GET, POST' });
+      return refuseUnread(req, res, { audience, correlationId, startedAt }, 405, 'Use GET or POST.', { allow: 'GET, POST' });
     }
     // Before the body is read, the credentials checked or anything parsed: a refusal must cost next to nothing.
     const early = options.overload.check();
@@ -124,11 +125,11 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       // Never decompressed (a small body could expand without bound), and never read as if it were not compressed:
       // refused from the headers, before the body is asked for (100 Continue) or a slot taken.
       if (isEncoded(req.headers['content-encoding'])) {
-        return refuseUnread(res, { audience, correlationId, startedAt }, 415, COMPRESSED_BODY, { 'accept-encoding': 'identity' });
+        return refuseUnread(req, res, { audience, correlationId, startedAt }, 415, COMPRESSED_BODY, { 'accept-encoding': 'identity' });
       }
       const received = await receiveBody(req, res, correlationId, audience);
       if (received === 'too large') {
-        return refuseUnread(res, { audience, correlationId, startedAt }, 413, bodyTooLarge(options.maxBodyBytes), { connection: 'close' });
+        return refuseUnread(req, res, { audience, correlationId, startedAt }, 413, bodyTooLarge(options.maxBodyBytes), { connection: 'close' });
       }
       if (received === null) return;
       body = received;
@@ -145,13 +146,14 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
 
   /** Answers a GraphQL request with `status` (`BAD_REQUEST`) before its operation is read, and has it logged and counted. */
   function refuseUnread(
+    req: IncomingMessage,
     res: ServerResponse,
-    request: Omit<EdgeRefusal, 'status' | 'code'>,
+    request: Omit<EdgeRefusal, 'status' | 'code' | 'app'>,
     status: number,
     message: string,
     headers?: Record<string, string>,
   ): void {
-    options.onRefused?.({ ...request, status, code: ErrorCode.BAD_REQUEST });
+    options.onRefused?.({ ...request, status, code: ErrorCode.BAD_REQUEST, app: sentApp(req.headers) });
     sendGraphQLError(res, status, ErrorCode.BAD_REQUEST, message, headers);
   }
 

@@ -2,6 +2,7 @@ import type { Audience } from '../context.js';
 import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from './metrics.js';
+import { appClientOf, type SentApp } from './app-client.js';
 
 /**
  * A GraphQL request the edge answered itself, before Apollo read its
@@ -18,6 +19,8 @@ export interface EdgeRefusal {
   code: ErrorCode;
   /** `performance.now()` when the request arrived. */
   startedAt: number;
+  /** The app's name and version headers, as sent: the line's `client`, as a request Apollo read has it. */
+  app?: SentApp;
 }
 
 /**
@@ -27,13 +30,14 @@ export interface EdgeRefusal {
  * broken JSON or a burst of bad tokens shows in the log and on the dashboard.
  */
 export function createRefusalRecorder(logger: Logger, metrics: Metrics | undefined): (refusal: EdgeRefusal) => void {
-  return ({ audience, correlationId, status, code, startedAt }) => {
+  return ({ audience, correlationId, status, code, startedAt, app }) => {
     const durationMs = Math.round((performance.now() - startedAt) * 10) / 10;
     metrics?.observeRequest({ audience, operation: null, outcome: 'rejected', durationMs, unread: true });
     // Info, as the request log's own line: below that level (LOG_LEVEL=warn), nothing is built for it.
     if (!logger.isLevelEnabled('info')) return;
+    const client = app && appClientOf(app);
     logger.info(
-      { audience, operation: null, operationType: null, consumer: null, correlationId, status, outcome: 'rejected', durationMs, upstreamRequests: 0, errorCodes: [code] },
+      { audience, operation: null, operationType: null, consumer: null, correlationId, status, outcome: 'rejected', durationMs, upstreamRequests: 0, errorCodes: [code], ...(client ? { client } : {}) },
       'request',
     );
   };

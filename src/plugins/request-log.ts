@@ -4,6 +4,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import { isUnexpectedError } from '../errors.js';
+import { appClientOf, type AppClient } from '../observability/app-client.js';
 import { auditedFields } from '../observability/mutation-audit.js';
 import { errorCodes, requestOutcome } from '../observability/request-outcome.js';
 import { upstreamCallCounterOf } from '../observability/upstream-calls.js';
@@ -17,22 +18,9 @@ import { upstreamCallCounterOf } from '../observability/upstream-calls.js';
  */
 export const loggedRequests = new WeakSet<object>();
 
-/** A client name or version as an app sends it: printable ASCII, 1–64 characters; anything else is not logged. */
-const CLIENT_FIELD = /^[\x20-\x7e]{1,64}$/;
-
-/**
- * The app behind a request, as Apollo's clients name it (`apollographql-client-name` and
- * `-version`: Apollo Client's `name` / `version`, Apollo iOS and Kotlin by default), so the mobile and
- * web teams can tell which release sends what. Absent when neither is sent, or not in the shape above.
- */
-function clientOf(headers: { get(name: string): string | undefined } | undefined): { name?: string; version?: string } | undefined {
-  const name = headers?.get('apollographql-client-name');
-  const version = headers?.get('apollographql-client-version');
-  const client = {
-    ...(name !== undefined && CLIENT_FIELD.test(name) ? { name } : {}),
-    ...(version !== undefined && CLIENT_FIELD.test(version) ? { version } : {}),
-  };
-  return client.name === undefined && client.version === undefined ? undefined : client;
+/** The app's headers of an Apollo request, for its `client` field. */
+function clientOf(headers: { get(name: string): string | undefined } | undefined): AppClient | undefined {
+  return appClientOf({ name: headers?.get('apollographql-client-name'), version: headers?.get('apollographql-client-version') });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../src/auth/api-keys.js';
+import { hashApiKey, loadApiKeys, watchApiKeys } from '../../src/auth/api-keys.js';
 import type { Gateway } from '../../src/gateway.js';
 import { captureLogs, startTestGateway } from '../helpers/gateway.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
@@ -85,6 +85,54 @@ describe('API_KEYS_FILE read again without a restart', () => {
     expect(gateway.reloadApiKeys()).toBe('unchanged');
     expect(await statusWith(gateway.url, 'partner-key-a')).toBe(401);
     expect(await statusWith(gateway.url, 'partner-key-b')).toBe(200);
+  });
+
+  it('a SIGHUP that finds the file still invalid says so again, never "unchanged"', async () => {
+    const file = tempFile('keys.json', keysFor('partner-key-a'));
+    const logs = captureLogs();
+    gateway = await startTestGateway({ env: { API_KEYS_FILE: file, API_KEYS_RELOAD_MS: '0', LOG_LEVEL: 'info' }, logDestination: logs.destination });
+    const failures = () => linesWith(logs.lines, 'API_KEYS_FILE not reloaded: the keys in use stay');
+    writeFileSync(file, keysFor('partner-key-b').slice(0, 40));
+    expect(gateway.reloadApiKeys()).toBe('failed');
+    // The operator who sends it again (the file not fixed yet) must not read that the file is in use.
+    expect(gateway.reloadApiKeys()).toBe('failed');
+    expect(failures()).toHaveLength(2);
+    expect(await statusWith(gateway.url, 'partner-key-a')).toBe(200);
+    // Back to the text in use: nothing to do.
+    writeFileSync(file, keysFor('partner-key-a'));
+    expect(gateway.reloadApiKeys()).toBe('unchanged');
+  });
+
+  it('applies a change made between the start-up read and the start of the watch', () => {
+    const file = tempFile('keys.json', keysFor('partner-key-a'));
+    const store = loadApiKeys(file);
+    // Start-up goes on (the demo services, the audience servers) before the watch starts: the file may change then.
+    writeFileSync(file, keysFor('partner-key-b'));
+    const watch = watchApiKeys(file, store, { intervalMs: 0, onReload: () => {} });
+    try {
+      expect(watch.reload()).toBe('reloaded');
+      expect(store.lookup('partner-key-a')).toBeNull();
+      expect(store.lookup('partner-key-b')).toMatchObject({ id: 'partner-partner-key-b' });
+    } finally {
+      watch.close();
+    }
+  });
+
+  it('a SIGHUP during start-up neither ends the process nor is lost', async () => {
+    const file = tempFile('keys.json', keysFor('partner-key-a'));
+    spawned = await spawnGateway(null, { API_KEYS_FILE: file, API_KEYS_RELOAD_MS: '0' }, {
+      // The first line (the demo services started) is written by the start-up, after it read the file and before
+      // the gateway listens: the file changes then, and the SIGHUP says so.
+      onFirstOutput(child) {
+        writeFileSync(file, keysFor('partner-key-b'));
+        child.kill('SIGHUP');
+      },
+    });
+    await spawned.waitFor(/"msg":"API_KEYS_FILE read again"/, 10_000);
+    expect(spawned.output()).toContain('"apiKeys":"reloaded"');
+    expect(await statusWith(spawned.url, 'partner-key-b')).toBe(200);
+    expect(await statusWith(spawned.url, 'partner-key-a')).toBe(401);
+    expect(await spawned.stop()).toBe(0);
   });
 
   it('SIGHUP reads it again in the running process, which goes on serving', async () => {

@@ -27,9 +27,14 @@ process.once('exit', () => {
 /**
  * Spawns the built gateway on a free port with the test JWT secret and the
  * given upstreams (null: its embedded demo services, as `npm start` on a
- * laptop) and settings.
+ * laptop) and settings. `onFirstOutput` runs at the first stdout line, while
+ * the gateway is still starting (a signal sent then, for instance).
  */
-export async function spawnGateway(upstreams: Record<ServiceName, string> | null, env: Record<string, string> = {}): Promise<GatewayProcess> {
+export async function spawnGateway(
+  upstreams: Record<ServiceName, string> | null,
+  env: Record<string, string> = {},
+  options: { onFirstOutput?(child: ChildProcess): void } = {},
+): Promise<GatewayProcess> {
   const urlEnv = Object.fromEntries(Object.entries(upstreams ?? {}).map(([s, url]) => [URL_VARIABLES[s as ServiceName], url]));
   const child = spawn(process.execPath, ['scripts/start.mjs'], {
     env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: '0', ...urlEnv, ...env },
@@ -40,6 +45,7 @@ export async function spawnGateway(upstreams: Record<ServiceName, string> | null
   let stderr = '';
   const watchers = new Set<() => void>();
   child.stdout!.on('data', (chunk: Buffer) => {
+    if (stdout === '') options.onFirstOutput?.(child);
     stdout += chunk.toString();
     for (const check of watchers) check();
   });
@@ -68,8 +74,13 @@ export async function spawnGateway(upstreams: Record<ServiceName, string> | null
       check();
     });
 
+  // A process that ends before it listens is told at once, not after the wait.
+  const endedEarly = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) => reject(new Error(`gateway ended before it listened (${signal ?? `exit code ${code}`}); stderr:\n${stderr}`))),
+  );
+  endedEarly.catch(() => {});
   try {
-    await waitFor(/"msg":"gateway listening"/);
+    await Promise.race([waitFor(/"msg":"gateway listening"/), endedEarly]);
   } catch (error) {
     // Nobody will call stop() on a gateway that never said it listens: it must not outlive the test.
     child.kill('SIGKILL');

@@ -66,4 +66,24 @@ describe.each(EDGE_MODES)('Requests refused before their operation is read, serv
     await send(`ok-${edgeThread}`, { method: 'POST', headers: json, body: '{"query":"query Ping { __typename }"}' });
     expect(await unreadCount()).toBe(before + refusals.length);
   });
+
+  it("names the app that sent it, as a request Apollo read does (the worker's own refusals included)", async () => {
+    const app = { 'content-type': 'application/json', 'apollographql-client-name': 'shop-ios', 'apollographql-client-version': '5.2.1 (1234)' };
+    const refusals: [string, RequestInit & { headers?: Record<string, string> }][] = [
+      // An expired token from one release is what its team needs to find.
+      [`app-token-${edgeThread}`, { method: 'POST', headers: { ...app, authorization: 'Bearer garbage' }, body: '{"query":"{ __typename }"}' }],
+      // With the edge thread, answered by its worker.
+      [`app-large-${edgeThread}`, { method: 'POST', headers: app, body: JSON.stringify({ query: `{ __typename } # ${'x'.repeat(2_000)}` }) }],
+      [`app-gzip-${edgeThread}`, { method: 'POST', headers: { ...app, 'content-encoding': 'gzip' }, body: '{}' }],
+    ];
+    for (const [id, init] of refusals) await send(id, init);
+    for (const [id] of refusals) {
+      await expect.poll(() => requestLines(id).length, { message: id }).toBe(1);
+      expect(requestLines(id)[0]!['client'], id).toEqual({ name: 'shop-ios', version: '5.2.1 (1234)' });
+    }
+    // Not in the shape of a name: not logged.
+    await send(`app-odd-${edgeThread}`, { method: 'PUT', headers: { 'apollographql-client-name': 'x'.repeat(65) } });
+    await expect.poll(() => requestLines(`app-odd-${edgeThread}`).length).toBe(1);
+    expect(requestLines(`app-odd-${edgeThread}`)[0]).not.toHaveProperty('client');
+  });
 });

@@ -33,6 +33,10 @@ describe('acceptsGzip (RFC 9110 12.5.3)', () => {
     ['gzip;q=0.0001', false],
     ['', false],
     [undefined, false],
+    // Over 256 characters: not read (a real one is about 25), so a 16 KB header costs nothing to refuse.
+    [`${'identity, '.repeat(25)}gzip`, true],
+    [`${'identity, '.repeat(26)}gzip`, false],
+    [`${','.repeat(16_000)}gzip`, false],
   ] as const)('%j → %s', (header, expected) => {
     expect(acceptsGzip(header)).toBe(expected);
   });

@@ -18,7 +18,7 @@ import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createOverloadGuard } from './http/overload.js';
 import { createReadiness } from './http/readiness.js';
 import type { EdgeListener } from './http/edge-thread.js';
-import { createOperationsServer } from './http/operations.js';
+import { createOperationsServer, type OperationsEndpoints } from './http/operations.js';
 import { createEdgeServer, serverLimits } from './http/server.js';
 import { checkUpstreams } from './http/upstream-status.js';
 import type { Logger } from './logger.js';
@@ -194,19 +194,26 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const logShed = throttledWarn(logger, 'overloaded: shedding GraphQL requests (503 OVERLOADED)', 1_000);
   const authenticator = createAuthenticator(createJwtVerifier(config.jwt), apiKeys);
   const recordRefusal = createRefusalRecorder(logger, metrics);
+  // What /healthz, /readyz and /metrics answer from: on the operations port when there is one, else on the public port.
+  const endpoints: OperationsEndpoints = {
+    readiness,
+    overload,
+    clients,
+    redisConfigured,
+    ...(budgets.sharing ? { budgetSharing: budgets.sharing.bind(budgets) } : {}),
+    metrics,
+    details: true,
+  };
   const server = createEdgeServer({
     audiences: config.audiences,
     trustedProxies: config.trustedProxies,
     corsOrigins: config.corsOrigins,
-    clients,
     logger,
     graphql: createGraphQLHandler({ servers, authenticator, clients, logger, onClientGone: metrics.clientGone, onRefused: recordRefusal, compression: config.compression }),
     onRefused: recordRefusal,
     // With an operations port, /metrics and the verbose status are served there only.
-    ...(config.operationsPort === null ? { metrics } : { readinessDetails: false }),
+    operations: config.operationsPort === null ? endpoints : { ...endpoints, metrics: null, details: false },
     headersTimeoutMs: config.headersTimeoutMs,
-    redisConfigured,
-    ...(budgets.sharing ? { budgetSharing: budgets.sharing.bind(budgets) } : {}),
     readiness,
     overload,
     retryAfterSeconds: config.overload.retryAfterSeconds,
@@ -223,22 +230,18 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const urlOf = (address: AddressInfo) => `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   const url = urlOf(server.address() as AddressInfo);
-  const { operationsPort } = config;
-  const operations =
-    operationsPort === null
-      ? null
-      : createOperationsServer(
-          { readiness, overload, clients, redisConfigured, ...(budgets.sharing ? { budgetSharing: budgets.sharing.bind(budgets) } : {}), metrics, details: true },
-          { limits: serverLimits(config.headersTimeoutMs), logger },
-        );
-  if (operations && operationsPort !== null) {
+  /** The operations port's listener, listening; when it cannot listen, the public listener is closed and the problem thrown. */
+  const listenOperations = async (port: number) => {
+    const listener = createOperationsServer(endpoints, { limits: serverLimits(config.headersTimeoutMs), logger });
     try {
-      await listenOn(operations, operationsPort, 'OPERATIONS_PORT', config);
+      await listenOn(listener, port, 'OPERATIONS_PORT', config);
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       throw error;
     }
-  }
+    return listener;
+  };
+  const operations = config.operationsPort === null ? null : await listenOperations(config.operationsPort);
   const operationsUrl = operations ? urlOf(operations.address() as AddressInfo) : null;
 
   /** Drains within `deadline` (a `Date.now()` time): in-flight requests first, then the last spans, then the clients. */

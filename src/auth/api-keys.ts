@@ -69,13 +69,16 @@ function parseRecords(raw: unknown, source: string): ApiKeyRecord[] {
  */
 export class ApiKeyStore {
   private byDigest = new Map<string, Consumer>();
+  /** The text of `API_KEYS_FILE` these keys were read from (undefined: the demo keys), for its watch to compare. */
+  source: string | undefined;
 
-  constructor(records: readonly ApiKeyRecord[]) {
-    this.replace(records);
+  constructor(records: readonly ApiKeyRecord[], source?: string) {
+    this.replace(records, source);
   }
 
   /** From now on these keys, and only these, are known (a reload of `API_KEYS_FILE`): one assignment, no request sees half. */
-  replace(records: readonly ApiKeyRecord[]): void {
+  replace(records: readonly ApiKeyRecord[], source?: string): void {
+    this.source = source;
     this.byDigest = new Map(
       records.map((r) => [Buffer.from(r.sha256, 'hex').toString('base64'), { kind: 'apiKey', id: r.consumer, tier: r.tier, scopes: new Set(r.scopes) }]),
     );
@@ -110,21 +113,13 @@ function readKeysFile(file: string): string {
   }
 }
 
-/**
- * The text of `API_KEYS_FILE` a store was loaded from, for its watch: reading the file again when the watch starts
- * would take a text changed in between (start-up goes on for a while) for the one in use, and never apply it.
- */
-const loadedTexts = new WeakMap<ApiKeyStore, string>();
-
 /** Loads `API_KEYS_FILE`, or the demo keys when `file` is null. Throws ConfigError on a bad file. */
 export function loadApiKeys(file: string | null): ApiKeyStore {
   if (file === null) {
     return new ApiKeyStore(DEMO_API_KEYS.map(({ key, ...rest }) => ({ ...rest, sha256: hashApiKey(key) })));
   }
   const text = readKeysFile(file);
-  const store = new ApiKeyStore(recordsOf(text));
-  loadedTexts.set(store, text);
-  return store;
+  return new ApiKeyStore(recordsOf(text), text);
 }
 
 export type ApiKeysReload = 'unchanged' | 'reloaded' | 'failed';
@@ -151,19 +146,18 @@ export function watchApiKeys(
   store: ApiKeyStore,
   options: { intervalMs: number; onReload: (outcome: Exclude<ApiKeysReload, 'unchanged'>, detail: { keys: number; problems?: string[] }) => void },
 ): ApiKeysWatch {
-  // The text whose keys are in use: only a text that differs from it is parsed. One that failed is not remembered
-  // as read, so every SIGHUP while it stays says it failed (and the timer's reads try it again, telling only once).
-  let inUse = loadedTexts.get(store);
+  // Only a text that differs from the one whose keys are in use (the store's source: that of start-up at first, not
+  // read again here, so a change made meanwhile is applied) is parsed. One that failed is not taken as read, so
+  // every SIGHUP while it stays says it failed (and the timer's reads try it again, telling only once).
   let lastFailure: string | undefined;
   const read = (always: boolean): ApiKeysReload => {
     try {
       const text = readKeysFile(file);
-      if (text === inUse) {
+      if (text === store.source) {
         lastFailure = undefined;
         return 'unchanged';
       }
-      store.replace(recordsOf(text));
-      inUse = text;
+      store.replace(recordsOf(text), text);
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems : [String(error)];
       const failure = problems.join('\n');

@@ -5,16 +5,18 @@ import type { IncomingHttpHeaders } from 'node:http';
 export const VALID_CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * The request's correlation id: the client's `X-Correlation-ID` when
- * well-formed, else an `X-Request-ID` that is (what nginx, Envoy and most load
- * balancers add), so the gateway's log lines carry the id the proxy logged;
- * else a fresh UUID. (The edge thread's worker keeps the same rule.)
+ * The id a request brought, by the one rule of both edges: its `X-Correlation-ID` when `valid`, else an
+ * `X-Request-ID` that is (what nginx, Envoy and most load balancers add), so the gateway's log lines carry the
+ * id the proxy logged; else undefined. Self-contained: the edge thread's worker runs its source.
  */
-export function correlationIdFrom(headers: IncomingHttpHeaders): string {
-  return wellFormed(headers['x-correlation-id']) ?? wellFormed(headers['x-request-id']) ?? randomUUID();
+export function broughtCorrelationId(headers: IncomingHttpHeaders, valid: RegExp): string | undefined {
+  const own = headers['x-correlation-id'];
+  if (typeof own === 'string' && valid.test(own)) return own;
+  const proxy = headers['x-request-id'];
+  return typeof proxy === 'string' && valid.test(proxy) ? proxy : undefined;
 }
 
-function wellFormed(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && VALID_CORRELATION_ID.test(value) ? value : undefined;
+/** The request's correlation id: the one it brought (above), else a fresh UUID. */
+export function correlationIdFrom(headers: IncomingHttpHeaders): string {
+  return broughtCorrelationId(headers, VALID_CORRELATION_ID) ?? randomUUID();
 }

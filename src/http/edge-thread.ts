@@ -34,7 +34,7 @@ import { ErrorCode } from '../errors.js';
 import type { SentApp } from '../observability/app-client.js';
 import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import { EXPOSED_HEADERS } from './cors.js';
-import { VALID_CORRELATION_ID } from './correlation.js';
+import { broughtCorrelationId, VALID_CORRELATION_ID } from './correlation.js';
 import { bodyTooLarge, COMPRESSED_BODY, isEncoded } from './body.js';
 import { GRAPHQL_PATH } from './endpoints.js';
 import { OVERLOADED_MESSAGE, type OverloadGuard } from './overload.js';
@@ -111,12 +111,11 @@ function flush() {
 // The main thread's own check, its source copied in (it is self-contained).
 ${isEncoded.toString()}
 
-// The main thread's rule (correlation.ts): X-Correlation-ID, else X-Request-ID, when well-formed; else a fresh UUID.
+// The main thread's rule, its source copied in (correlation.ts): the id the request brought, else a fresh UUID.
+${broughtCorrelationId.toString()}
+
 function correlationId(req) {
-  for (const value of [req.headers['x-correlation-id'], req.headers['x-request-id']]) {
-    if (typeof value === 'string' && CORRELATION.test(value)) return value;
-  }
-  return randomUUID();
+  return broughtCorrelationId(req.headers, CORRELATION) ?? randomUUID();
 }
 
 // The app's name and version headers, as sent: the main thread checks them for the request line (app-client.ts).

@@ -21,8 +21,8 @@ export interface OperationsEndpoints {
   redisConfigured: boolean;
   /** Where rate-limit budgets are decided now, for `/readyz?verbose` (absent: always in process memory). */
   budgetSharing?: () => 'shared' | 'local';
-  /** Served at `/metrics`; absent: no metrics route here. */
-  metrics?: Metrics;
+  /** Served at `/metrics`; null: no metrics route here. */
+  metrics: Metrics | null;
   /** False: `/readyz?verbose` answers the status alone (its details are on the operations port). */
   details: boolean;
 }

@@ -1,11 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Clients } from '../../clients/index.js';
 import type { Audience } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { sentApp } from '../observability/app-client.js';
 import type { EdgeRefusal } from '../observability/edge-refusals.js';
-import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing/create-tracing.js';
 import { isBrowserVisit, type Playground } from '../playground/handler.js';
 import { clientAddress, trustedProxies } from './client-address.js';
@@ -24,20 +22,13 @@ export interface EdgeOptions {
   audiences: readonly Audience[];
   trustedProxies: readonly string[];
   corsOrigins: readonly string[];
-  clients: Clients;
   logger: Logger;
   graphql: ReturnType<typeof createGraphQLHandler>;
-  /** Served at `/metrics`; absent: no metrics route (the operations port serves it). */
-  metrics?: Metrics;
-  /** False: `/readyz?verbose` answers the status alone (the operations port has the details). Default true. */
-  readinessDetails?: boolean;
+  /** `/healthz`, `/readyz` and `/metrics` as this port serves them (without the metrics and details when an operations port has them). */
+  operations: OperationsEndpoints;
   /** Time a client has to send its request headers (slow-loris). Default 10000. */
   headersTimeoutMs?: number;
-  /** True when `REDIS_URL` is set: `/readyz?verbose` then also shows Redis. */
-  redisConfigured?: boolean;
-  /** Where rate-limit budgets are decided now, for `/readyz?verbose` (absent: always in process memory). */
-  budgetSharing?: () => 'shared' | 'local';
-  /** What `/readyz` answers: started, not draining, not shedding. */
+  /** What `/readyz` answers: started, not draining, not shedding (and whether to close a connection: draining). */
   readiness: Readiness;
   /** Sheds GraphQL requests at the edge when the process is overloaded. */
   overload: OverloadGuard;
@@ -82,15 +73,6 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   const trusted = trustedProxies(options.trustedProxies);
   const origins = new Set(options.corsOrigins);
   const served = new Set(options.audiences);
-  const endpoints: OperationsEndpoints = {
-    readiness: options.readiness,
-    overload: options.overload,
-    clients: options.clients,
-    redisConfigured: options.redisConfigured === true,
-    ...(options.budgetSharing ? { budgetSharing: options.budgetSharing } : {}),
-    ...(options.metrics ? { metrics: options.metrics } : {}),
-    details: options.readinessDetails !== false,
-  };
 
   async function route(req: IncomingMessage, res: ServerResponse, correlationId: string, startedAt: number): Promise<void> {
     // Routed by the path as sent: `//x/metrics`, `/a/../metrics` or `http://x/metrics` resolve to /metrics, past a
@@ -98,7 +80,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     const url = urlAsSent(req.url ?? '/');
     if (url === null) return sendGraphQLError(res, 404, ErrorCode.BAD_REQUEST, 'Not found.');
     // /healthz and /readyz always; /metrics and the verbose status unless the operations port serves them.
-    const operations = serveOperations(req, res, url, endpoints);
+    const operations = serveOperations(req, res, url, options.operations);
     if (operations !== null) return operations;
     // Before Apollo: its landing page is off, so a browser's bare GET would be a CSRF 400 there.
     if (options.playground?.handle(req, res, url)) return;

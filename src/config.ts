@@ -25,8 +25,10 @@ export type JwtConfig =
       url: string;
       /** Least time between two JWKS fetches caused by unknown `kid`s (`JWT_JWKS_COOLDOWN_MS`). */
       cooldownMs: number;
-      /** Deadline of one JWKS fetch; past it the token is refused (`JWT_JWKS_TIMEOUT_MS`). */
+      /** Deadline of one JWKS fetch; past it the token is answered 503 (`JWT_JWKS_TIMEOUT_MS`). */
       timeoutMs: number;
+      /** How long a fetched JWKS is used before it is fetched again (`JWT_JWKS_MAX_AGE_MS`); kept past it while a refetch fails. */
+      maxAgeMs: number;
       issuer?: string;
       audience?: string;
     };
@@ -334,6 +336,7 @@ function readJwt(env: Env, production: boolean, problems: string[]): JwtConfig {
       url: jwksUrl,
       cooldownMs: integer(env, 'JWT_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000, problems),
       timeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', 2_000, 50, 30_000, problems),
+      maxAgeMs: integer(env, 'JWT_JWKS_MAX_AGE_MS', 600_000, 1_000, 86_400_000, problems),
       ...claims,
     };
   }

@@ -8,6 +8,7 @@ import type { Clients, ServiceName } from '../clients/index.js';
 import { loadApiKeys, watchApiKeys, type ApiKeysReload } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/credentials.js';
 import { createJwtVerifier } from './auth/jwt.js';
+import type { KeySetFailureListener } from './auth/jwks-backoff.js';
 import { ConfigError, displayUrl, SHUTDOWN_CLOSE_MS, SHUTDOWN_MIN_DRAIN_MS, type Config } from './config.js';
 import { createBudgetStore } from './cost/create-store.js';
 import { loadRateLimits } from './cost/limits.js';
@@ -192,7 +193,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   metrics.watchDependencies(() => checkUpstreams(clients, { redisConfigured }), redisConfigured);
   // Shedding is a flood by nature: one line a second says it is happening and how much.
   const logShed = throttledWarn(logger, 'overloaded: shedding GraphQL requests (503 OVERLOADED)', 1_000);
-  const authenticator = createAuthenticator(createJwtVerifier(config.jwt), apiKeys);
+  // One line per failed fetch of the identity provider's keys (at most one every 5 s): requests that need them get 503.
+  const onKeySetFailure: KeySetFailureListener = ({ reason, lastKeysKept }) =>
+    logger.warn({ reason, lastKeysKept }, lastKeysKept
+      ? 'JWKS unreachable: verifying with the keys it served last'
+      : 'JWKS unreachable: tokens needing its keys are answered 503 until it answers');
+  const authenticator = createAuthenticator(createJwtVerifier(config.jwt, onKeySetFailure), apiKeys);
   const recordRefusal = createRefusalRecorder(logger, metrics);
   // What /healthz, /readyz and /metrics answer from: on the operations port when there is one, else on the public port.
   const endpoints: OperationsEndpoints = {

@@ -1,40 +1,91 @@
-import { errors as joseErrors, type createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, type createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { CredentialCheckUnavailable } from './credential-error.js';
 
 type RemoteJWKSet = ReturnType<typeof createRemoteJWKSet>;
+type LocalJWKSet = ReturnType<typeof createLocalJWKSet>;
 
 /** After a failed JWKS fetch, requests that would fetch again fail at once for this long. */
 export const JWKS_FAILURE_BACKOFF_MS = 5_000;
 
-/** Errors that mean "no such key", not "the key server is down". */
-function isKeyMismatch(error: unknown): boolean {
-  return error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys;
+/**
+ * Whether an error from jose's remote set is its fetch failing (refused, a
+ * non-200 answer, a time-out, a body that is no key set) rather than a verdict
+ * on the token from keys it holds (no such `kid`, a key it cannot use).
+ */
+function isFetchFailure(error: unknown): boolean {
+  if (!(error instanceof joseErrors.JOSEError)) return true; // fetch's own TypeError: the socket failed
+  return error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || error.code === 'ERR_JOSE_GENERIC';
 }
 
+/** What a failed fetch of the key set was, in the contract's upstream codes, and its reason for the log. */
+function fetchFailure(error: unknown): { code: CredentialCheckUnavailable['code']; reason: string } {
+  if (error instanceof joseErrors.JWKSTimeout) return { code: 'UPSTREAM_TIMEOUT', reason: error.code };
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  if (error instanceof joseErrors.JWKSInvalid || cause instanceof SyntaxError) {
+    return { code: 'UPSTREAM_BAD_RESPONSE', reason: 'the key set is not a JSON Web Key Set' };
+  }
+  // fetch's own failure is "fetch failed" with the socket's code as its cause (ECONNREFUSED, …): no URL in either.
+  const detail = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : 'fetch failed';
+  return { code: 'UPSTREAM_UNAVAILABLE', reason: detail };
+}
+
+/** Told once per failed fetch of the key set: its reason, and whether the keys fetched before are still used. */
+export type KeySetFailureListener = (failure: { reason: string; lastKeysKept: boolean }) => void;
+
 /**
- * Wraps jose's remote key set so an identity provider that is down is not
- * asked again by every request: jose's cooldown only follows a *successful*
- * fetch, so without this each request retries the hanging or refused fetch.
- * During the backoff a token whose key jose still holds (fresh cache, known
- * `kid`) verifies as usual; one that would need a fetch fails closed at once.
+ * Wraps jose's remote key set for an identity provider that is down:
+ *
+ * - it is not asked again by every request: jose's cooldown only follows a
+ *   *successful* fetch, so without this each request retries the hanging or
+ *   refused fetch. For `backoffMs` after a failure, a request that would fetch
+ *   fails at once;
+ * - the keys it last served keep verifying (stale-if-error): jose refetches a
+ *   set older than its 10 minutes of freshness before every verification, and
+ *   a failed refetch would otherwise refuse every token, a known key's too;
+ * - a token that needs keys it cannot get (an unknown `kid`, or no set
+ *   fetched yet) is CredentialCheckUnavailable, answered 503 with
+ *   `Retry-After`, never 401: the token may be valid, and a 401 signs users
+ *   out. A `kid` the identity provider's set is known not to hold (fetched,
+ *   still cooling down) stays a credential error.
  */
-export function withJwksFailureBackoff(remote: RemoteJWKSet, backoffMs = JWKS_FAILURE_BACKOFF_MS): JWTVerifyGetKey {
+export function withJwksFailureBackoff(
+  remote: RemoteJWKSet,
+  backoffMs = JWKS_FAILURE_BACKOFF_MS,
+  onFailure?: KeySetFailureListener,
+): JWTVerifyGetKey {
   let failedAt = -Infinity;
-  let failure: unknown;
+  let failure = { code: 'UPSTREAM_UNAVAILABLE' as CredentialCheckUnavailable['code'], reason: '' };
+  /** The set fetched last, as of the latest failure: what verifies while the identity provider is out of reach. */
+  let lastKeys: { verify: LocalJWKSet; kids: ReadonlySet<string | undefined> } | undefined;
+
+  const unavailable = () =>
+    new CredentialCheckUnavailable(failure.reason, failure.code, Math.max(1, Math.ceil((failedAt + backoffMs - Date.now()) / 1000)));
+  const lastKeyFor = (kid: string | undefined): LocalJWKSet | undefined =>
+    lastKeys && (kid === undefined ? lastKeys.kids.size > 0 : lastKeys.kids.has(kid)) ? lastKeys.verify : undefined;
   const wouldFetch = (kid: string | undefined): boolean => {
     if (!remote.fresh) return true;
     const known = remote.jwks()?.keys.some((key) => kid === undefined || key.kid === kid) ?? false;
     return !known && !remote.coolingDown;
   };
+
   return async (header, token) => {
-    if (Date.now() - failedAt < backoffMs && wouldFetch(header.kid)) throw failure;
+    if (Date.now() - failedAt < backoffMs && wouldFetch(header.kid)) {
+      const kept = lastKeyFor(header.kid);
+      if (kept) return kept(header, token);
+      throw unavailable();
+    }
     try {
       return await remote(header, token);
     } catch (error) {
-      if (!isKeyMismatch(error)) {
-        failedAt = Date.now();
-        failure = error;
-      }
-      throw error;
+      if (!isFetchFailure(error)) throw error;
+      failedAt = Date.now();
+      failure = fetchFailure(error);
+      const held = remote.jwks();
+      lastKeys = held && held.keys.length > 0 ? { verify: createLocalJWKSet(held), kids: new Set(held.keys.map((key) => key.kid)) } : lastKeys;
+      const kept = lastKeyFor(header.kid);
+      onFailure?.({ reason: failure.reason, lastKeysKept: kept !== undefined });
+      if (kept) return kept(header, token);
+      throw unavailable();
     }
   };
 }

@@ -11,8 +11,8 @@ import { TIERS, type Tier } from '../../clients/index.js';
 import type { JwtConfig } from '../config.js';
 import { BoundedMap } from '../../clients/bounded-map.js';
 import type { Consumer } from './consumer.js';
-import { CredentialError } from './credential-error.js';
-import { withJwksFailureBackoff } from './jwks-backoff.js';
+import { CredentialCheckUnavailable, CredentialError } from './credential-error.js';
+import { withJwksFailureBackoff, type KeySetFailureListener } from './jwks-backoff.js';
 
 /** Tokens longer than this are refused before any parsing or crypto. */
 export const MAX_TOKEN_BYTES = 8192;
@@ -56,16 +56,24 @@ function consumerFromClaims(payload: JWTPayload): Consumer {
  * kind: HS256 for a shared secret, RS256/ES256 for a JWKS (so an HS256 token
  * "signed" with a public key, or `alg: none`, never verifies). `exp` is
  * required; `iss` / `aud` are enforced when configured. A JWKS is refetched on
- * an unknown `kid` at most once per cooldown and fails closed when unreachable.
+ * an unknown `kid` at most once per cooldown; while it is unreachable the keys
+ * it served last keep verifying, and a token needing others is refused as not
+ * checkable (503), never let through. `onKeySetFailure` hears of each failed fetch.
  */
-export function createJwtVerifier(config: JwtConfig): JwtVerifier {
+export function createJwtVerifier(config: JwtConfig, onKeySetFailure?: KeySetFailureListener): JwtVerifier {
   const algorithms = config.kind === 'secret' ? ['HS256'] : ['RS256', 'ES256'];
   // The HMAC key is imported once: handing jose the raw bytes would import it again on every request.
   const key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey =
     config.kind === 'secret'
       ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
       : withJwksFailureBackoff(
-          createRemoteJWKSet(new URL(config.url), { cooldownDuration: config.cooldownMs, timeoutDuration: config.timeoutMs }),
+          createRemoteJWKSet(new URL(config.url), {
+            cooldownDuration: config.cooldownMs,
+            timeoutDuration: config.timeoutMs,
+            cacheMaxAge: config.maxAgeMs,
+          }),
+          undefined,
+          onKeySetFailure,
         );
   const verified = new BoundedMap<string, { consumer: Consumer; until: number }>(VERIFIED_CACHE_ENTRIES);
   const options = {
@@ -103,7 +111,7 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
       }
       return consumer;
     } catch (error) {
-      if (error instanceof CredentialError) throw error;
+      if (error instanceof CredentialError || error instanceof CredentialCheckUnavailable) throw error;
       const code = error instanceof joseErrors.JOSEError ? error.code : 'verification failed';
       throw new CredentialError(code);
     }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Clients } from '../../clients/index.js';
 import type { Authenticator } from '../auth/credentials.js';
-import { CredentialError } from '../auth/credential-error.js';
+import { CredentialCheckUnavailable, CredentialError } from '../auth/credential-error.js';
 import { upstreamConsumerId } from '../auth/consumer.js';
 import { createOnce, type Audience, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
@@ -110,6 +110,12 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       const authenticate = () => deps.authenticator.authenticate(edge.audience, req.headers, edge.clientAddress);
       consumer = await (trace ? trace.inSpan('credentials', authenticate) : authenticate());
     } catch (error) {
+      if (error instanceof CredentialCheckUnavailable) {
+        // The token may be valid: a 401 would sign its user out. 503 says "again shortly", as an upstream failure does.
+        logger.info({ correlationId: edge.correlationId, reason: error.reason }, 'credentials not checked: JWKS unreachable');
+        deps.onRefused?.(refusal(req, edge, 503, error.code));
+        return sendGraphQLError(res, 503, error.code, error.message, { 'retry-after': String(error.retryAfterSeconds) });
+      }
       if (!(error instanceof CredentialError)) throw error;
       logger.info({ correlationId: edge.correlationId, reason: error.reason }, 'credentials rejected');
       deps.onRefused?.(refusal(req, edge, 401, ErrorCode.UNAUTHENTICATED));

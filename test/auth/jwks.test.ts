@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
-import { bearer, gql, startTestGateway } from '../helpers/gateway.js';
+import { bearer, captureLogs, gql, startTestGateway } from '../helpers/gateway.js';
 
 /** A local JWKS endpoint (or any URL a token might name) that counts what it is asked and can hang. */
 interface KeyServer {
@@ -14,14 +14,17 @@ interface KeyServer {
   requests: number;
   keys: JWK[];
   hang: boolean;
+  /** Set: answered instead of the key set (a failing or lying identity provider). */
+  fault: { status: number; body: string } | null;
   close(): Promise<void>;
 }
 
 async function startKeyServer(keys: JWK[] = []): Promise<KeyServer> {
-  const state = { requests: 0, keys, hang: false };
+  const state: Pick<KeyServer, 'requests' | 'keys' | 'hang' | 'fault'> = { requests: 0, keys, hang: false, fault: null };
   const server = http.createServer((_req, res) => {
     state.requests++;
     if (state.hang) return; // never answers: the gateway's deadline must end the wait
+    if (state.fault) return void res.writeHead(state.fault.status, { 'content-type': 'application/json' }).end(state.fault.body);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.keys }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -78,6 +81,23 @@ async function expectRejected(gateway: Gateway, token: string) {
   expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
   expect(response.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
   expect(JSON.stringify(response.body)).not.toContain(token);
+}
+
+/**
+ * A token the gateway could not check because the key set is out of reach: 503 with the upstream code and
+ * `Retry-After`, never a 401 (which would sign the user out), no data, and nothing sent upstream for it.
+ */
+async function expectUncheckable(gateway: Gateway, token: string, code: string) {
+  const before = upstream.requests.length;
+  const response = await gql(gateway, 'mobile', DASHBOARD, {}, bearer(token));
+  expect(response.status).toBe(503);
+  expect(response.body.errors![0]!.extensions!.code).toBe(code);
+  expect(response.body.data).toBeUndefined();
+  expect(response.headers.get('www-authenticate')).toBeNull();
+  expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  expect(Number(response.headers.get('retry-after'))).toBeLessThanOrEqual(5);
+  expect(JSON.stringify(response.body)).not.toMatch(/127\.0\.0\.1|jwks\.json/);
+  expect(upstream.requests.length).toBe(before);
 }
 
 async function expectAccepted(gateway: Gateway, token: string) {
@@ -229,13 +249,13 @@ describe('JWKS rotation and outages', () => {
     }
   });
 
-  it('fails closed with 401 within its deadline when the JWKS endpoint hangs', async () => {
+  it('fails closed with 503 UPSTREAM_TIMEOUT within its deadline when the JWKS endpoint hangs, not 401', async () => {
     const hanging = await startKeyServer([first.jwk]);
     hanging.hang = true;
     const stuck = await jwksGateway(hanging.url, { JWT_JWKS_TIMEOUT_MS: '300' });
     try {
       const started = Date.now();
-      await expectRejected(stuck, await sign(first));
+      await expectUncheckable(stuck, await sign(first), 'UPSTREAM_TIMEOUT');
       // A bound, not a benchmark: 300 ms deadline, generous margin for a busy machine.
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(hanging.requests).toBe(1);
@@ -250,7 +270,7 @@ describe('JWKS rotation and outages', () => {
     hanging.hang = true;
     const stuck = await jwksGateway(hanging.url, { JWT_JWKS_TIMEOUT_MS: '300' });
     try {
-      for (let i = 0; i < 5; i++) await expectRejected(stuck, await sign(first, { nonce: i }));
+      for (let i = 0; i < 5; i++) await expectUncheckable(stuck, await sign(first, { nonce: i }), 'UPSTREAM_TIMEOUT');
       expect(hanging.requests).toBe(1);
     } finally {
       await stuck.close();
@@ -264,8 +284,9 @@ describe('JWKS rotation and outages', () => {
     try {
       await expectAccepted(gw, await sign(first));
       flaky.hang = true;
+      // A kid the set did not hold: maybe a key the identity provider has just added, which it cannot be asked for.
       const unknown = await signingKey();
-      await expectRejected(gw, await sign(unknown));
+      await expectUncheckable(gw, await sign(unknown), 'UPSTREAM_TIMEOUT');
       // A new token (not one verified before) with the known kid: verified from the key jose holds.
       const again = await new SignJWT({ fresh: true })
         .setProtectedHeader({ alg: 'RS256', kid: first.kid })
@@ -280,15 +301,77 @@ describe('JWKS rotation and outages', () => {
     }
   });
 
-  it('fails closed with 401 when the JWKS endpoint is unreachable', async () => {
+  it('fails closed with 503 UPSTREAM_UNAVAILABLE when the JWKS endpoint is unreachable, logging why without its URL', async () => {
     const gone = await startKeyServer();
     const url = gone.url;
     await gone.close();
-    const orphan = await jwksGateway(url);
+    const logs = captureLogs();
+    const orphan = await startTestGateway({
+      upstreams: upstream.urls,
+      env: { JWT_SECRET: '', JWT_JWKS_URL: url, LOG_LEVEL: 'info' },
+      logDestination: logs.destination,
+    });
     try {
-      await expectRejected(orphan, await sign(first));
+      await expectUncheckable(orphan, await sign(first), 'UPSTREAM_UNAVAILABLE');
+      await expectUncheckable(orphan, await sign(first, { again: true }), 'UPSTREAM_UNAVAILABLE');
+      const warnings = logs.lines
+        .map((line) => JSON.parse(line) as { level: number; msg: string; reason?: string })
+        .filter((l) => l.msg.startsWith('JWKS'));
+      // One line per failed fetch, not per request: the second token waited out the backoff without a fetch.
+      expect(warnings).toEqual([expect.objectContaining({ level: 40, reason: 'ECONNREFUSED', lastKeysKept: false })]);
+      expect(logs.lines.join('\n')).not.toContain(url);
     } finally {
       await orphan.close();
+    }
+  });
+
+  it('answers 503 UPSTREAM_UNAVAILABLE for a JWKS answering 500, and UPSTREAM_BAD_RESPONSE for one answering no key set', async () => {
+    const failing = await startKeyServer([first.jwk]);
+    failing.fault = { status: 500, body: '{"error":"down"}' };
+    const down = await jwksGateway(failing.url);
+    const lying = await startKeyServer([first.jwk]);
+    lying.fault = { status: 200, body: '<html>maintenance</html>' };
+    const garbled = await jwksGateway(lying.url);
+    const wrongShape = await startKeyServer([first.jwk]);
+    wrongShape.fault = { status: 200, body: '{"keys":"none"}' };
+    const misshapen = await jwksGateway(wrongShape.url);
+    try {
+      await expectUncheckable(down, await sign(first), 'UPSTREAM_UNAVAILABLE');
+      await expectUncheckable(garbled, await sign(first), 'UPSTREAM_BAD_RESPONSE');
+      await expectUncheckable(misshapen, await sign(first), 'UPSTREAM_BAD_RESPONSE');
+    } finally {
+      await Promise.all([down.close(), garbled.close(), misshapen.close()]);
+      await Promise.all([failing.close(), lying.close(), wrongShape.close()]);
+    }
+  });
+
+  it('keeps verifying with the keys it fetched last once they are past their age, while a refetch fails', async () => {
+    const flaky = await startKeyServer([first.jwk]);
+    const gw = await jwksGateway(flaky.url, { JWT_JWKS_MAX_AGE_MS: '1000', JWT_JWKS_TIMEOUT_MS: '300', JWT_JWKS_COOLDOWN_MS: '0' });
+    try {
+      await expectAccepted(gw, await sign(first));
+      flaky.fault = { status: 503, body: '' };
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      // Past its age the set is fetched again before verifying: that fails, and the keys it held still verify.
+      await expectAccepted(gw, await sign(first, { n: 1 }));
+      expect(flaky.requests).toBe(2);
+      // During the backoff no fetch is made, and the known key still verifies; an unknown one cannot be checked.
+      await expectAccepted(gw, await sign(first, { n: 2 }));
+      await expectUncheckable(gw, await sign(await signingKey()), 'UPSTREAM_UNAVAILABLE');
+      expect(flaky.requests).toBe(2);
+      // A forged token with the known kid is still refused: the kept keys check signatures as before.
+      const forger = await signingKey(first.kid);
+      await expectRejected(gw, await sign(forger));
+      // The identity provider back, with a rotated set: the new key verifies once the backoff has passed.
+      const next = await signingKey('key-2025');
+      flaky.fault = null;
+      flaky.keys = [next.jwk];
+      await new Promise((resolve) => setTimeout(resolve, 5_100));
+      await expectAccepted(gw, await sign(next));
+      expect(flaky.requests).toBe(3);
+    } finally {
+      await gw.close();
+      await flaky.close();
     }
   });
 });
@@ -297,7 +380,7 @@ describe('JWKS configuration', () => {
   const base = { JWT_JWKS_URL: 'https://id.example.test/jwks.json' };
 
   it('defaults to a 30 s refetch cooldown and a 2 s fetch deadline', () => {
-    expect(loadConfig(base).jwt).toMatchObject({ kind: 'jwks', cooldownMs: 30_000, timeoutMs: 2_000 });
+    expect(loadConfig(base).jwt).toMatchObject({ kind: 'jwks', cooldownMs: 30_000, timeoutMs: 2_000, maxAgeMs: 600_000 });
     expect(loadConfig({ ...base, JWT_JWKS_COOLDOWN_MS: '500', JWT_JWKS_TIMEOUT_MS: '250' }).jwt).toMatchObject({
       cooldownMs: 500,
       timeoutMs: 250,

@@ -4,12 +4,13 @@
  */
 import { GraphQLError } from 'graphql';
 import { UpstreamError } from '../../../clients/index.js';
-import { CredentialError } from '../../auth/credential-error.js';
+import { CredentialCheckUnavailable, CredentialError } from '../../auth/credential-error.js';
 import { ErrorCode } from '../../errors.js';
 
 export function errorCodeOf(error: unknown): string {
   if (error instanceof UpstreamError) return error.code;
   if (error instanceof CredentialError) return ErrorCode.UNAUTHENTICATED;
+  if (error instanceof CredentialCheckUnavailable) return error.code;
   if (error instanceof GraphQLError) {
     const code = error.extensions['code'];
     if (typeof code === 'string') return code;

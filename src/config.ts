@@ -57,6 +57,8 @@ export interface Config {
   circuitCooldownMs: number;
   /** Time a client has to send its request headers before the socket is closed (slow-loris). */
   headersTimeoutMs: number;
+  /** How long an idle keep-alive connection from a client stays open (`KEEP_ALIVE_TIMEOUT_MS`). */
+  keepAliveTimeoutMs: number;
   jwt: JwtConfig;
   /** JSON file of hashed API keys, or null: the documented demo keys (development only). */
   apiKeysFile: string | null;
@@ -456,6 +458,7 @@ export function loadConfig(env: Env = process.env): Config {
     circuitCooldownMs: integer(env, 'CIRCUIT_COOLDOWN_MS', 10_000, 10, 3_600_000, problems),
     // Node refuses a headers timeout longer than the request timeout (30 s, src/http/server.ts).
     headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 30_000, problems),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1_000, 3_600_000, problems),
     jwt: readJwt(env, production, problems),
     apiKeysFile,
     // Read only when there is a file to read again.

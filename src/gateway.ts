@@ -210,6 +210,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     metrics,
     details: true,
   };
+  // One set of Node limits for the public and the operations listener (slow headers, idle keep-alive).
+  const limits = serverLimits(config);
   const server = createEdgeServer({
     audiences: config.audiences,
     trustedProxies: config.trustedProxies,
@@ -219,7 +221,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     onRefused: recordRefusal,
     // With an operations port, /metrics and the verbose status are served there only.
     operations: config.operationsPort === null ? endpoints : { ...endpoints, metrics: null, details: false },
-    headersTimeoutMs: config.headersTimeoutMs,
+    limits,
     readiness,
     overload,
     retryAfterSeconds: config.overload.retryAfterSeconds,
@@ -238,7 +240,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const url = urlOf(server.address() as AddressInfo);
   /** The operations port's listener, listening; when it cannot listen, the public listener is closed and the problem thrown. */
   const listenOperations = async (port: number) => {
-    const listener = createOperationsServer(endpoints, { limits: serverLimits(config.headersTimeoutMs), logger });
+    const listener = createOperationsServer(endpoints, { limits, logger });
     try {
       await listenOn(listener, port, 'OPERATIONS_PORT', config);
     } catch (error) {

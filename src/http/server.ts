@@ -26,8 +26,8 @@ export interface EdgeOptions {
   graphql: ReturnType<typeof createGraphQLHandler>;
   /** `/healthz`, `/readyz` and `/metrics` as this port serves them (without the metrics and details when an operations port has them). */
   operations: OperationsEndpoints;
-  /** Time a client has to send its request headers (slow-loris). Default 10000. */
-  headersTimeoutMs?: number;
+  /** Node's limits on the listener (serverLimits). */
+  limits: ServerLimits;
   /** What `/readyz` answers: started, not draining, not shedding (and whether to close a connection: draining). */
   readiness: Readiness;
   /** Sheds GraphQL requests at the edge when the process is overloaded. */
@@ -50,13 +50,21 @@ export interface EdgeOptions {
 
 const NO_PLAYGROUND = 'No playground on this endpoint: send GraphQL requests as POST with Content-Type: application/json.';
 
-/** Node's own limits, tighter than its defaults where a gateway needs them (slow-loris, huge headers). */
-export function serverLimits(headersTimeoutMs: number) {
+export type ServerLimits = ReturnType<typeof serverLimits>;
+
+/**
+ * Node's own limits, tighter than its defaults where a gateway needs them (slow-loris, huge headers), and an idle
+ * keep-alive time longer than Node's 5 s: a load balancer that keeps its connections to the gateway longer than the
+ * gateway does (an AWS ALB 60 s, Google's 600 s) sends a request on a connection the gateway is closing, and its
+ * client gets a 502. Node sends it as `Keep-Alive: timeout=…`.
+ */
+export function serverLimits(timeouts: { headersTimeoutMs: number; keepAliveTimeoutMs: number }) {
+  const { headersTimeoutMs, keepAliveTimeoutMs } = timeouts;
   return {
     maxHeaderSize: 16 * 1024,
     headersTimeout: headersTimeoutMs,
     requestTimeout: 30_000,
-    keepAliveTimeout: 5_000,
+    keepAliveTimeout: keepAliveTimeoutMs,
     // Node enforces headersTimeout only when this timer sweeps (default every 30 s): sweep often enough to mean it.
     connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(headersTimeoutMs / 4))),
   };
@@ -180,7 +188,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       else res.destroy();
     });
   };
-  const limits = serverLimits(options.headersTimeoutMs ?? 10_000);
+  const { limits } = options;
   if (options.edgeThread) {
     return createEdgeThread(listener, {
       limits,

@@ -194,10 +194,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   // Shedding is a flood by nature: one line a second says it is happening and how much.
   const logShed = throttledWarn(logger, 'overloaded: shedding GraphQL requests (503 OVERLOADED)', 1_000);
   // One line per failed fetch of the identity provider's keys (at most one every 5 s): requests that need them get 503.
-  const onKeySetFailure: KeySetFailureListener = ({ reason, lastKeysKept }) =>
-    logger.warn({ reason, lastKeysKept }, lastKeysKept
+  const onKeySetFailure: KeySetFailureListener = ({ code, reason, lastKeysKept }) => {
+    metrics.jwksFetchFailed(code, lastKeysKept);
+    logger.warn({ code, reason, lastKeysKept }, lastKeysKept
       ? 'JWKS unreachable: verifying with the keys it served last'
       : 'JWKS unreachable: tokens needing its keys are answered 503 until it answers');
+  };
   const authenticator = createAuthenticator(createJwtVerifier(config.jwt, onKeySetFailure), apiKeys);
   const recordRefusal = createRefusalRecorder(logger, metrics);
   // What /healthz, /readyz and /metrics answer from: on the operations port when there is one, else on the public port.

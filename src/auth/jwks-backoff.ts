@@ -29,8 +29,8 @@ function fetchFailure(error: unknown): { code: CredentialCheckUnavailable['code'
   return { code: 'UPSTREAM_UNAVAILABLE', reason: detail };
 }
 
-/** Told once per failed fetch of the key set: its reason, and whether the keys fetched before are still used. */
-export type KeySetFailureListener = (failure: { reason: string; lastKeysKept: boolean }) => void;
+/** Told once per failed fetch of the key set: how it failed, and whether the keys fetched before are still used. */
+export type KeySetFailureListener = (failure: { code: CredentialCheckUnavailable['code']; reason: string; lastKeysKept: boolean }) => void;
 
 /**
  * Wraps jose's remote key set for an identity provider that is down:
@@ -78,12 +78,15 @@ export function withJwksFailureBackoff(
       return await remote(header, token);
     } catch (error) {
       if (!isFetchFailure(error)) throw error;
-      failedAt = Date.now();
-      failure = fetchFailure(error);
-      const held = remote.jwks();
-      lastKeys = held && held.keys.length > 0 ? { verify: createLocalJWKSet(held), kids: new Set(held.keys.map((key) => key.kid)) } : lastKeys;
+      // Requests that waited on the same fetch (jose shares it) each land here: the first one records the failure.
+      if (Date.now() - failedAt >= backoffMs) {
+        failedAt = Date.now();
+        failure = fetchFailure(error);
+        const held = remote.jwks();
+        if (held && held.keys.length > 0) lastKeys = { verify: createLocalJWKSet(held), kids: new Set(held.keys.map((key) => key.kid)) };
+        onFailure?.({ ...failure, lastKeysKept: lastKeys !== undefined });
+      }
       const kept = lastKeyFor(header.kid);
-      onFailure?.({ reason: failure.reason, lastKeysKept: kept !== undefined });
       if (kept) return kept(header, token);
       throw unavailable();
     }

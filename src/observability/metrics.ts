@@ -63,6 +63,8 @@ export interface Metrics {
   budgetFallback(): void;
   /** `API_KEYS_FILE` read again with a new text: its keys now in use, or refused (the keys in use stay). */
   apiKeysReload(outcome: 'reloaded' | 'failed'): void;
+  /** A fetch of the identity provider's JWKS failed (`code`: the contract's upstream code for how), and whether the keys fetched before are still used. */
+  jwksFetchFailed(code: string, lastKeysKept: boolean): void;
   /**
    * One operation plan made (a document seen for the first time, or again after eviction): which
    * executor runs it, and for graphql-js why (`configured`, `introspection`, or `jit_failed`).
@@ -177,6 +179,7 @@ export function createMetrics(): Metrics {
   });
   const budgetFallbacks = counter('bff_budget_fallback_total', 'Budget decisions taken in process memory because Redis could not answer.', []);
   const keyReloads = counter('bff_api_keys_reloads_total', 'API_KEYS_FILE read again with a new text: reloaded (its keys now in use) or failed (the keys in use stay).', ['outcome']);
+  const jwksFailures = counter('bff_jwks_fetch_failures_total', "Fetches of the identity provider's JWKS that failed, by how (the upstream error code) and whether the keys fetched before still verify.", ['code', 'last_keys_kept']);
   const plans = counter('bff_operation_plans_total', 'Operation plans compiled, by the executor that runs them and why graphql-js when it does.', ['audience', 'executor', 'reason']);
 
   return {
@@ -235,6 +238,9 @@ export function createMetrics(): Metrics {
     },
     apiKeysReload(outcome) {
       keyReloads.inc({ outcome });
+    },
+    jwksFetchFailed(code, lastKeysKept) {
+      jwksFailures.inc({ code, last_keys_kept: String(lastKeysKept) });
     },
     budgetFallback() {
       budgetFallbacks.inc();

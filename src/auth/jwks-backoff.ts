@@ -29,6 +29,9 @@ function fetchFailure(error: unknown): { code: CredentialCheckUnavailable['code'
   return { code: 'UPSTREAM_UNAVAILABLE', reason: detail };
 }
 
+/** The key lookup jose's `jwtVerify` calls, and a fetch of the set ahead of any token. */
+export type RemoteKeySet = JWTVerifyGetKey & { prefetch(): Promise<void> };
+
 /** Told once per failed fetch of the key set: how it failed, and whether the keys fetched before are still used. */
 export type KeySetFailureListener = (failure: { code: CredentialCheckUnavailable['code']; reason: string; lastKeysKept: boolean }) => void;
 
@@ -52,7 +55,7 @@ export function withJwksFailureBackoff(
   remote: RemoteJWKSet,
   backoffMs = JWKS_FAILURE_BACKOFF_MS,
   onFailure?: KeySetFailureListener,
-): JWTVerifyGetKey {
+): RemoteKeySet {
   let failedAt = -Infinity;
   let failure = { code: 'UPSTREAM_UNAVAILABLE' as CredentialCheckUnavailable['code'], reason: '' };
   /** The set fetched last, as of the latest failure: what verifies while the identity provider is out of reach. */
@@ -68,7 +71,17 @@ export function withJwksFailureBackoff(
     return !known && !remote.coolingDown;
   };
 
-  return async (header, token) => {
+  /** A failed fetch, seen by the first of the requests (or the prefetch) that waited on it. */
+  const record = (error: unknown) => {
+    if (Date.now() - failedAt < backoffMs) return;
+    failedAt = Date.now();
+    failure = fetchFailure(error);
+    const held = remote.jwks();
+    if (held && held.keys.length > 0) lastKeys = { verify: createLocalJWKSet(held), kids: new Set(held.keys.map((key) => key.kid)) };
+    onFailure?.({ ...failure, lastKeysKept: lastKeys !== undefined });
+  };
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
     if (Date.now() - failedAt < backoffMs && wouldFetch(header.kid)) {
       const kept = lastKeyFor(header.kid);
       if (kept) return kept(header, token);
@@ -79,16 +92,12 @@ export function withJwksFailureBackoff(
     } catch (error) {
       if (!isFetchFailure(error)) throw error;
       // Requests that waited on the same fetch (jose shares it) each land here: the first one records the failure.
-      if (Date.now() - failedAt >= backoffMs) {
-        failedAt = Date.now();
-        failure = fetchFailure(error);
-        const held = remote.jwks();
-        if (held && held.keys.length > 0) lastKeys = { verify: createLocalJWKSet(held), kids: new Set(held.keys.map((key) => key.kid)) };
-        onFailure?.({ ...failure, lastKeysKept: lastKeys !== undefined });
-      }
+      record(error);
       const kept = lastKeyFor(header.kid);
       if (kept) return kept(header, token);
       throw unavailable();
     }
   };
+  // Fetched at start-up: the first tokens need not wait for it, and a JWKS URL that does not answer is logged at once.
+  return Object.assign(getKey, { prefetch: () => remote.reload().catch(record) });
 }

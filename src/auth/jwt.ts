@@ -5,14 +5,13 @@ import {
   errors as joseErrors,
   jwtVerify,
   type JWTPayload,
-  type JWTVerifyGetKey,
 } from 'jose';
 import { TIERS, type Tier } from '../../clients/index.js';
 import type { JwtConfig } from '../config.js';
 import { BoundedMap } from '../../clients/bounded-map.js';
 import type { Consumer } from './consumer.js';
 import { CredentialCheckUnavailable, CredentialError } from './credential-error.js';
-import { withJwksFailureBackoff, type KeySetFailureListener } from './jwks-backoff.js';
+import { withJwksFailureBackoff, type KeySetFailureListener, type RemoteKeySet } from './jwks-backoff.js';
 
 /** Tokens longer than this are refused before any parsing or crypto. */
 export const MAX_TOKEN_BYTES = 8192;
@@ -63,7 +62,7 @@ function consumerFromClaims(payload: JWTPayload): Consumer {
 export function createJwtVerifier(config: JwtConfig, onKeySetFailure?: KeySetFailureListener): JwtVerifier {
   const algorithms = config.kind === 'secret' ? ['HS256'] : ['RS256', 'ES256'];
   // The HMAC key is imported once: handing jose the raw bytes would import it again on every request.
-  const key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey =
+  const key: Promise<webcrypto.CryptoKey> | RemoteKeySet =
     config.kind === 'secret'
       ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
       : withJwksFailureBackoff(
@@ -75,6 +74,9 @@ export function createJwtVerifier(config: JwtConfig, onKeySetFailure?: KeySetFai
           undefined,
           onKeySetFailure,
         );
+  // The key set is fetched now, at start-up: the first tokens need not wait for it, and a JWKS that does not answer
+  // is logged before any user meets it (its failure starts the backoff as a request's would).
+  if (typeof key === 'function') void key.prefetch();
   const verified = new BoundedMap<string, { consumer: Consumer; until: number }>(VERIFIED_CACHE_ENTRIES);
   const options = {
     algorithms,

@@ -162,13 +162,24 @@ describe('JWKS-verified tokens', () => {
   });
 });
 
+/** Resolves once `condition` holds (polled), or fails after `ms`. */
+async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('Tokens refused before any key lookup', () => {
-  // A gateway that has not loaded its JWKS yet: any key lookup would fetch it, so a count of 0 proves none happened.
+  // A gateway whose key set (fetched at start-up) holds no key, with no refetch cooldown: any key lookup would find
+  // nothing and fetch the set again, so a count that stays at the start-up fetch proves none happened.
   let untouched: KeyServer;
   let fresh: Gateway;
   beforeAll(async () => {
-    untouched = await startKeyServer([first.jwk]);
-    fresh = await jwksGateway(untouched.url);
+    untouched = await startKeyServer([]);
+    fresh = await jwksGateway(untouched.url, { JWT_JWKS_COOLDOWN_MS: '0' });
+    await until(() => untouched.requests === 1);
   });
   afterAll(async () => {
     await fresh.close();
@@ -182,7 +193,7 @@ describe('Tokens refused before any key lookup', () => {
     await expectRejected(fresh, await sign(first, { jwk: first.jwk }));
     await expectRejected(fresh, await sign(attacker, { jwk: attacker.jwk }));
     expect(trap.requests).toBe(0);
-    expect(untouched.requests).toBe(0);
+    expect(untouched.requests).toBe(1);
   });
 
   it('rejects an unsigned token (`alg: none`), with or without a known kid, fetching nothing', async () => {
@@ -192,7 +203,7 @@ describe('Tokens refused before any key lookup', () => {
     };
     await expectRejected(fresh, unsigned({}));
     await expectRejected(fresh, unsigned({ kid: first.kid }));
-    expect(untouched.requests).toBe(0);
+    expect(untouched.requests).toBe(1);
   });
 
   it('rejects HS256 tokens keyed with the RSA public key in its PEM or JWK forms, fetching nothing', async () => {
@@ -201,15 +212,15 @@ describe('Tokens refused before any key lookup', () => {
       await expectRejected(fresh, await signHs256(secret, first.kid));
       await expectRejected(fresh, await signHs256(secret, 'key-unknown'));
     }
-    // The JWKS was never loaded here, so any key lookup would have fetched it.
-    expect(untouched.requests).toBe(0);
+    // Any key lookup would have fetched the set again.
+    expect(untouched.requests).toBe(1);
   });
 
   it('rejects a kid holding a path or SQL', async () => {
     for (const kid of ['../../../etc/passwd', "key-2024' OR '1'='1", 'key; DROP TABLE keys;--', '%2e%2e%2fetc']) {
       await expectRejected(fresh, await sign({ ...first, kid }));
     }
-    expect(untouched.requests).toBe(0);
+    expect(untouched.requests).toBe(1);
   });
 
   it('rejects a token over 8 KB', async () => {
@@ -220,16 +231,30 @@ describe('Tokens refused before any key lookup', () => {
       .sign(first.privateKey);
     expect(huge.length).toBeGreaterThan(8192);
     await expectRejected(fresh, huge);
-    expect(untouched.requests).toBe(0);
+    expect(untouched.requests).toBe(1);
   });
 
   it('still verifies a well-formed token afterwards (the key server was reachable all along)', async () => {
+    untouched.keys = [first.jwk];
     await expectAccepted(fresh, await sign(first));
-    expect(untouched.requests).toBe(1);
+    expect(untouched.requests).toBe(2);
   });
 });
 
 describe('JWKS rotation and outages', () => {
+  it('fetches the key set at start-up, so the first token does not wait for it', async () => {
+    const keys = await startKeyServer([first.jwk]);
+    const started = await jwksGateway(keys.url);
+    try {
+      await until(() => keys.requests === 1);
+      await expectAccepted(started, await sign(first));
+      expect(keys.requests).toBe(1);
+    } finally {
+      await started.close();
+      await keys.close();
+    }
+  });
+
   it('refetches the JWKS for a new kid once the cooldown has passed, and verifies the token', async () => {
     const rotating = await startKeyServer([first.jwk]);
     const rotated = await jwksGateway(rotating.url, { JWT_JWKS_COOLDOWN_MS: '100' });
@@ -265,13 +290,25 @@ describe('JWKS rotation and outages', () => {
     }
   });
 
-  it('asks a hanging JWKS endpoint once for a burst of tokens, not once per token', async () => {
+  it('asks a hanging JWKS endpoint once for a burst of tokens, not once per token, and says so once', async () => {
     const hanging = await startKeyServer([first.jwk]);
     hanging.hang = true;
-    const stuck = await jwksGateway(hanging.url, { JWT_JWKS_TIMEOUT_MS: '300' });
+    const logs = captureLogs();
+    const stuck = await startTestGateway({
+      upstreams: upstream.urls,
+      env: { JWT_SECRET: '', JWT_JWKS_URL: hanging.url, JWT_JWKS_TIMEOUT_MS: '1000', LOG_LEVEL: 'warn' },
+      logDestination: logs.destination,
+    });
     try {
-      for (let i = 0; i < 5; i++) await expectUncheckable(stuck, await sign(first, { nonce: i }), 'UPSTREAM_TIMEOUT');
+      // Sent at once while the start-up fetch hangs: all of them wait on that one fetch, and fail with it.
+      const tokens = await Promise.all([0, 1, 2, 3, 4].map((nonce) => sign(first, { nonce })));
+      await Promise.all(tokens.map((token) => expectUncheckable(stuck, token, 'UPSTREAM_TIMEOUT')));
+      await expectUncheckable(stuck, await sign(first, { nonce: 5 }), 'UPSTREAM_TIMEOUT');
       expect(hanging.requests).toBe(1);
+      // One failed fetch: one warning and one count, however many requests waited on it.
+      expect(logs.lines.filter((line) => line.includes('JWKS unreachable'))).toHaveLength(1);
+      const metrics = await (await fetch(`${stuck.url}/metrics`)).text();
+      expect(metrics).toContain('bff_jwks_fetch_failures_total{code="UPSTREAM_TIMEOUT",last_keys_kept="false"} 1');
     } finally {
       await stuck.close();
       await hanging.close();
@@ -312,7 +349,9 @@ describe('JWKS rotation and outages', () => {
       logDestination: logs.destination,
     });
     try {
-      // Five at once share one failed fetch, and a sixth comes during the backoff.
+      // Logged at start-up, before any token needs the keys.
+      await until(() => logs.lines.some((line) => line.includes('JWKS unreachable')));
+      // Five at once, and a sixth, during the backoff: answered without asking again.
       const tokens = await Promise.all([0, 1, 2, 3, 4].map((n) => sign(first, { n })));
       await Promise.all(tokens.map((token) => expectUncheckable(orphan, token, 'UPSTREAM_UNAVAILABLE')));
       await expectUncheckable(orphan, await sign(first, { again: true }), 'UPSTREAM_UNAVAILABLE');

@@ -76,6 +76,39 @@ function listenOn(listener: Pick<EdgeListener, 'once' | 'listen'>, port: number,
   });
 }
 
+/** The configuration files, read and checked: a bad one is a ConfigError naming it, before anything has started. */
+export function loadConfigurationFiles(config: Config) {
+  const firstParty = config.audiences.filter(isFirstParty);
+  return {
+    apiKeys: loadApiKeys(config.apiKeysFile),
+    rateLimits: loadRateLimits(config.rateLimitsFile),
+    firstParty,
+    manifests: new Map<Audience, TrustedDocuments>(firstParty.map((a) => [a, loadTrustedDocuments(a)])),
+  };
+}
+
+/**
+ * What `--check` reports of a configuration that is valid: what the gateway would serve, from where, and with
+ * which files, without starting anything (no listener, no demo services, no Redis or upstream contacted).
+ */
+export function describeConfiguration(config: Config, files: ReturnType<typeof loadConfigurationFiles>) {
+  return {
+    production: config.production,
+    audiences: config.audiences,
+    port: config.port,
+    ...(config.operationsPort !== null ? { operationsPort: config.operationsPort } : {}),
+    upstreams: config.upstreams
+      ? Object.fromEntries(Object.entries(config.upstreams).map(([service, url]) => [service, displayUrl(url)]))
+      : 'embedded demo services',
+    tokens: config.jwt.kind === 'jwks' ? { jwks: displayUrl(config.jwt.url) } : config.jwt.isDevSecret ? 'development secret' : 'JWT_SECRET',
+    ...(config.audiences.includes('public') ? { apiKeys: config.apiKeysFile ? files.apiKeys.size : 'demo keys' } : {}),
+    rateLimits: config.rateLimitsFile ?? 'built-in defaults',
+    trustedDocuments: Object.fromEntries(files.firstParty.map((a) => [a, { mode: config.trustedDocuments[a], manifestOperations: files.manifests.get(a)!.size }])),
+    redis: config.redisUrl ? displayUrl(config.redisUrl) : 'none (state in process memory)',
+    tracing: config.tracing ? displayUrl(config.tracing.tracesUrl) : 'off',
+  };
+}
+
 /**
  * Starts the whole gateway from a validated Config: the embedded demo
  * services when no upstream is configured, one Apollo Server per audience,
@@ -83,10 +116,7 @@ function listenOn(listener: Pick<EdgeListener, 'once' | 'listen'>, port: number,
  */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
   // Configuration files first: a bad one is a ConfigError before anything has started.
-  const apiKeys = loadApiKeys(config.apiKeysFile);
-  const rateLimits = loadRateLimits(config.rateLimitsFile);
-  const firstParty = config.audiences.filter(isFirstParty);
-  const manifests = new Map<Audience, TrustedDocuments>(firstParty.map((a) => [a, loadTrustedDocuments(a)]));
+  const { apiKeys, rateLimits, firstParty, manifests } = loadConfigurationFiles(config);
   let demo: DemoServices | null = null;
   let upstreams = config.upstreams;
   if (!upstreams) {

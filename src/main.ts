@@ -1,6 +1,6 @@
 import { isatty } from 'node:tty';
 import { ConfigError, loadConfig } from './config.js';
-import { startGateway, type Gateway } from './gateway.js';
+import { describeConfiguration, loadConfigurationFiles, startGateway, type Gateway } from './gateway.js';
 import { createLogger, type Logger } from './logger.js';
 
 /**
@@ -41,6 +41,13 @@ async function main(): Promise<void> {
   try {
     config = loadConfig();
     logger = createLogger(config.logLevel);
+    if (process.argv.includes('--check')) {
+      // `npm start -- --check`, as `nginx -t` or `router config validate`: the environment and every file it names
+      // checked, then exit 0 (2 on a problem, named), without starting anything. Ports are not tried.
+      const checked = describeConfiguration(config, loadConfigurationFiles(config));
+      process.stdout.write(`configuration valid: ${JSON.stringify(checked, null, 2)}\n`);
+      process.exit(0);
+    }
     gateway = await startGateway(config, logger);
   } catch (error) {
     if (error instanceof ConfigError) {

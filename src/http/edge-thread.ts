@@ -35,7 +35,7 @@ import type { SentApp } from '../observability/app-client.js';
 import type { EdgeRefusal } from '../observability/edge-refusals.js';
 import { EXPOSED_HEADERS } from './cors.js';
 import { broughtCorrelationId, VALID_CORRELATION_ID } from './correlation.js';
-import { bodyTooLarge, COMPRESSED_BODY, isEncoded } from './body.js';
+import { bodyTooLarge, COMPRESSED_BODY, DRAINED_BODY_BYTES, isEncoded } from './body.js';
 import { GRAPHQL_PATH } from './endpoints.js';
 import { OVERLOADED_MESSAGE, type OverloadGuard } from './overload.js';
 import { CLIENT_ERROR_STATUS, clientErrorAnswers, graphQLErrorBody } from './respond.js';
@@ -158,7 +158,11 @@ function onRequest(req, res, expectsContinue) {
     if (match !== null && served.has(match[1])) post({ type: 'refused', audience: match[1], correlationId: id, status: 413, elapsedMs: performance.now() - arrived, app: sentApp(req) });
     sendError(req, res, 413, options.tooLarge, { connection: 'close', 'x-correlation-id': id });
   };
-  if (Number(req.headers['content-length'] || 0) > options.maxBodyBytes) return tooLarge();
+  // A larger body than the limit is read to its end and thrown away before its 413, as on the main thread (body.ts's
+  // readBody): a proxy sends it whole, and a connection closed under it is its 502. At once past DRAINED_BODY_BYTES,
+  // or for a client waiting for 100 Continue, which sends nothing of a refused body.
+  const declared = Number(req.headers['content-length'] || 0);
+  if (declared > options.maxBodyBytes && (expectsContinue || declared > ${DRAINED_BODY_BYTES})) return tooLarge();
   // A compressed GraphQL body: refused from its headers, as on the main thread (body.ts's isEncoded, below).
   if (graphql && req.method === 'POST' && isEncoded(req.headers['content-encoding'])) {
     const id = correlationId(req);
@@ -177,18 +181,21 @@ function onRequest(req, res, expectsContinue) {
   req.on('data', (chunk) => {
     if (refused) return;
     size += chunk.length;
-    if (size > options.maxBodyBytes) {
+    if (size > ${DRAINED_BODY_BYTES}) {
       refused = true;
       chunks.length = 0;
       req.pause();
       tooLarge();
       return;
     }
-    chunks.push(chunk);
+    // Past the limit: thrown away while the rest arrives, then refused.
+    if (size <= options.maxBodyBytes) chunks.push(chunk);
+    else chunks.length = 0;
   });
   req.on('end', () => {
     receiving.delete(req);
     if (refused) return;
+    if (size > options.maxBodyBytes) return tooLarge();
     const id = nextId++;
     if (graphql) forwarded += 1;
     // Waiting for its answer until answered (or the client goes away).

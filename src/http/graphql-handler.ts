@@ -175,7 +175,11 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     if (cacheHeaders['cache-control'] !== 'no-store') res.removeHeader('x-correlation-id');
     if (response.body.kind === 'complete') {
       const { compression } = deps;
-      res.end(compression ? compressedBody(res, req.headers['accept-encoding'], response.body.string, compression) : response.body.string);
+      const payload = compression ? compressedBody(res, req.headers['accept-encoding'], response.body.string, compression) : response.body.string;
+      // Its length, as the edge thread gives it: node:http adds none for an HTTP/1.0 request (nginx's default upstream
+      // protocol), whose answer would then end only with its connection, kept alive or not.
+      res.setHeader('content-length', Buffer.byteLength(payload));
+      res.end(payload);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

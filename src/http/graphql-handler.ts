@@ -176,9 +176,9 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     if (response.body.kind === 'complete') {
       const { compression } = deps;
       const payload = compression ? compressedBody(res, req.headers['accept-encoding'], response.body.string, compression) : response.body.string;
-      // Its length, as the edge thread gives it: node:http adds none for an HTTP/1.0 request (nginx's default upstream
-      // protocol), whose answer would then end only with its connection, kept alive or not.
-      res.setHeader('content-length', Buffer.byteLength(payload));
+      // Its length, as the edge thread gives it: node:http adds it to an HTTP/1.1 answer itself, but none to an HTTP/1.0
+      // one (nginx's default upstream protocol), whose answer would then end only with its connection.
+      if (req.httpVersionMinor === 0) res.setHeader('content-length', Buffer.byteLength(payload));
       res.end(payload);
       return;
     }

@@ -29,6 +29,8 @@ export interface CallEvent {
   status?: number;
   /** Set when the call failed. */
   errorCode?: UpstreamErrorCode;
+  /** Set when the call failed: why, for operators' logs (map-error.ts's failureReason), never for a client. */
+  reason?: string;
   /** HTTP requests actually sent: 0 when the circuit was open or the operation's deadline was spent. */
   attempts: number;
   /** Set when the open circuit refused the call (or its retry) without reaching the service. */

@@ -12,11 +12,11 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callStartOf, quietly, startTrace, type CallTrace, type RetryInfo } from './call-tracer.js';
 import type { AttemptVerdict } from './circuit-breaker.js';
-import { UpstreamError, type UpstreamErrorCode } from './errors.js';
+import { UpstreamError } from './errors.js';
 import { isSafeHeaderValue, traceHeaders, upstreamHeaders } from './headers.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, type CallEvent, type Http, type HttpCall, type HttpOptions } from './http-types.js';
 import type { RequestMeta } from './index.js';
-import { codeForStatus, codeForTransportError, upstreamError } from './map-error.js';
+import { codeForStatus, codeForTransportError, failureReason, upstreamError } from './map-error.js';
 import { isRetryableStatus, isRetryableTransportError, MIN_ATTEMPT_MS, retryDelayMs } from './retry-policy.js';
 import { createServiceGuards } from './service-guards.js';
 import { createTransport, type Attempt, type Deadline, type Outcome } from './transport.js';
@@ -171,7 +171,7 @@ export function createHttp(options: HttpOptions = {}): Http {
     }
   }
 
-  function report(call: HttpCall<unknown>, progress: Progress, started: number, errorCode: UpstreamErrorCode | undefined): void {
+  function report(call: HttpCall<unknown>, progress: Progress, started: number, failure: UpstreamError | undefined): void {
     const { trace } = progress;
     if (!options.onCall && !call.meta.onCall && !trace) return;
     const event: CallEvent = {
@@ -184,7 +184,10 @@ export function createHttp(options: HttpOptions = {}): Http {
     if (progress.status !== undefined) event.status = progress.status;
     if (progress.circuitOpen) event.circuitOpen = true;
     if (call.meta.abandoned && progress.attempts === 0) event.abandoned = true;
-    if (errorCode !== undefined) event.errorCode = errorCode;
+    if (failure !== undefined) {
+      event.errorCode = failure.code;
+      event.reason = failureReason(failure);
+    }
     // An observer (metrics, the request log, tracing) must never fail a call.
     if (options.onCall) quietly(() => options.onCall?.(event));
     if (call.meta.onCall) quietly(() => call.meta.onCall?.(event));
@@ -203,7 +206,7 @@ export function createHttp(options: HttpOptions = {}): Http {
       } catch (error) {
         // Callers rely on every rejection being an UpstreamError; anything else is a local fault.
         const failure = error instanceof UpstreamError ? error : upstreamError('UPSTREAM_UNAVAILABLE', call.service, progress.status, error);
-        report(call, progress, started, failure.code);
+        report(call, progress, started, failure);
         throw failure;
       }
     },

@@ -49,6 +49,23 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && error.name === 'TimeoutError';
 }
 
+/**
+ * Why a call failed, for the operator's log line, never for a client: the
+ * socket's or TLS's code for a transport failure (`ECONNREFUSED`,
+ * `ETIMEDOUT (connect)`, `CERT_HAS_EXPIRED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`…),
+ * else the cause's own text, which the clients write without host, URL or
+ * body (`upstream answered HTTP 503`, `field id is not a string`, `circuit open`).
+ */
+export function failureReason(failure: UpstreamError): string {
+  const cause = failure.cause;
+  if (!(cause instanceof Error)) return 'unknown';
+  const { code, event } = cause as Error & { code?: unknown; event?: unknown };
+  if ((cause.name === 'RequestError' || cause.name === 'TimeoutError') && typeof code === 'string') {
+    return typeof event === 'string' ? `${code} (${event})` : code;
+  }
+  return cause.message;
+}
+
 /** The code for a transport failure (no usable response): timeouts vs. everything else. */
 export function codeForTransportError(error: unknown): UpstreamErrorCode {
   return isTimeout(error) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE';

@@ -8,6 +8,19 @@
  */
 import type { CallEvent } from '../../clients/index.js';
 
+/** A call the service failed (an `UPSTREAM_*` code), as the request's log line names it: which call, its code, and why (no host, URL or body). */
+export interface UpstreamFailure {
+  service: string;
+  route: string;
+  code: string;
+  reason: string;
+  attempts: number;
+  status?: number;
+}
+
+/** At most this many failed calls are named in one request's log line (a page of failures says no more than five). */
+export const MAX_LOGGED_FAILURES = 5;
+
 export interface UpstreamCallCounter {
   /** Pass as `RequestMeta.onCall`. */
   observe(event: CallEvent): void;
@@ -15,6 +28,8 @@ export interface UpstreamCallCounter {
   readonly requests: number;
   /** Calls refused by an open circuit without reaching the service. */
   readonly circuitRejections: number;
+  /** The first failed calls (MAX_LOGGED_FAILURES at most), in the order they failed. */
+  readonly failures: readonly UpstreamFailure[];
 }
 
 const counters = new WeakMap<object, UpstreamCallCounter>();
@@ -27,11 +42,25 @@ interface WithClients {
 export function createUpstreamCallCounter(): UpstreamCallCounter {
   let requests = 0;
   let circuitRejections = 0;
+  const failures: UpstreamFailure[] = [];
   return {
     observe(event) {
       requests += event.attempts;
       if (event.circuitOpen) circuitRejections += 1;
+      // The service's own failures; a 404, 409 or 422 is an answer about the request (an unknown id is null, no error).
+      if (event.errorCode?.startsWith('UPSTREAM_') && failures.length < MAX_LOGGED_FAILURES) {
+        const failure: UpstreamFailure = {
+          service: event.service,
+          route: `${event.method} ${event.route}`,
+          code: event.errorCode,
+          reason: event.reason ?? 'unknown',
+          attempts: event.attempts,
+        };
+        if (event.status !== undefined) failure.status = event.status;
+        failures.push(failure);
+      }
     },
+    failures,
     get requests() {
       return requests;
     },

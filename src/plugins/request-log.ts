@@ -74,6 +74,8 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
               durationMs: Math.round((performance.now() - started) * 10) / 10,
               upstreamRequests: upstream?.requests ?? 0,
               ...(upstream?.circuitRejections ? { circuitRejections: upstream.circuitRejections } : {}),
+              // Why each failed call failed (ECONNREFUSED, a TLS certificate code, HTTP 503…): the client only gets the code.
+              ...(upstream && upstream.failures.length > 0 ? { upstreamFailures: upstream.failures } : {}),
               ...(cost ? { cost: { requested: cost.requested, actual: cost.actual ?? null } } : {}),
               ...(codes.length > 0 ? { errorCodes: codes } : {}),
               ...(client ? { client } : {}),

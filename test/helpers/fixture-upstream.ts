@@ -5,6 +5,7 @@
  * hold requests or inject faults. For tests only.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SERVICE_NAMES, TIERS, type Order, type ServiceName, type Tier } from '../../clients/index.js';
 import { defaultFixtureData, makeOrder, type FixtureData } from './fixture-data.js';
@@ -34,6 +35,8 @@ export interface FixtureOptions {
   onRequest?: (req: FixtureRequest) => void | FixtureOverride | Promise<void | FixtureOverride>;
   /** Pages hold at most this many items, whatever the `limit` (legal: `limit` is a bound), with a cursor to the rest. */
   pageItems?: number;
+  /** Served over HTTPS with this key and certificate (test/fixtures/tls: its certificate names 127.0.0.1 and localhost), else plain HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 export interface FixtureUpstream {
@@ -227,12 +230,14 @@ export async function startFixtureUpstream(options: FixtureOptions = {}): Promis
   const send = (res: ServerResponse, [status, body]: Reply): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
-  const server = http.createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => (res.headersSent ? res.destroy() : send(res, fail(500, 'INTERNAL', 'fixture failure'))));
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, listener) : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const urls = Object.fromEntries(SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${port}/${s}-svc`])) as Record<ServiceName, string>;
+  const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const urls = Object.fromEntries(SERVICE_NAMES.map((s) => [s, `${origin}/${s}-svc`])) as Record<ServiceName, string>;
   return {
     urls,
     requests,

@@ -98,6 +98,8 @@ describe('Request log', () => {
     expect(upstream.requests.filter((r) => r.service === 'inventory')).toHaveLength(2);
     expect(linesFor('log-retried', 'request')[0]).toMatchObject({ upstreamRequests: upstream.requests.length });
     expect(linesFor('log-retried', 'request')[0]).not.toHaveProperty('circuitRejections');
+    // The retry succeeded: the call did not fail, so no failure is named.
+    expect(linesFor('log-retried', 'request')[0]).not.toHaveProperty('upstreamFailures');
 
     // A gateway of its own whose inventory circuit opens at the first failure.
     const tripping = await startTestGateway({ upstreams: upstream.urls, env: { LOG_LEVEL: 'info', CIRCUIT_FAILURE_THRESHOLD: '1' }, logDestination: logs.destination });
@@ -113,6 +115,35 @@ describe('Request log', () => {
     }
     expect(upstream.requests.filter((r) => r.service === 'inventory')).toEqual([]);
     expect(linesFor('log-circuit-2', 'request')[0]).toMatchObject({ upstreamRequests: upstream.requests.length, circuitRejections: 1 });
+    // Why each failed call failed, for the operator: the status the service answered, then the open circuit.
+    expect(linesFor('log-circuit-1', 'request')[0]!['upstreamFailures']).toEqual([
+      { service: 'inventory', route: 'GET /inventory', code: 'UPSTREAM_UNAVAILABLE', reason: 'upstream answered HTTP 500', attempts: 1, status: 500 },
+    ]);
+    expect(linesFor('log-circuit-2', 'request')[0]!['upstreamFailures']).toEqual([
+      { service: 'inventory', route: 'GET /inventory', code: 'UPSTREAM_UNAVAILABLE', reason: 'circuit open', attempts: 0 },
+    ]);
+  });
+
+  it('names why a call failed when no answer came, without host or port: a refused connection, a malformed body', async () => {
+    const refusing = await startFixtureUpstream();
+    const urls = { ...upstream.urls, reviews: refusing.urls.reviews };
+    await refusing.close();
+    const broken = await startTestGateway({ upstreams: urls, env: { LOG_LEVEL: 'info' }, logDestination: logs.destination });
+    fault = (req) => (req.service === 'pricing' ? { status: 200, body: '{"items": [{"productId": 7}]}' } : undefined);
+    try {
+      await gql(broken, 'web', '{ product(id: "fx-p1") { id rating price { amount } } }', {}, { 'x-correlation-id': 'log-why' });
+    } finally {
+      fault = undefined;
+      await broken.close();
+    }
+    const failures = linesFor('log-why', 'request')[0]!['upstreamFailures'] as { service: string; reason: string }[];
+    expect(failures).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ service: 'reviews', code: 'UPSTREAM_UNAVAILABLE', reason: 'ECONNREFUSED' }),
+        expect.objectContaining({ service: 'pricing', code: 'UPSTREAM_BAD_RESPONSE', reason: expect.stringMatching(/^field productId is not/) }),
+      ]),
+    );
+    expect(JSON.stringify(failures)).not.toMatch(/127\.0\.0\.1|:\d{4,5}/);
   });
 });
 

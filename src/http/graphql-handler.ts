@@ -3,6 +3,7 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Clients } from '../../clients/index.js';
 import type { Authenticator } from '../auth/credentials.js';
 import { CredentialCheckUnavailable, CredentialError } from '../auth/credential-error.js';
+import { readDocumentId } from '../persisted/document-id-request.js';
 import { upstreamConsumerId } from '../auth/consumer.js';
 import { createOnce, type Audience, type Context } from '../context.js';
 import { ErrorCode } from '../errors.js';
@@ -104,6 +105,12 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       }
       body = parsed.body;
     }
+    // `documentId` (the GraphQL-over-HTTP persisted documents form) read as the APQ form Apollo speaks.
+    const sent = readDocumentId(req.method, edge.url, body);
+    if (!sent.ok) {
+      deps.onRefused?.(refusal(req, edge, 400, ErrorCode.BAD_REQUEST));
+      return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, sent.reason);
+    }
 
     let consumer;
     try {
@@ -129,7 +136,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     // the context; a batch, after it) never reaches the request-log and metrics plugins, so it is recorded here.
     let made: Context | undefined;
     const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: edge.url.search, body },
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: sent.search, body: sent.body },
       context: async (): Promise<Context> => {
         // Counts this request's upstream calls for its log line (src/plugins/request-log.ts).
         const upstreamCalls = createUpstreamCallCounter();

@@ -3,9 +3,11 @@ import type { Consumer } from '../auth/consumer.js';
 /** How long a shared cache (a CDN) may keep a cacheable answer: as long as the catalog services cache their own. */
 export const SHARED_CACHE_MAX_AGE_S = 30;
 
-/** Whether the request names its operation by persisted id in the URL (the APQ GET form), so the URL is the cache key. */
+/** Whether the request names its operation by persisted id in the URL (the APQ or `documentId` GET form), so the URL is the cache key. */
 function isPersistedGet(method: string | undefined, url: URL): boolean {
   if (method !== 'GET' || url.searchParams.has('query')) return false;
+  // The persisted documents form (src/persisted/document-id-request.ts, which refused a malformed one).
+  if (url.searchParams.has('documentId')) return true;
   const extensions = url.searchParams.get('extensions');
   if (!extensions) return false;
   try {

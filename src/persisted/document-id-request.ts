@@ -1,7 +1,7 @@
 /**
- * The GraphQL-over-HTTP persisted documents request form: `documentId` in the
- * POST body or the GET URL instead of `query`, as GraphQL Hive, GraphQL Yoga
- * and GraphQL Code Generator's client preset send it, read as the APQ form
+ * The request form of the GraphQL-over-HTTP persisted documents proposal:
+ * `documentId` (`sha256:<hash>`) in the POST body or the GET URL instead of
+ * `query`, read as the APQ form
  * (`extensions.persistedQuery`) that Apollo and the trusted-documents plugin
  * speak. So a manifest operation runs by either form, and everything after
  * this point (trusted documents, pricing, the CDN rule for GETs) is the same.

@@ -169,18 +169,24 @@ function list(value: string | undefined): string[] {
  * comes before its first `?` or `#`, with any `user:password@` blanked.
  */
 export function displayUrl(value: string): string {
+  // Anything before the last '@' may be a password, with any character in it ('/' in a base64 one).
+  const masked = () => {
+    const at = value.lastIndexOf('@');
+    const rest = at < 0 ? value : `${/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value)?.[0] ?? ''}…@${value.slice(at + 1)}`;
+    return rest.replace(/[?#].*$/s, '');
+  };
   try {
     const url = new URL(value);
+    // An '@' that is not the end of credentials: an unencoded '/', '?' or '#' in a password that begins with digits
+    // ('user:1234/pw@host' parses as host "user", port 1234, path "/pw@host") would otherwise be shown.
+    if (value.includes('@') && url.username === '' && url.password === '') return masked();
     url.username = '';
     url.password = '';
     url.search = '';
     url.hash = '';
     return url.href;
   } catch {
-    // Anything before the last '@' may be a password, with any character in it ('/' in a base64 one).
-    const at = value.lastIndexOf('@');
-    const rest = at < 0 ? value : `${/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(value)?.[0] ?? ''}…@${value.slice(at + 1)}`;
-    return rest.replace(/[?#].*$/s, '');
+    return masked();
   }
 }
 

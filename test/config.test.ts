@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { problemsOf } from './helpers/config-problems.js';
-import { DEV_JWT_SECRET, loadConfig } from '../src/config.js';
+import { DEV_JWT_SECRET, displayUrl, loadConfig } from '../src/config.js';
 import { DEFAULT_RATE_LIMITS, loadRateLimits } from '../src/cost/limits.js';
 import { tempFile } from './helpers/temp-file.js';
 
@@ -151,6 +151,15 @@ describe('Configuration an operator gets wrong: a start-up error naming the vari
     expect(problems).toContain('JWT_JWKS_URL');
     expect(problems).toContain('USERS_URL');
     expect(problems).not.toMatch(/s3cretpw|QSECRET|jwkspw|userspw|USECRET/);
+  });
+
+  it("shows no part of a password whose unencoded '/', '?' or '#' makes a URL parse with its user as the host", () => {
+    // 'user:1234/pw@host' is a valid URL: host "user", port 1234, path "/pw@host".
+    for (const url of ['https://idp:1234/S3cret@idp.example/jwks', 'https://idp:12?S3cret@idp.example/jwks', 'https://idp:12#S3cret@idp.example/jwks']) {
+      const shown = displayUrl(url);
+      expect(shown, url).toBe('https://…@idp.example/jwks');
+    }
+    expect(displayUrl('https://idp:S3cret@idp.example/jwks?key=S3cret')).toBe('https://idp.example/jwks');
   });
 
   it("appends /v1/traces to the base endpoint's path, keeping its query a query", () => {

@@ -65,11 +65,6 @@ export function withJwksFailureBackoff(
     new CredentialCheckUnavailable(failure.reason, failure.code, Math.max(1, Math.ceil((failedAt + backoffMs - Date.now()) / 1000)));
   const lastKeyFor = (kid: string | undefined): LocalJWKSet | undefined =>
     lastKeys && (kid === undefined ? lastKeys.kids.size > 0 : lastKeys.kids.has(kid)) ? lastKeys.verify : undefined;
-  const wouldFetch = (kid: string | undefined): boolean => {
-    if (!remote.fresh) return true;
-    const known = remote.jwks()?.keys.some((key) => kid === undefined || key.kid === kid) ?? false;
-    return !known && !remote.coolingDown;
-  };
 
   /** A failed fetch, seen by the first of the requests (or the prefetch) that waited on it. */
   const record = (error: unknown) => {
@@ -77,12 +72,17 @@ export function withJwksFailureBackoff(
     failedAt = Date.now();
     failure = fetchFailure(error);
     const held = remote.jwks();
-    if (held && held.keys.length > 0) lastKeys = { verify: createLocalJWKSet(held), kids: new Set(held.keys.map((key) => key.kid)) };
+    // The set the provider answered last, even an empty one: keys it has since removed (revoked) never verify again.
+    lastKeys = held && held.keys.length > 0 ? { verify: createLocalJWKSet(held), kids: new Set(held.keys.map((key) => key.kid)) } : undefined;
     onFailure?.({ ...failure, lastKeysKept: lastKeys !== undefined });
   };
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
-    if (Date.now() - failedAt < backoffMs && wouldFetch(header.kid)) {
+    if (Date.now() - failedAt < backoffMs) {
+      // No fetch during the backoff, whatever the token says: jose also refetches for a kid it holds when the token's
+      // alg or kty matches none of its keys (or for a token with no kid), so asking it whether it would is not enough.
+      // Within its cooldown jose never fetches, and its answer (no such key) is the provider's.
+      if (remote.fresh && remote.coolingDown) return remote(header, token);
       const kept = lastKeyFor(header.kid);
       if (kept) return kept(header, token);
       throw unavailable();

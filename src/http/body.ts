@@ -53,7 +53,8 @@ export function readBody(req: IncomingMessage, limit: number, continueClient?: (
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > DRAINED_BODY_BYTES) {
+      // A limit above DRAINED_BODY_BYTES is a body that is read, not one refused at DRAINED_BODY_BYTES.
+      if (size > Math.max(limit, DRAINED_BODY_BYTES)) {
         req.removeAllListeners('data');
         req.pause();
         reject(new PayloadTooLargeError());

@@ -181,7 +181,7 @@ function onRequest(req, res, expectsContinue) {
   req.on('data', (chunk) => {
     if (refused) return;
     size += chunk.length;
-    if (size > ${DRAINED_BODY_BYTES}) {
+    if (size > Math.max(options.maxBodyBytes, ${DRAINED_BODY_BYTES})) {
       refused = true;
       chunks.length = 0;
       req.pause();

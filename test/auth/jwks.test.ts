@@ -388,6 +388,51 @@ describe('JWKS rotation and outages', () => {
     }
   });
 
+  it('asks a failing JWKS once per backoff for tokens whose alg fits none of its keys (known kid, or none)', async () => {
+    const flaky = await startKeyServer([first.jwk]);
+    const gw = await jwksGateway(flaky.url, { JWT_JWKS_COOLDOWN_MS: '100' });
+    try {
+      await expectAccepted(gw, await sign(first));
+      flaky.fault = { status: 503, body: '' };
+      await new Promise((resolve) => setTimeout(resolve, 150)); // past the cooldown; the set is still fresh
+      // ES256 against an RSA key: jose finds no key for it and would fetch the set again for each such token.
+      const { privateKey } = await generateKeyPair('ES256');
+      const forged = (header: Record<string, string>) =>
+        new SignJWT({}).setProtectedHeader({ alg: 'ES256', ...header }).setSubject('fx-alice').setExpirationTime('1h').sign(privateKey);
+      const before = flaky.requests;
+      for (const token of [await forged({ kid: first.kid }), await forged({})]) {
+        for (let i = 0; i < 10; i++) await expectRejected(gw, token);
+      }
+      expect(flaky.requests - before).toBe(1);
+    } finally {
+      await gw.close();
+      await flaky.close();
+    }
+  });
+
+  it('never verifies with a key the JWKS has since removed, even when it answered an empty set', async () => {
+    const flaky = await startKeyServer([first.jwk]);
+    const gw = await jwksGateway(flaky.url, { JWT_JWKS_MAX_AGE_MS: '1000' });
+    try {
+      await expectAccepted(gw, await sign(first));
+      flaky.fault = { status: 503, body: '' };
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await expectAccepted(gw, await sign(first, { n: 1 })); // kept while the refetch fails
+      // Back, with every key revoked.
+      flaky.fault = null;
+      flaky.keys = [];
+      await new Promise((resolve) => setTimeout(resolve, 5_100));
+      await expectRejected(gw, await sign(first, { n: 2 }));
+      // Down again once that empty set is past its age: the revoked key must not come back.
+      flaky.fault = { status: 503, body: '' };
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await expectUncheckable(gw, await sign(first, { n: 3 }), 'UPSTREAM_UNAVAILABLE');
+    } finally {
+      await gw.close();
+      await flaky.close();
+    }
+  });
+
   it('keeps verifying with the keys it fetched last once they are past their age, while a refetch fails', async () => {
     const flaky = await startKeyServer([first.jwk]);
     const gw = await jwksGateway(flaky.url, { JWT_JWKS_MAX_AGE_MS: '1000', JWT_JWKS_TIMEOUT_MS: '300', JWT_JWKS_COOLDOWN_MS: '0' });

@@ -130,3 +130,28 @@ describe.each(EDGE_MODES)('Behind a reverse proxy, served by $edge', ({ edgeThre
     expect(JSON.parse(gunzipSync(bodies[1]!).toString('utf8'))).toMatchObject({ data: { __typename: 'Query' } });
   });
 });
+
+describe.each(EDGE_MODES)('A MAX_BODY_BYTES over the 1 MiB drain, served by $edge', ({ edgeThread }) => {
+  beforeAll(async () => {
+    upstream = await startFixtureUpstream();
+    gateway = await startTestGateway({ upstreams: upstream.urls, env: { MAX_BODY_BYTES: '2000000', OVERLOAD_EDGE_THREAD: edgeThread } });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  // The drain's 1 MiB bound is for bodies over the limit: one under a larger limit is read and served, as before.
+  it('serves a 1.5 MB body under a 2 MB limit, and refuses one over it', async () => {
+    const post = (pad: number) =>
+      fetch(`${gateway.url}/web/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(pad) } }),
+      });
+    const served = await post(1_500_000);
+    expect(served.status).toBe(200);
+    expect(await served.json()).toMatchObject({ data: { __typename: 'Query' } });
+    expect((await post(2_000_000)).status).toBe(413);
+  });
+});

@@ -27,7 +27,7 @@ export type JwtConfig =
       cooldownMs: number;
       /** Deadline of one JWKS fetch; past it the token is answered 503 (`JWT_JWKS_TIMEOUT_MS`). */
       timeoutMs: number;
-      /** How long a fetched JWKS is used before it is fetched again (`JWT_JWKS_MAX_AGE_MS`); kept past it while a refetch fails. */
+      /** How long a fetched JWKS is used before it is fetched again in the background (`JWT_JWKS_MAX_AGE_MS`); kept past it while that fails. */
       maxAgeMs: number;
       issuer?: string;
       audience?: string;

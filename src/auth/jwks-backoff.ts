@@ -36,37 +36,46 @@ export type RemoteKeySet = JWTVerifyGetKey & { prefetch(): Promise<void> };
 export type KeySetFailureListener = (failure: { code: CredentialCheckUnavailable['code']; reason: string; lastKeysKept: boolean }) => void;
 
 /**
- * Wraps jose's remote key set for an identity provider that is down:
+ * Wraps jose's remote key set for an identity provider that can be slow or
+ * down. jose is created with a set that never goes stale (`cacheMaxAge`
+ * Infinity): it fetches on its own only for a `kid` (or `alg`) its keys do
+ * not fit, at most once per cooldown. Here:
  *
- * - it is not asked again by every request: jose's cooldown only follows a
- *   *successful* fetch, so without this each request retries the hanging or
- *   refused fetch. For `backoffMs` after a failure, a request that would fetch
- *   fails at once;
- * - the keys it last served keep verifying (stale-if-error): jose refetches a
- *   set older than its 10 minutes of freshness before every verification, and
- *   a failed refetch would otherwise refuse every token, a known key's too;
- * - a token that needs keys it cannot get (an unknown `kid`, or no set
+ * - **The set is fetched again in the background** once it is `maxAgeMs`
+ *   old, while requests go on verifying with the keys in hand
+ *   (stale-while-revalidate): jose's own refetch of an aged set made every
+ *   request that needed a key wait for it, up to the fetch deadline while
+ *   the provider hung.
+ * - **The provider is not asked by every request.** For `backoffMs` after a
+ *   failed fetch no token makes the gateway ask again: jose is called only
+ *   while its cooldown keeps it from fetching, and otherwise the set the
+ *   provider answered last verifies (an empty one too: a key it has removed
+ *   never verifies again).
+ * - **A token that needs keys it cannot get** (an unknown `kid`, or no set
  *   fetched yet) is CredentialCheckUnavailable, answered 503 with
  *   `Retry-After`, never 401: the token may be valid, and a 401 signs users
- *   out. A `kid` the identity provider's set is known not to hold (fetched,
- *   still cooling down) stays a credential error.
+ *   out. A `kid` the provider's set is known not to hold (fetched, still
+ *   cooling down) stays a credential error.
  */
 export function withJwksFailureBackoff(
   remote: RemoteJWKSet,
-  backoffMs = JWKS_FAILURE_BACKOFF_MS,
-  onFailure?: KeySetFailureListener,
+  options: { maxAgeMs: number; backoffMs?: number; onFailure?: KeySetFailureListener },
 ): RemoteKeySet {
+  const { maxAgeMs, backoffMs = JWKS_FAILURE_BACKOFF_MS, onFailure } = options;
   let failedAt = -Infinity;
   let failure = { code: 'UPSTREAM_UNAVAILABLE' as CredentialCheckUnavailable['code'], reason: '' };
-  /** The set fetched last, as of the latest failure: what verifies while the identity provider is out of reach. */
+  /** The set the provider answered last, as of the latest failure: what verifies during the backoff. */
   let lastKeys: { verify: LocalJWKSet; kids: ReadonlySet<string | undefined> } | undefined;
+  /** When the set in hand was fetched (as far as this wrapper saw: jose's own refetches make it younger). */
+  let fetchedAt = -Infinity;
+  let refreshing = false;
 
   const unavailable = () =>
     new CredentialCheckUnavailable(failure.reason, failure.code, Math.max(1, Math.ceil((failedAt + backoffMs - Date.now()) / 1000)));
   const lastKeyFor = (kid: string | undefined): LocalJWKSet | undefined =>
     lastKeys && (kid === undefined ? lastKeys.kids.size > 0 : lastKeys.kids.has(kid)) ? lastKeys.verify : undefined;
 
-  /** A failed fetch, seen by the first of the requests (or the prefetch) that waited on it. */
+  /** A failed fetch, seen by the first of the requests (or the refresh) that waited on it. */
   const record = (error: unknown) => {
     if (Date.now() - failedAt < backoffMs) return;
     failedAt = Date.now();
@@ -76,17 +85,32 @@ export function withJwksFailureBackoff(
     lastKeys = held && held.keys.length > 0 ? { verify: createLocalJWKSet(held), kids: new Set(held.keys.map((key) => key.kid)) } : undefined;
     onFailure?.({ ...failure, lastKeysKept: lastKeys !== undefined });
   };
+  /** Fetches the set (shared with any fetch jose has under way); a failure starts the backoff. */
+  const refresh = () => {
+    refreshing = true;
+    return remote
+      .reload()
+      .then(() => {
+        fetchedAt = Date.now();
+      }, record)
+      .finally(() => {
+        refreshing = false;
+      });
+  };
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
-    if (Date.now() - failedAt < backoffMs) {
+    const now = Date.now();
+    if (now - failedAt < backoffMs) {
       // No fetch during the backoff, whatever the token says: jose also refetches for a kid it holds when the token's
       // alg or kty matches none of its keys (or for a token with no kid), so asking it whether it would is not enough.
       // Within its cooldown jose never fetches, and its answer (no such key) is the provider's.
-      if (remote.fresh && remote.coolingDown) return remote(header, token);
+      if (remote.coolingDown) return remote(header, token);
       const kept = lastKeyFor(header.kid);
       if (kept) return kept(header, token);
       throw unavailable();
     }
+    // An aged set is fetched again behind this request, which goes on with the keys in hand.
+    if (now - fetchedAt >= maxAgeMs && !refreshing) void refresh();
     try {
       return await remote(header, token);
     } catch (error) {
@@ -99,5 +123,5 @@ export function withJwksFailureBackoff(
     }
   };
   // Fetched at start-up: the first tokens need not wait for it, and a JWKS URL that does not answer is logged at once.
-  return Object.assign(getKey, { prefetch: () => remote.reload().catch(record) });
+  return Object.assign(getKey, { prefetch: refresh });
 }

@@ -66,13 +66,9 @@ export function createJwtVerifier(config: JwtConfig, onKeySetFailure?: KeySetFai
     config.kind === 'secret'
       ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
       : withJwksFailureBackoff(
-          createRemoteJWKSet(new URL(config.url), {
-            cooldownDuration: config.cooldownMs,
-            timeoutDuration: config.timeoutMs,
-            cacheMaxAge: config.maxAgeMs,
-          }),
-          undefined,
-          onKeySetFailure,
+          // Never stale to jose: the wrapper fetches an aged set again in the background (stale-while-revalidate).
+          createRemoteJWKSet(new URL(config.url), { cooldownDuration: config.cooldownMs, timeoutDuration: config.timeoutMs, cacheMaxAge: Infinity }),
+          { maxAgeMs: config.maxAgeMs, ...(onKeySetFailure ? { onFailure: onKeySetFailure } : {}) },
         );
   // The key set is fetched now, at start-up: the first tokens need not wait for it, and a JWKS that does not answer
   // is logged before any user meets it (its failure starts the backoff as a request's would).

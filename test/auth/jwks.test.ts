@@ -14,16 +14,23 @@ interface KeyServer {
   requests: number;
   keys: JWK[];
   hang: boolean;
+  /** Requests held by `hang` whose connection the gateway has not yet closed (its fetch not yet given up). */
+  held: number;
   /** Set: answered instead of the key set (a failing or lying identity provider). */
   fault: { status: number; body: string } | null;
   close(): Promise<void>;
 }
 
 async function startKeyServer(keys: JWK[] = []): Promise<KeyServer> {
-  const state: Pick<KeyServer, 'requests' | 'keys' | 'hang' | 'fault'> = { requests: 0, keys, hang: false, fault: null };
-  const server = http.createServer((_req, res) => {
+  const state: Pick<KeyServer, 'requests' | 'keys' | 'hang' | 'held' | 'fault'> = { requests: 0, keys, hang: false, held: 0, fault: null };
+  const server = http.createServer((req, res) => {
     state.requests++;
-    if (state.hang) return; // never answers: the gateway's deadline must end the wait
+    if (state.hang) {
+      // Never answers: the gateway's deadline must end the wait (it closes the connection).
+      state.held++;
+      req.socket.once('close', () => void state.held--);
+      return;
+    }
     if (state.fault) return void res.writeHead(state.fault.status, { 'content-type': 'application/json' }).end(state.fault.body);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.keys }));
   });
@@ -163,12 +170,18 @@ describe('JWKS-verified tokens', () => {
 });
 
 /** Resolves once `condition` holds (polled), or fails after `ms`. */
-async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** `bff_jwks_fetch_failures_total`, summed over its labels. */
+async function failuresCounted(gateway: Gateway): Promise<number> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  return [...text.matchAll(/^bff_jwks_fetch_failures_total\{[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
 describe('Tokens refused before any key lookup', () => {
@@ -422,14 +435,41 @@ describe('JWKS rotation and outages', () => {
       flaky.fault = null;
       flaky.keys = [];
       await new Promise((resolve) => setTimeout(resolve, 5_100));
-      await expectRejected(gw, await sign(first, { n: 2 }));
+      // The first token past the set's age starts its refetch and is verified with the keys in hand
+      // (stale-while-revalidate); once the empty set has arrived, the removed key verifies nothing.
+      const requestsBefore = flaky.requests;
+      await expectAccepted(gw, await sign(first, { n: 2 }));
+      await until(() => flaky.requests === requestsBefore + 1);
+      let attempt = 0;
+      await until(async () => (await gql(gw, 'mobile', DASHBOARD, {}, bearer(await sign(first, { attempt: attempt++ })))).status === 401);
+      await expectRejected(gw, await sign(first, { n: 2.5 }));
       // Down again once that empty set is past its age: the revoked key must not come back.
       flaky.fault = { status: 503, body: '' };
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      await expectUncheckable(gw, await sign(first, { n: 3 }), 'UPSTREAM_UNAVAILABLE');
+      // The set in hand (empty) is the provider's last word: refused, whatever the refetch behind it does.
+      await expectRejected(gw, await sign(first, { n: 3 }));
+      await until(async () => (await failuresCounted(gw)) >= 2);
+      await expectRejected(gw, await sign(first, { n: 4 }));
     } finally {
       await gw.close();
       await flaky.close();
+    }
+  });
+
+  it('does not hold requests for the refetch of an aged set: they verify with the keys in hand while it hangs', async () => {
+    const slow = await startKeyServer([first.jwk]);
+    const gw = await jwksGateway(slow.url, { JWT_JWKS_MAX_AGE_MS: '1000', JWT_JWKS_TIMEOUT_MS: '15000' });
+    try {
+      await expectAccepted(gw, await sign(first));
+      slow.hang = true;
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await Promise.all([1, 2, 3].map(async (n) => expectAccepted(gw, await sign(first, { n }))));
+      // Answered while the one refetch they started is still held open: none of them waited for it (15 s).
+      await until(() => slow.requests === 2);
+      expect(slow.held).toBe(1);
+    } finally {
+      await gw.close();
+      await slow.close();
     }
   });
 
@@ -440,9 +480,10 @@ describe('JWKS rotation and outages', () => {
       await expectAccepted(gw, await sign(first));
       flaky.fault = { status: 503, body: '' };
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      // Past its age the set is fetched again before verifying: that fails, and the keys it held still verify.
+      // Past its age the set is fetched again, behind a request that verifies with the keys in hand; the fetch fails.
       await expectAccepted(gw, await sign(first, { n: 1 }));
-      expect(flaky.requests).toBe(2);
+      await until(() => flaky.requests === 2);
+      await until(async () => (await failuresCounted(gw)) >= 1);
       // During the backoff no fetch is made, and the known key still verifies; an unknown one cannot be checked.
       await expectAccepted(gw, await sign(first, { n: 2 }));
       await expectUncheckable(gw, await sign(await signingKey()), 'UPSTREAM_UNAVAILABLE');

@@ -62,6 +62,7 @@ export function withJwksFailureBackoff(
   options: { maxAgeMs: number; backoffMs?: number; onFailure?: KeySetFailureListener },
 ): RemoteKeySet {
   const { maxAgeMs, backoffMs = JWKS_FAILURE_BACKOFF_MS, onFailure } = options;
+  // Times on the monotonic clock: a wall clock stepped back would stretch the backoff and put off the refresh.
   let failedAt = -Infinity;
   let failure = { code: 'UPSTREAM_UNAVAILABLE' as CredentialCheckUnavailable['code'], reason: '' };
   /** The set the provider answered last, as of the latest failure: what verifies during the backoff. */
@@ -71,14 +72,14 @@ export function withJwksFailureBackoff(
   let refreshing = false;
 
   const unavailable = () =>
-    new CredentialCheckUnavailable(failure.reason, failure.code, Math.max(1, Math.ceil((failedAt + backoffMs - Date.now()) / 1000)));
+    new CredentialCheckUnavailable(failure.reason, failure.code, Math.max(1, Math.ceil((failedAt + backoffMs - performance.now()) / 1000)));
   const lastKeyFor = (kid: string | undefined): LocalJWKSet | undefined =>
     lastKeys && (kid === undefined ? lastKeys.kids.size > 0 : lastKeys.kids.has(kid)) ? lastKeys.verify : undefined;
 
   /** A failed fetch, seen by the first of the requests (or the refresh) that waited on it. */
   const record = (error: unknown) => {
-    if (Date.now() - failedAt < backoffMs) return;
-    failedAt = Date.now();
+    if (performance.now() - failedAt < backoffMs) return;
+    failedAt = performance.now();
     failure = fetchFailure(error);
     const held = remote.jwks();
     // The set the provider answered last, even an empty one: keys it has since removed (revoked) never verify again.
@@ -91,7 +92,7 @@ export function withJwksFailureBackoff(
     return remote
       .reload()
       .then(() => {
-        fetchedAt = Date.now();
+        fetchedAt = performance.now();
       }, record)
       .finally(() => {
         refreshing = false;
@@ -99,7 +100,7 @@ export function withJwksFailureBackoff(
   };
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
-    const now = Date.now();
+    const now = performance.now();
     if (now - failedAt < backoffMs) {
       // No fetch during the backoff, whatever the token says: jose also refetches for a kid it holds when the token's
       // alg or kty matches none of its keys (or for a token with no kid), so asking it whether it would is not enough.

@@ -18,7 +18,7 @@ import { callStartOf, quietly, startTrace, type CallTrace } from './call-tracer.
 import { UpstreamError, type ServiceName, type UpstreamErrorCode } from './errors.js';
 import type { CallEvent, Http, HttpCall } from './http-types.js';
 import { deepFreeze } from './freeze.js';
-import { upstreamError } from './map-error.js';
+import { failureReason, upstreamError } from './map-error.js';
 
 export type CacheResult = 'hit' | 'miss' | 'coalesced';
 
@@ -39,6 +39,26 @@ function traceUnsent(trace: CallTrace | undefined, call: HttpCall<unknown>, star
   const event: CallEvent = { service: call.service, method: call.method, route: call.route, attempts: 0, durationMs: performance.now() - started };
   if (errorCode !== undefined) event.errorCode = errorCode;
   quietly(() => trace.end(event));
+}
+
+/**
+ * Tells a coalesced caller's request (its log line: `upstreamFailures`) that the call it shared failed. The leader's
+ * request saw the call itself; this one sent nothing (`attempts: 0`), but its answer carries the same UPSTREAM_* code.
+ */
+function reportSharedFailure(call: HttpCall<unknown>, failure: UpstreamError, durationMs: number): void {
+  const { onCall } = call.meta;
+  if (!onCall) return;
+  const event: CallEvent = {
+    service: call.service,
+    method: call.method,
+    route: call.route,
+    attempts: 0,
+    durationMs,
+    errorCode: failure.code,
+    reason: `${failureReason(failure)} (coalesced)`,
+  };
+  if (failure.status !== undefined) event.status = failure.status;
+  quietly(() => onCall(event));
 }
 
 /** A cached entry that is missing, or that this version cannot read (another deploy's shape): fetch afresh. */
@@ -129,6 +149,7 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
       if (shared) {
         observe(call, 'coalesced');
         const trace = tracer ? startTrace(tracer, callStartOf(call, 'coalesced')) : undefined;
+        const waitStarted = performance.now();
         try {
           // The leader's value, from this same verb's `parse` (see `lead`).
           const value = (await withinDeadline(call, shared)) as T;
@@ -136,6 +157,7 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
           return value;
         } catch (error) {
           traceUnsent(trace, call, started, error instanceof UpstreamError ? error.code : 'UPSTREAM_UNAVAILABLE');
+          if (error instanceof UpstreamError) reportSharedFailure(call, error, performance.now() - waitStarted);
           throw error;
         }
       }

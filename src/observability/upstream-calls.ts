@@ -47,8 +47,9 @@ export function createUpstreamCallCounter(): UpstreamCallCounter {
     observe(event) {
       requests += event.attempts;
       if (event.circuitOpen) circuitRejections += 1;
-      // The service's own failures; a 404, 409 or 422 is an answer about the request (an unknown id is null, no error).
-      if (event.errorCode?.startsWith('UPSTREAM_') && failures.length < MAX_LOGGED_FAILURES) {
+      // The service's own failures; a 404, 409 or 422 is an answer about the request (an unknown id is null, no error),
+      // and a call not sent because the client left is no failure of the service's.
+      if (event.errorCode?.startsWith('UPSTREAM_') && !event.abandoned && failures.length < MAX_LOGGED_FAILURES) {
         const failure: UpstreamFailure = {
           service: event.service,
           route: `${event.method} ${event.route}`,

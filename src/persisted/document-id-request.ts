@@ -40,6 +40,8 @@ export function readDocumentId(method: string | undefined, url: URL, body: unkno
     const params = new URLSearchParams(url.searchParams);
     const hash = hashOf(params.get('documentId'));
     if (hash === null || params.getAll('documentId').length > 1) return { ok: false, reason: MALFORMED };
+    // Apollo refuses a repeated parameter; here a second `extensions` would be dropped unread (a persistedQuery in it too).
+    if (params.getAll('extensions').length > 1) return { ok: false, reason: 'The extensions search parameter may only be specified once.' };
     let extensions: unknown = {};
     const sent = params.get('extensions');
     if (sent !== null) {

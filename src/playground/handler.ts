@@ -16,8 +16,8 @@ export interface Playground {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
 }
 
-/** Any of these makes a GET a GraphQL request (a query, or an APQ hash in `extensions`), never a page. */
-const GRAPHQL_PARAMS = ['query', 'extensions', 'operationName', 'variables'];
+/** Any of these makes a GET a GraphQL request (a query, an APQ hash in `extensions`, or a `documentId`), never a page. */
+const GRAPHQL_PARAMS = ['query', 'extensions', 'operationName', 'variables', 'documentId'];
 
 /** A browser opening a GraphQL endpoint's URL: a GET (or HEAD) preferring HTML, with no GraphQL parameters. */
 export function isBrowserVisit(req: IncomingMessage, url: URL): boolean {

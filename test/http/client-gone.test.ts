@@ -69,6 +69,7 @@ describe.each(EDGE_MODES)('A client gone while its operation runs, served by $ed
   let upstream: FixtureUpstream;
   let gateway: Gateway;
   let release!: () => void;
+  const logs = captureLogs();
 
   beforeAll(async () => {
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -77,7 +78,7 @@ describe.each(EDGE_MODES)('A client gone while its operation runs, served by $ed
         if (req.service === 'reviews' && req.path !== '/health') await held;
       },
     });
-    gateway = await startTestGateway({ upstreams: upstream.urls, env: { OVERLOAD_EDGE_THREAD: edgeThread } });
+    gateway = await startTestGateway({ upstreams: upstream.urls, env: { OVERLOAD_EDGE_THREAD: edgeThread, LOG_LEVEL: 'info' }, logDestination: logs.destination });
   });
   afterAll(async () => {
     release();
@@ -106,6 +107,10 @@ describe.each(EDGE_MODES)('A client gone while its operation runs, served by $ed
     expect(calls('users')).toBe(0);
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metrics).toMatch(/^bff_upstream_calls_total\{service="users",[^}]*outcome="client_gone"\} 1$/m);
+    // The call not sent is no failure of the users service's: its request line names none.
+    const line = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'request');
+    expect(line).toBeDefined();
+    expect(line).not.toHaveProperty('upstreamFailures');
 
     // A client that stays gets both levels.
     const stayed = await gql(gateway, 'web', REVIEW_AUTHORS);

@@ -145,6 +145,33 @@ describe('Request log', () => {
     );
     expect(JSON.stringify(failures)).not.toMatch(/127\.0\.0\.1|:\d{4,5}/);
   });
+
+  it('names the failed call on the line of every request that shared it (coalesced), not only the one that sent it', async () => {
+    // Inventory answers 500, slowly enough that concurrent requests for the same product share its one call.
+    const slow = await startFixtureUpstream({
+      onRequest: async (req) => {
+        if (req.service !== 'inventory') return undefined;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return { status: 500 };
+      },
+    });
+    const shared = await startTestGateway({ upstreams: slow.urls, env: { LOG_LEVEL: 'info', UPSTREAM_RETRIES: '0' }, logDestination: logs.destination });
+    const ids = ['log-shared-1', 'log-shared-2', 'log-shared-3'];
+    try {
+      await Promise.all(ids.map((id) => gql(shared, 'web', '{ product(id: "fx-p1") { id inStock } }', {}, { 'x-correlation-id': id })));
+    } finally {
+      await shared.close();
+      await slow.close();
+    }
+    expect(slow.requests.filter((r) => r.service === 'inventory')).toHaveLength(1);
+    for (const id of ids) {
+      const [line] = linesFor(id, 'request');
+      expect(line!['errorCodes']).toEqual(['UPSTREAM_UNAVAILABLE']);
+      expect(line!['upstreamFailures'], id).toEqual([
+        expect.objectContaining({ service: 'inventory', route: 'GET /inventory', code: 'UPSTREAM_UNAVAILABLE', reason: expect.stringContaining('upstream answered HTTP 500'), status: 500 }),
+      ]);
+    }
+  });
 });
 
 describe('Audit log', () => {

@@ -55,6 +55,13 @@ describe('The persisted documents request form (`documentId`), with TRUSTED_DOCU
     expect(bare.status).toBe(400);
   });
 
+  it('answers a GET by `documentId` alone as a GraphQL request, not with the playground page, whatever its Accept', async () => {
+    const browserAccept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    const response = await fetch(`${gateway.url}/web/graphql?documentId=${productPage.id}`, { headers: { ...PREFLIGHT, accept: browserAccept } });
+    expect(response.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
+    expect(((await response.json()) as Raw['body']).errors?.[0]?.message).toMatch(/\$id/);
+  });
+
   it('answers an id outside the manifest PERSISTED_QUERY_NOT_FOUND, as by hash', async () => {
     const r = await post(gateway, 'web', { documentId: `sha256:${'0'.repeat(64)}` });
     expect(r.status).toBe(200);
@@ -88,6 +95,11 @@ describe('The persisted documents request form (`documentId`), with TRUSTED_DOCU
     }
     const twice = await fetch(`${gateway.url}/web/graphql?documentId=${productPage.id}&documentId=${dashboard.id}`, { headers: PREFLIGHT });
     expect(twice.status).toBe(400);
+    // A second `extensions` is not dropped unread (it may hold a persistedQuery naming another document).
+    const otherHash = encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: dashboard.id } }));
+    const extensionsTwice = await fetch(`${gateway.url}/web/graphql?documentId=${productPage.id}&variables=${encodeURIComponent('{"id":"p2"}')}&extensions=%7B%7D&extensions=${otherHash}`, { headers: PREFLIGHT });
+    expect(extensionsTwice.status).toBe(400);
+    expect(extensionsTwice.headers.get('cache-control')).toBe('no-store');
   });
 
   it('is no way around the public API having no persisted queries: answered as an APQ hash there', async () => {

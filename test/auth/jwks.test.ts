@@ -117,6 +117,18 @@ async function expectAccepted(gateway: Gateway, token: string) {
 const jwksGateway = (url: string, env: Record<string, string> = {}) =>
   startTestGateway({ upstreams: upstream.urls, env: { JWT_SECRET: '', JWT_JWKS_URL: url, ...env } });
 
+/** A key server holding `keys` and a gateway verifying tokens against it, both closed once `use` is done. */
+async function withKeyServer(keys: JWK[], env: Record<string, string>, use: (server: KeyServer, gateway: Gateway) => Promise<void>): Promise<void> {
+  const server = await startKeyServer(keys);
+  const gateway = await jwksGateway(server.url, env);
+  try {
+    await use(server, gateway);
+  } finally {
+    await gateway.close();
+    await server.close();
+  }
+}
+
 let upstream: FixtureUpstream;
 let first: SigningKey;
 let jwks: KeyServer;
@@ -256,22 +268,15 @@ describe('Tokens refused before any key lookup', () => {
 
 describe('JWKS rotation and outages', () => {
   it('fetches the key set at start-up, so the first token does not wait for it', async () => {
-    const keys = await startKeyServer([first.jwk]);
-    const started = await jwksGateway(keys.url);
-    try {
+    await withKeyServer([first.jwk], {}, async (keys, started) => {
       await until(() => keys.requests === 1);
       await expectAccepted(started, await sign(first));
       expect(keys.requests).toBe(1);
-    } finally {
-      await started.close();
-      await keys.close();
-    }
+    });
   });
 
   it('refetches the JWKS for a new kid once the cooldown has passed, and verifies the token', async () => {
-    const rotating = await startKeyServer([first.jwk]);
-    const rotated = await jwksGateway(rotating.url, { JWT_JWKS_COOLDOWN_MS: '100' });
-    try {
+    await withKeyServer([first.jwk], { JWT_JWKS_COOLDOWN_MS: '100' }, async (rotating, rotated) => {
       await expectAccepted(rotated, await sign(first));
       expect(rotating.requests).toBe(1);
       const next = await signingKey('key-2025');
@@ -281,10 +286,7 @@ describe('JWKS rotation and outages', () => {
       expect(rotating.requests).toBe(2);
       await expectAccepted(rotated, await sign(first));
       expect(rotating.requests).toBe(2);
-    } finally {
-      await rotated.close();
-      await rotating.close();
-    }
+    });
   });
 
   it('fails closed with 503 UPSTREAM_TIMEOUT within its deadline when the JWKS endpoint hangs, not 401', async () => {
@@ -329,9 +331,7 @@ describe('JWKS rotation and outages', () => {
   });
 
   it('keeps verifying tokens whose key it already holds while the JWKS endpoint is down', async () => {
-    const flaky = await startKeyServer([first.jwk]);
-    const gw = await jwksGateway(flaky.url, { JWT_JWKS_TIMEOUT_MS: '300', JWT_JWKS_COOLDOWN_MS: '0' });
-    try {
+    await withKeyServer([first.jwk], { JWT_JWKS_TIMEOUT_MS: '300', JWT_JWKS_COOLDOWN_MS: '0' }, async (flaky, gw) => {
       await expectAccepted(gw, await sign(first));
       flaky.hang = true;
       // A kid the set did not hold: maybe a key the identity provider has just added, which it cannot be asked for.
@@ -345,10 +345,7 @@ describe('JWKS rotation and outages', () => {
         .sign(first.privateKey);
       await expectAccepted(gw, again);
       expect(flaky.requests).toBe(2);
-    } finally {
-      await gw.close();
-      await flaky.close();
-    }
+    });
   });
 
   it('fails closed with 503 UPSTREAM_UNAVAILABLE when the JWKS endpoint is unreachable, logging why without its URL', async () => {
@@ -402,9 +399,7 @@ describe('JWKS rotation and outages', () => {
   });
 
   it('asks a failing JWKS once per backoff for tokens whose alg fits none of its keys (known kid, or none)', async () => {
-    const flaky = await startKeyServer([first.jwk]);
-    const gw = await jwksGateway(flaky.url, { JWT_JWKS_COOLDOWN_MS: '100' });
-    try {
+    await withKeyServer([first.jwk], { JWT_JWKS_COOLDOWN_MS: '100' }, async (flaky, gw) => {
       await expectAccepted(gw, await sign(first));
       flaky.fault = { status: 503, body: '' };
       await new Promise((resolve) => setTimeout(resolve, 150)); // past the cooldown; the set is still fresh
@@ -417,16 +412,11 @@ describe('JWKS rotation and outages', () => {
         for (let i = 0; i < 10; i++) await expectRejected(gw, token);
       }
       expect(flaky.requests - before).toBe(1);
-    } finally {
-      await gw.close();
-      await flaky.close();
-    }
+    });
   });
 
   it('never verifies with a key the JWKS has since removed, even when it answered an empty set', async () => {
-    const flaky = await startKeyServer([first.jwk]);
-    const gw = await jwksGateway(flaky.url, { JWT_JWKS_MAX_AGE_MS: '1000' });
-    try {
+    await withKeyServer([first.jwk], { JWT_JWKS_MAX_AGE_MS: '1000' }, async (flaky, gw) => {
       await expectAccepted(gw, await sign(first));
       flaky.fault = { status: 503, body: '' };
       await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -450,16 +440,11 @@ describe('JWKS rotation and outages', () => {
       await expectRejected(gw, await sign(first, { n: 3 }));
       await until(async () => (await failuresCounted(gw)) >= 2);
       await expectRejected(gw, await sign(first, { n: 4 }));
-    } finally {
-      await gw.close();
-      await flaky.close();
-    }
+    });
   });
 
   it('does not hold requests for the refetch of an aged set: they verify with the keys in hand while it hangs', async () => {
-    const slow = await startKeyServer([first.jwk]);
-    const gw = await jwksGateway(slow.url, { JWT_JWKS_MAX_AGE_MS: '1000', JWT_JWKS_TIMEOUT_MS: '15000' });
-    try {
+    await withKeyServer([first.jwk], { JWT_JWKS_MAX_AGE_MS: '1000', JWT_JWKS_TIMEOUT_MS: '15000' }, async (slow, gw) => {
       await expectAccepted(gw, await sign(first));
       slow.hang = true;
       await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -467,16 +452,11 @@ describe('JWKS rotation and outages', () => {
       // Answered while the one refetch they started is still held open: none of them waited for it (15 s).
       await until(() => slow.requests === 2);
       expect(slow.held).toBe(1);
-    } finally {
-      await gw.close();
-      await slow.close();
-    }
+    });
   });
 
   it('keeps verifying with the keys it fetched last once they are past their age, while a refetch fails', async () => {
-    const flaky = await startKeyServer([first.jwk]);
-    const gw = await jwksGateway(flaky.url, { JWT_JWKS_MAX_AGE_MS: '1000', JWT_JWKS_TIMEOUT_MS: '300', JWT_JWKS_COOLDOWN_MS: '0' });
-    try {
+    await withKeyServer([first.jwk], { JWT_JWKS_MAX_AGE_MS: '1000', JWT_JWKS_TIMEOUT_MS: '300', JWT_JWKS_COOLDOWN_MS: '0' }, async (flaky, gw) => {
       await expectAccepted(gw, await sign(first));
       flaky.fault = { status: 503, body: '' };
       await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -498,10 +478,7 @@ describe('JWKS rotation and outages', () => {
       await new Promise((resolve) => setTimeout(resolve, 5_100));
       await expectAccepted(gw, await sign(next));
       expect(flaky.requests).toBe(3);
-    } finally {
-      await gw.close();
-      await flaky.close();
-    }
+    });
   });
 });
 

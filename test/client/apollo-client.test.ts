@@ -8,6 +8,7 @@ import {
   type NormalizedCacheObject,
 } from '@apollo/client/core';
 import { relayStylePagination } from '@apollo/client/utilities';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Audience } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
@@ -158,5 +159,38 @@ describe('A real client: @apollo/client against the gateway and its demo service
     for (const name of ['ratelimit-policy', 'ratelimit', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']) {
       expect(headers?.get(name), name).toBeTruthy();
     }
+  });
+});
+
+describe('A real client: what @apollo/client sees of a token refused, and of one that could not be checked', () => {
+  // A gateway verifying RS256 tokens against a JWKS that nothing answers: an identity provider that is down.
+  let gateway: Gateway;
+  let token: string;
+  beforeAll(async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('u1').setExpirationTime('1h').sign(privateKey);
+    gateway = await startTestGateway({ env: { JWT_SECRET: '', JWT_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json' } });
+  });
+  afterAll(() => gateway?.close());
+
+  /** The ServerError Apollo Client rejects a query with when the answer is not a 2xx. */
+  async function refusal(headers: Record<string, string>): Promise<{ statusCode: number; code: unknown; retryAfter: string | null }> {
+    const failed = (await client(gateway, 'mobile', headers)
+      .query({ query: gql(MOBILE_DASHBOARD) })
+      .then(() => expect.unreachable('the query should have been refused'), (error: unknown) => error)) as {
+      networkError: { statusCode: number; result: { errors: { extensions: { code: unknown } }[] }; response: Response } | null;
+    };
+    const { networkError } = failed;
+    expect(networkError).not.toBeNull();
+    return {
+      statusCode: networkError!.statusCode,
+      code: networkError!.result.errors[0]!.extensions.code,
+      retryAfter: networkError!.response.headers.get('retry-after'),
+    };
+  }
+
+  it('tells the two apart: 503 UPSTREAM_UNAVAILABLE with Retry-After (keep the user signed in), 401 UNAUTHENTICATED for a bad token', async () => {
+    expect(await refusal(bearer(token))).toMatchObject({ statusCode: 503, code: 'UPSTREAM_UNAVAILABLE', retryAfter: expect.stringMatching(/^[1-5]$/) });
+    expect(await refusal(bearer('not.a.token'))).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED', retryAfter: null });
   });
 });

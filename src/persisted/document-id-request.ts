@@ -10,7 +10,7 @@
 /** `sha256:<64 lower-case hex digits>`, or the bare hex digits. */
 const DOCUMENT_ID = /^(?:sha256:)?([0-9a-f]{64})$/;
 
-const MALFORMED = 'documentId must be "sha256:" followed by the 64 lower-case hex digits of the document\'s SHA-256.';
+const MALFORMED = 'documentId must be "sha256:" followed by the 64 lower-case hex digits of the document\'s SHA-256, or those digits alone.';
 const BOTH = 'Send documentId, or a query, or extensions.persistedQuery: only one of them.';
 
 export type DocumentIdRequest =

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { SHARED_SERVICES, sharedCacheTtlMs } from './cache-policy.js';
 import type { ResponseCache } from './cache.js';
 import { callStartOf, quietly, startTrace, type CallTrace } from './call-tracer.js';
-import { UpstreamError, type ServiceName, type UpstreamErrorCode } from './errors.js';
+import { UpstreamError, type ServiceName } from './errors.js';
 import type { CallEvent, Http, HttpCall } from './http-types.js';
 import { deepFreeze } from './freeze.js';
 import { failureReason, upstreamError } from './map-error.js';
@@ -33,32 +33,22 @@ export interface CachedHttpOptions {
   onCache?: (event: CacheEvent) => void;
 }
 
-/** Ends the trace of a call answered without an attempt of its own (a hit, or a coalesced wait). */
-function traceUnsent(trace: CallTrace | undefined, call: HttpCall<unknown>, started: number, errorCode: UpstreamErrorCode | undefined): void {
-  if (!trace) return;
-  const event: CallEvent = { service: call.service, method: call.method, route: call.route, attempts: 0, durationMs: performance.now() - started };
-  if (errorCode !== undefined) event.errorCode = errorCode;
-  quietly(() => trace.end(event));
-}
-
 /**
- * Tells a coalesced caller's request (its log line: `upstreamFailures`) that the call it shared failed. The leader's
- * request saw the call itself; this one sent nothing (`attempts: 0`), but its answer carries the same UPSTREAM_* code.
+ * Ends a call answered without an attempt of its own (a hit, or a coalesced wait): its trace, and when the call it
+ * shared failed, this request's own record of the failure (its log line's `upstreamFailures`: the request that sent
+ * the call saw it itself), with `attempts` 0 and the reason marked `(coalesced)`.
  */
-function reportSharedFailure(call: HttpCall<unknown>, failure: UpstreamError, durationMs: number): void {
-  const { onCall } = call.meta;
-  if (!onCall) return;
-  const event: CallEvent = {
-    service: call.service,
-    method: call.method,
-    route: call.route,
-    attempts: 0,
-    durationMs,
-    errorCode: failure.code,
-    reason: `${failureReason(failure)} (coalesced)`,
-  };
-  if (failure.status !== undefined) event.status = failure.status;
-  quietly(() => onCall(event));
+function endUnsent(trace: CallTrace | undefined, call: HttpCall<unknown>, started: number, failure?: UpstreamError): void {
+  const onCall = failure ? call.meta.onCall : undefined;
+  if (!trace && !onCall) return;
+  const event: CallEvent = { service: call.service, method: call.method, route: call.route, attempts: 0, durationMs: performance.now() - started };
+  if (failure) {
+    event.errorCode = failure.code;
+    event.reason = `${failureReason(failure)} (coalesced)`;
+    if (failure.status !== undefined) event.status = failure.status;
+  }
+  if (trace) quietly(() => trace.end(event));
+  if (onCall) quietly(() => onCall(event));
 }
 
 /** A cached entry that is missing, or that this version cannot read (another deploy's shape): fetch afresh. */
@@ -142,22 +132,20 @@ export function withResponseCache(http: Http, options: CachedHttpOptions): Http 
       const value = cached === undefined ? UNREADABLE : 'value' in cached ? (cached.value as T) : readText(call, cached.text);
       if (value !== UNREADABLE) {
         observe(call, 'hit');
-        if (tracer) traceUnsent(startTrace(tracer, callStartOf(call, 'hit')), call, started, undefined);
+        if (tracer) endUnsent(startTrace(tracer, callStartOf(call, 'hit')), call, started);
         return value;
       }
       const shared = inFlight.get(key);
       if (shared) {
         observe(call, 'coalesced');
         const trace = tracer ? startTrace(tracer, callStartOf(call, 'coalesced')) : undefined;
-        const waitStarted = performance.now();
         try {
           // The leader's value, from this same verb's `parse` (see `lead`).
           const value = (await withinDeadline(call, shared)) as T;
-          traceUnsent(trace, call, started, undefined);
+          endUnsent(trace, call, started);
           return value;
         } catch (error) {
-          traceUnsent(trace, call, started, error instanceof UpstreamError ? error.code : 'UPSTREAM_UNAVAILABLE');
-          if (error instanceof UpstreamError) reportSharedFailure(call, error, performance.now() - waitStarted);
+          endUnsent(trace, call, started, error instanceof UpstreamError ? error : upstreamError('UPSTREAM_UNAVAILABLE', call.service, undefined, error));
           throw error;
         }
       }

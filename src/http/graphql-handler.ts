@@ -105,11 +105,16 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
       }
       body = parsed.body;
     }
-    // `documentId` (the GraphQL-over-HTTP persisted documents form) read as the APQ form Apollo speaks.
-    const sent = readDocumentId(req.method, edge.url, body);
-    if (!sent.ok) {
-      deps.onRefused?.(refusal(req, edge, 400, ErrorCode.BAD_REQUEST));
-      return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, sent.reason);
+    // `documentId` (the GraphQL-over-HTTP persisted documents form) read as the APQ form Apollo speaks: from here on,
+    // Apollo, the trusted-documents plugin and the CDN rule see one form.
+    let { search } = edge.url;
+    const persisted = readDocumentId(req.method, edge.url, body);
+    if (persisted !== null) {
+      if (!persisted.ok) {
+        deps.onRefused?.(refusal(req, edge, 400, ErrorCode.BAD_REQUEST));
+        return sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, persisted.reason);
+      }
+      ({ body, search } = persisted);
     }
 
     let consumer;
@@ -136,7 +141,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     // the context; a batch, after it) never reaches the request-log and metrics plugins, so it is recorded here.
     let made: Context | undefined;
     const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search: sent.search, body: sent.body },
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: toHeaderMap(req), search, body },
       context: async (): Promise<Context> => {
         // Counts this request's upstream calls for its log line (src/plugins/request-log.ts).
         const upstreamCalls = createUpstreamCallCounter();
@@ -175,7 +180,7 @@ export function createGraphQLHandler(deps: GraphQLHandlerDeps) {
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     const text = response.body.kind === 'complete' ? response.body.string : undefined;
-    const cacheHeaders = cacheHeadersFor(req.method, edge.url, consumer, res.statusCode, text);
+    const cacheHeaders = cacheHeadersFor(req.method, search, consumer, res.statusCode, text);
     for (const [name, value] of Object.entries(cacheHeaders)) res.setHeader(name, value);
     // An answer a CDN may share carries no correlation id: every hit would repeat the one (caller-chosen) of the
     // request that filled the cache. The request's log line still has it.

@@ -3,12 +3,15 @@ import type { Consumer } from '../auth/consumer.js';
 /** How long a shared cache (a CDN) may keep a cacheable answer: as long as the catalog services cache their own. */
 export const SHARED_CACHE_MAX_AGE_S = 30;
 
-/** Whether the request names its operation by persisted id in the URL (the APQ or `documentId` GET form), so the URL is the cache key. */
-function isPersistedGet(method: string | undefined, url: URL): boolean {
-  if (method !== 'GET' || url.searchParams.has('query')) return false;
-  // The persisted documents form (src/persisted/document-id-request.ts, which refused a malformed one).
-  if (url.searchParams.has('documentId')) return true;
-  const extensions = url.searchParams.get('extensions');
+/**
+ * Whether the request names its operation by persisted id in the URL (the APQ GET form, which a `documentId` was read
+ * as: `search` is the request as Apollo ran it), so the URL is the cache key.
+ */
+function isPersistedGet(method: string | undefined, search: string): boolean {
+  if (method !== 'GET') return false;
+  const params = new URLSearchParams(search);
+  if (params.has('query')) return false;
+  const extensions = params.get('extensions');
   if (!extensions) return false;
   try {
     const parsed = JSON.parse(extensions) as { persistedQuery?: { sha256Hash?: unknown } };
@@ -38,13 +41,14 @@ function isFullAnswer(body: string): boolean {
  */
 export function cacheHeadersFor(
   method: string | undefined,
-  url: URL,
+  /** The request's search string as Apollo ran it. */
+  search: string,
   consumer: Consumer,
   status: number,
   body: string | undefined,
 ): Record<string, string> {
   const shareable =
-    consumer.kind === 'anonymous' && status === 200 && isPersistedGet(method, url) && body !== undefined && isFullAnswer(body);
+    consumer.kind === 'anonymous' && status === 200 && isPersistedGet(method, search) && body !== undefined && isFullAnswer(body);
   if (!shareable) return { 'cache-control': 'no-store' };
   // Credentials change the answer: a cache must never hand this one to a signed-in caller.
   return { 'cache-control': `public, max-age=${SHARED_CACHE_MAX_AGE_S}`, vary: 'Origin, Authorization, X-API-Key, Accept, X-Cost-Dry-Run' };

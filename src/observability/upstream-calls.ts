@@ -6,13 +6,13 @@
  * outlives the request). Not the context object itself: Apollo hands plugins
  * a shallow copy of it, but the copy holds the same `clients`.
  */
-import type { CallEvent } from '../../clients/index.js';
+import type { CallEvent, ServiceName, UpstreamErrorCode } from '../../clients/index.js';
 
 /** A call the service failed (an `UPSTREAM_*` code), as the request's log line names it: which call, its code, and why (no host, URL or body). */
 export interface UpstreamFailure {
-  service: string;
+  service: ServiceName;
   route: string;
-  code: string;
+  code: UpstreamErrorCode;
   reason: string;
   attempts: number;
   status?: number;
@@ -32,6 +32,8 @@ export interface UpstreamCallCounter {
   readonly failures: readonly UpstreamFailure[];
 }
 
+const NO_FAILURES: readonly UpstreamFailure[] = Object.freeze([]);
+
 const counters = new WeakMap<object, UpstreamCallCounter>();
 
 interface WithClients {
@@ -42,14 +44,15 @@ interface WithClients {
 export function createUpstreamCallCounter(): UpstreamCallCounter {
   let requests = 0;
   let circuitRejections = 0;
-  const failures: UpstreamFailure[] = [];
+  // Made at a request's first failure: most requests have none, and pay for no array.
+  let failures: UpstreamFailure[] | undefined;
   return {
     observe(event) {
       requests += event.attempts;
       if (event.circuitOpen) circuitRejections += 1;
       // The service's own failures; a 404, 409 or 422 is an answer about the request (an unknown id is null, no error),
       // and a call not sent because the client left is no failure of the service's.
-      if (event.errorCode?.startsWith('UPSTREAM_') && !event.abandoned && failures.length < MAX_LOGGED_FAILURES) {
+      if (event.errorCode?.startsWith('UPSTREAM_') && !event.abandoned && (failures?.length ?? 0) < MAX_LOGGED_FAILURES) {
         const failure: UpstreamFailure = {
           service: event.service,
           route: `${event.method} ${event.route}`,
@@ -58,10 +61,12 @@ export function createUpstreamCallCounter(): UpstreamCallCounter {
           attempts: event.attempts,
         };
         if (event.status !== undefined) failure.status = event.status;
-        failures.push(failure);
+        (failures ??= []).push(failure);
       }
     },
-    failures,
+    get failures() {
+      return failures ?? NO_FAILURES;
+    },
     get requests() {
       return requests;
     },

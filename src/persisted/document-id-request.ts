@@ -14,7 +14,7 @@ const MALFORMED = 'documentId must be "sha256:" followed by the 64 lower-case he
 const BOTH = 'Send documentId, or a query, or extensions.persistedQuery: only one of them.';
 
 export type DocumentIdRequest =
-  /** The request as the client sent it, or read in the APQ form. */
+  /** The request read in the APQ form: its body (POST) or search (GET). */
   | { ok: true; body: unknown; search: string }
   /** A `documentId` that is not a SHA-256 id, or sent with another form of the document: 400 BAD_REQUEST. */
   | { ok: false; reason: string };
@@ -31,12 +31,13 @@ function hashOf(documentId: unknown): string | null {
 const persistedQuery = (sha256Hash: string) => ({ version: 1, sha256Hash });
 
 /**
- * A request with `documentId` read in the APQ form; any other request as it
- * is (one property check for a POST, one parameter lookup for a GET).
+ * A request with `documentId` read in the APQ form; null for any other
+ * request, which goes as it is (one property check for a POST, one parameter
+ * lookup for a GET).
  */
-export function readDocumentId(method: string | undefined, url: URL, body: unknown): DocumentIdRequest {
+export function readDocumentId(method: string | undefined, url: URL, body: unknown): DocumentIdRequest | null {
   if (method === 'GET') {
-    if (!url.searchParams.has('documentId')) return { ok: true, body, search: url.search };
+    if (!url.searchParams.has('documentId')) return null;
     const params = new URLSearchParams(url.searchParams);
     const hash = hashOf(params.get('documentId'));
     if (hash === null || params.getAll('documentId').length > 1) return { ok: false, reason: MALFORMED };
@@ -56,7 +57,7 @@ export function readDocumentId(method: string | undefined, url: URL, body: unkno
     params.set('extensions', JSON.stringify({ ...extensions, persistedQuery: persistedQuery(hash) }));
     return { ok: true, body, search: `?${params.toString()}` };
   }
-  if (!isObject(body) || !('documentId' in body)) return { ok: true, body, search: url.search };
+  if (!isObject(body) || !('documentId' in body)) return null;
   const { documentId, ...rest } = body;
   const hash = hashOf(documentId);
   if (hash === null) return { ok: false, reason: MALFORMED };

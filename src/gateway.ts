@@ -136,7 +136,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     logger.warn('no API_KEYS_FILE: the documented demo API keys are accepted');
   }
 
-  const metrics = createMetrics();
+  const metrics = createMetrics({ audiences: config.audiences, apiKeysFile: config.apiKeysFile !== null, jwks: config.jwt.kind === 'jwks' });
   // A revoked partner key stops working, and a new one starts, without a restart (the file is read again).
   const keysFile = config.apiKeysFile;
   const keysWatch =

@@ -7,7 +7,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheEvent } from '../../clients/cached-http.js';
 import { SERVICE_NAMES, type CallEvent, type CircuitState, type ServiceName } from '../../clients/index.js';
+import type { CredentialCheckUnavailable } from '../auth/credential-error.js';
+import type { ShedReason } from '../http/overload.js';
 import { createOperationLabeller, UNREAD_OPERATION } from './operation-label.js';
+
+/** Why the cost limiter refused a request (`bff_rate_limited_total`'s `reason`). */
+export type RateLimitReason = 'budget' | 'quota' | 'too_expensive';
 
 /** How a GraphQL request ended: all data, some data with errors, refused (4xx), or failed. */
 export type RequestOutcome = 'ok' | 'partial' | 'rejected' | 'error';
@@ -50,7 +55,7 @@ export interface Metrics {
   /** Estimated (before) and actual (after execution) cost of one operation; called by the cost plugin. */
   observeCost(audience: string, requested: number, actual: number): void;
   /** One request refused by the rate limiter; called by the cost plugin. */
-  rateLimited(audience: string, reason?: string): void;
+  rateLimited(audience: string, reason?: RateLimitReason): void;
   /** One GraphQL request refused at the edge because the process is overloaded (src/http/overload.ts). */
   shed(audience: string, reason: string): void;
   /** One GraphQL request whose client left before its answer (src/http/graphql-handler.ts). */
@@ -87,8 +92,27 @@ const DEPENDENCY_PROBE_REUSE_MS = 2_000;
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const COST_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
 
+/**
+ * Label sets exposed at 0 from the start. A counter series that first appears
+ * at 1 never increases in Prometheus's eyes, so an alert on `increase()` would
+ * miss its first event (a keys file refused once, the first JWKS outage);
+ * deploy/prometheus/alerts.yml relies on these.
+ */
+export interface SeriesAtZero {
+  /** Served audiences: shed, rate-limited and client-gone counts by each of their reasons. */
+  audiences?: readonly string[];
+  /** `API_KEYS_FILE` is set, so it is read again while running. */
+  apiKeysFile?: boolean;
+  /** Tokens are checked against a JWKS. */
+  jwks?: boolean;
+}
+
+const SHED_REASONS: readonly ShedReason[] = ['in_flight', 'event_loop_delay'];
+const RATE_LIMIT_REASONS: readonly RateLimitReason[] = ['budget', 'quota', 'too_expensive'];
+const JWKS_FAILURE_CODES: readonly CredentialCheckUnavailable['code'][] = ['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_BAD_RESPONSE'];
+
 /** Builds the registry and every series, plus Node's default process metrics. */
-export function createMetrics(): Metrics {
+export function createMetrics(atZero: SeriesAtZero = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
@@ -181,6 +205,21 @@ export function createMetrics(): Metrics {
   const keyReloads = counter('bff_api_keys_reloads_total', 'API_KEYS_FILE read again with a new text: reloaded (its keys now in use) or failed (the keys in use stay).', ['outcome']);
   const jwksFailures = counter('bff_jwks_fetch_failures_total', "Fetches of the identity provider's JWKS that failed, by how (the upstream error code) and whether the keys fetched before still verify.", ['code', 'last_keys_kept']);
   const plans = counter('bff_operation_plans_total', 'Operation plans compiled, by the executor that runs them and why graphql-js when it does.', ['audience', 'executor', 'reason']);
+  const keysRejected = new Gauge({
+    name: 'bff_api_keys_file_rejected',
+    help: 'API_KEYS_FILE: 1 while its latest text was refused (the keys read before it stay in use), else 0.',
+    registers,
+  });
+  keysRejected.set(0);
+  for (const audience of atZero.audiences ?? []) {
+    for (const reason of SHED_REASONS) shed.inc({ audience, reason }, 0);
+    for (const reason of RATE_LIMIT_REASONS) rateLimited.inc({ audience, reason }, 0);
+    clientGone.inc({ audience }, 0);
+  }
+  if (atZero.apiKeysFile) for (const outcome of ['reloaded', 'failed']) keyReloads.inc({ outcome }, 0);
+  if (atZero.jwks) {
+    for (const code of JWKS_FAILURE_CODES) for (const kept of ['true', 'false']) jwksFailures.inc({ code, last_keys_kept: kept }, 0);
+  }
 
   return {
     registry,
@@ -238,6 +277,7 @@ export function createMetrics(): Metrics {
     },
     apiKeysReload(outcome) {
       keyReloads.inc({ outcome });
+      keysRejected.set(outcome === 'failed' ? 1 : 0);
     },
     jwksFetchFailed(code, lastKeysKept) {
       jwksFailures.inc({ code, last_keys_kept: String(lastKeysKept) });

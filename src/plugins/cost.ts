@@ -6,13 +6,14 @@ import { secondsUntilAvailable, type BucketPolicy, type BudgetState, type Budget
 import { bucketPolicy, type AudienceLimits } from '../cost/limits.js';
 import { setRateLimitHeaders } from '../cost/rate-limit-headers.js';
 import { ErrorCode, gatewayError } from '../errors.js';
+import type { RateLimitReason } from '../observability/metrics.js';
 import type { Planner } from '../plan/planner.js';
 import { planRequest, type PlannedRequest } from '../plan/request-plan.js';
 
 /** Hooks for metrics; the plugin works without them. */
 export interface CostObserver {
   observeCost?(audience: Audience, requested: number, actual: number): void;
-  rateLimited?(audience: Audience, reason: 'budget' | 'quota' | 'too_expensive'): void;
+  rateLimited?(audience: Audience, reason: RateLimitReason): void;
 }
 
 export interface CostPluginOptions {

@@ -36,6 +36,8 @@ describe('API_KEYS_FILE read again without a restart', () => {
     const file = tempFile('keys.json', keysFor('partner-key-old'));
     const logs = captureLogs();
     gateway = await startTestGateway({ env: { API_KEYS_FILE: file, API_KEYS_RELOAD_MS: '50', LOG_LEVEL: 'info' }, logDestination: logs.destination });
+    // Both outcomes are series from the start, so an alert's increase() sees the first reload of either.
+    expect((await gateway.metrics.render()).body).toMatch(/^bff_api_keys_reloads_total\{outcome="failed"\} 0$/m);
     expect(await statusWith(gateway.url, 'partner-key-old')).toBe(200);
     expect(await statusWith(gateway.url, 'partner-key-new')).toBe(401);
 
@@ -51,6 +53,8 @@ describe('API_KEYS_FILE read again without a restart', () => {
     const logs = captureLogs();
     gateway = await startTestGateway({ env: { API_KEYS_FILE: file, API_KEYS_RELOAD_MS: '20', LOG_LEVEL: 'info' }, logDestination: logs.destination });
     const failures = () => linesWith(logs.lines, 'API_KEYS_FILE not reloaded: the keys in use stay');
+    const rejected = async () => /^bff_api_keys_file_rejected (\d)$/m.exec((await gateway!.metrics.render()).body)?.[1];
+    expect(await rejected()).toBe('0');
 
     // Half written, as an editor or a copy may leave it for a moment.
     writeFileSync(file, keysFor('partner-key-kept', 'partner-key-other').slice(0, 40));
@@ -69,10 +73,12 @@ describe('API_KEYS_FILE read again without a restart', () => {
     expect(await statusWith(gateway.url, 'partner-key-kept')).toBe(200);
     expect(await statusWith(gateway.url, 'partner-key-other')).toBe(401);
     expect((await gateway.metrics.render()).body).toMatch(/^bff_api_keys_reloads_total\{outcome="failed"\} 3$/m);
+    expect(await rejected()).toBe('1');
 
     writeFileSync(file, keysFor('partner-key-other'));
     await expect.poll(() => statusWith(gateway!.url, 'partner-key-other'), { timeout: 5_000 }).toBe(200);
     expect(await statusWith(gateway.url, 'partner-key-kept')).toBe(401);
+    expect(await rejected()).toBe('0');
   });
 
   it('with API_KEYS_RELOAD_MS=0 reads the file only when told (SIGHUP)', async () => {
@@ -92,6 +98,8 @@ describe('API_KEYS_FILE read again without a restart', () => {
     const logs = captureLogs();
     gateway = await startTestGateway({ env: { API_KEYS_FILE: file, API_KEYS_RELOAD_MS: '0', LOG_LEVEL: 'info' }, logDestination: logs.destination });
     const failures = () => linesWith(logs.lines, 'API_KEYS_FILE not reloaded: the keys in use stay');
+    const rejected = async () => /^bff_api_keys_file_rejected (\d)$/m.exec((await gateway!.metrics.render()).body)?.[1];
+    expect(await rejected()).toBe('0');
     writeFileSync(file, keysFor('partner-key-b').slice(0, 40));
     expect(gateway.reloadApiKeys()).toBe('failed');
     // The operator who sends it again (the file not fixed yet) must not read that the file is in use.

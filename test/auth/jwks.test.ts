@@ -367,6 +367,11 @@ describe('JWKS rotation and outages', () => {
       await expectUncheckable(orphan, await sign(first, { again: true }), 'UPSTREAM_UNAVAILABLE');
       const metrics = await (await fetch(`${orphan.url}/metrics`)).text();
       expect(metrics).toContain('bff_jwks_fetch_failures_total{code="UPSTREAM_UNAVAILABLE",last_keys_kept="false"} 1');
+      // The gateway's failure, not the clients': counted and logged as errors (error-rate alerts see the outage).
+      expect(metrics).toMatch(/^bff_requests_total\{audience="mobile",operation="__unread",outcome="error"\} 6$/m);
+      expect(metrics).not.toMatch(/outcome="rejected"/);
+      const requestLines = logs.lines.map((line) => JSON.parse(line) as { msg: string }).filter((l) => l.msg === 'request');
+      expect(requestLines).toEqual(Array(6).fill(expect.objectContaining({ status: 503, outcome: 'error', errorCodes: ['UPSTREAM_UNAVAILABLE'] })));
       const warnings = logs.lines
         .map((line) => JSON.parse(line) as { level: number; msg: string; reason?: string })
         .filter((l) => l.msg.startsWith('JWKS'));

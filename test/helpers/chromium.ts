@@ -1,6 +1,5 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { findBinary, isExecutable } from './binary.js';
 
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 const INSTALL_HINT = 'Chromium is missing: apt-get install chromium (the browser tests never download one).';
@@ -16,19 +15,8 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function findChromium(): string | null {
-  if (executable(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
-  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
-  return dirs.map((dir) => join(dir, 'chromium')).find(executable) ?? null;
+  return isExecutable(DEBIAN_CHROMIUM) ? DEBIAN_CHROMIUM : findBinary('chromium');
 }
 
 /** Debian's Chromium, or null when it is not installed. */

@@ -8,11 +8,12 @@
  * (`CI=true`) so the suite runs there and fails loudly instead of skipping.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findBinary } from './binary.js';
 
 export interface TestRedis {
   /** `redis://127.0.0.1:<port>` */
@@ -36,18 +37,7 @@ process.once('exit', () => {
 
 /** The `redis-server` binary on PATH (or /usr/bin, /usr/local/bin), or null. */
 export function findRedisServer(): string | null {
-  const dirs = [...(process.env['PATH'] ?? '').split(path.delimiter), '/usr/bin', '/usr/local/bin'];
-  for (const dir of dirs) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, 'redis-server');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not here; keep looking.
-    }
-  }
-  return null;
+  return findBinary('redis-server');
 }
 
 let noticePrinted = false;

@@ -75,6 +75,24 @@ describe('/metrics', () => {
   });
 });
 
+describe('Series at 0 from the start', () => {
+  // A counter series born at 1 never increases for Prometheus: an alert on increase() would miss its first event.
+  it('are exposed for what the gateway serves and checks, and only for that', async () => {
+    const bare = (await createMetrics().render()).body;
+    expect(bare).not.toMatch(/^bff_(shed|rate_limited|client_gone|api_keys_reloads|jwks_fetch_failures)_total\{/m);
+    expect(bare).toMatch(/^bff_api_keys_file_rejected 0$/m);
+    const { body } = await createMetrics({ audiences: ['web', 'public'], apiKeysFile: true, jwks: true }).render();
+    const zeros = (name: string) => body.split('\n').filter((line) => line.startsWith(`${name}{`) && line.endsWith('} 0'));
+    expect(zeros('bff_shed_total')).toHaveLength(4);
+    expect(zeros('bff_rate_limited_total')).toHaveLength(6);
+    expect(body).toMatch(/^bff_rate_limited_total\{audience="public",reason="too_expensive"\} 0$/m);
+    expect(zeros('bff_client_gone_total')).toEqual(['bff_client_gone_total{audience="web"} 0', 'bff_client_gone_total{audience="public"} 0']);
+    expect(zeros('bff_api_keys_reloads_total')).toHaveLength(2);
+    expect(zeros('bff_jwks_fetch_failures_total')).toHaveLength(6);
+    expect(body).toMatch(/^bff_jwks_fetch_failures_total\{code="UPSTREAM_TIMEOUT",last_keys_kept="false"\} 0$/m);
+  });
+});
+
 describe('Operation labels', () => {
   // A service answering random codes made a series per code: 687 status values from 600 requests.
   it('keeps upstream status labels to a bounded set, whatever codes a service sends', async () => {

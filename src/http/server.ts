@@ -33,7 +33,7 @@ export interface EdgeOptions {
   /** Sheds GraphQL requests at the edge when the process is overloaded. */
   overload: OverloadGuard;
   /** A refused request, for the metric and the (throttled) log line. */
-  onShed?: (audience: Audience, reason: string) => void;
+  onShed?: (audience: Audience, reason: ShedReason) => void;
   /** A GraphQL request answered here before its operation was read (405, 413, a browser visit): its log line and count. */
   onRefused?: (refusal: EdgeRefusal) => void;
   /** `Retry-After` of a refusal, in seconds. */

@@ -57,7 +57,7 @@ export interface Metrics {
   /** One request refused by the rate limiter; called by the cost plugin. */
   rateLimited(audience: string, reason?: RateLimitReason): void;
   /** One GraphQL request refused at the edge because the process is overloaded (src/http/overload.ts). */
-  shed(audience: string, reason: string): void;
+  shed(audience: string, reason: ShedReason): void;
   /** One GraphQL request whose client left before its answer (src/http/graphql-handler.ts). */
   clientGone(audience: string): void;
   /** Where the edge gauges read readiness and the in-flight count at each scrape. */
@@ -69,7 +69,7 @@ export interface Metrics {
   /** `API_KEYS_FILE` read again with a new text: its keys now in use, or refused (the keys in use stay). */
   apiKeysReload(outcome: 'reloaded' | 'failed'): void;
   /** A fetch of the identity provider's JWKS failed (`code`: the contract's upstream code for how), and whether the keys fetched before are still used. */
-  jwksFetchFailed(code: string, lastKeysKept: boolean): void;
+  jwksFetchFailed(code: CredentialCheckUnavailable['code'], lastKeysKept: boolean): void;
   /**
    * One operation plan made (a document seen for the first time, or again after eviction): which
    * executor runs it, and for graphql-js why (`configured`, `introspection`, or `jit_failed`).

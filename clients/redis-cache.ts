@@ -40,7 +40,17 @@ export function createRedisCache(options: RedisCacheOptions): ResponseCache {
       ...(options.onError === undefined ? {} : { onError: options.onError }),
     });
   const store = new KeyvRedis<string>(client, { throwOnConnectError: false, throwOnErrors: false });
-  const keyv = new Keyv<string>({ store, namespace: REDIS_CACHE_NAMESPACE, useKeyPrefix: false });
+  const keyv = new Keyv<string>({
+    store,
+    namespace: REDIS_CACHE_NAMESPACE,
+    useKeyPrefix: false,
+    // Redis expires each entry itself (the TTL goes with the write). keyv's own `expires` is a time on the
+    // writer's clock, which a reader compares with its own and deletes the entry for everyone when past it:
+    // one replica whose clock runs behind or ahead would turn the other replicas' entries into misses.
+    // It is left out of what is written, and ignored in what was written before.
+    serialize: ({ value }) => JSON.stringify({ value }),
+    deserialize: <Value>(text: string) => ({ value: (JSON.parse(text) as { value: Value }).value }),
+  });
   const opTimeoutMs = options.opTimeoutMs ?? 250;
 
   return keyvCache(keyv, {

@@ -24,13 +24,18 @@ export interface BudgetDecision extends BudgetState {
   allowed: boolean;
   /** Why it was refused: not enough points, or the quota is spent. */
   reason?: 'budget' | 'quota';
+  /** Taken from a bucket in process memory because the shared store could not answer (see FallbackBudgetStore). */
+  local?: boolean;
 }
 
 export interface BudgetStore {
   /** Atomically refills, then takes `cost` points and one quota request if both fit; otherwise takes nothing. */
   take(key: string, cost: number, policy: BucketPolicy): Promise<BudgetDecision>;
-  /** Gives back points reserved but not spent (never above capacity); resolves the state after. */
-  refund(key: string, points: number, policy: BucketPolicy): Promise<BudgetState>;
+  /**
+   * Gives back points reserved but not spent (never above capacity); resolves the state after. `reservation`,
+   * the decision that took them, lets a store with a fallback give them back to the bucket they came from.
+   */
+  refund(key: string, points: number, policy: BucketPolicy, reservation?: BudgetDecision): Promise<BudgetState>;
   /** The state without changing it. */
   peek(key: string, policy: BucketPolicy): Promise<BudgetState>;
   /** For the verbose status, where budgets can be shared: whether decisions go to Redis now or are local. */

@@ -108,11 +108,21 @@ export class FallbackBudgetStore implements BudgetStore {
   }
 
   take(key: string, cost: number, policy: BucketPolicy): Promise<BudgetDecision> {
-    return this.decide(() => this.shared.take(key, cost, policy), () => this.local.take(key, cost, policy));
+    return this.decide(
+      () => this.shared.take(key, cost, policy),
+      async () => ({ ...(await this.local.take(key, cost, policy)), local: true }),
+    );
   }
 
-  refund(key: string, points: number, policy: BucketPolicy): Promise<BudgetState> {
-    return this.decide(() => this.shared.refund(key, points, policy), () => this.local.refund(key, points, policy));
+  /**
+   * Points go back to the bucket they were taken from, whichever one decisions go to now: points a local
+   * bucket reserved during an outage would otherwise be given to Redis once it is back (points it never
+   * took), and points Redis reserved would go to a local bucket that never paid them while it is away.
+   */
+  refund(key: string, points: number, policy: BucketPolicy, reservation?: BudgetDecision): Promise<BudgetState> {
+    if (reservation?.local) return this.local.refund(key, points, policy);
+    const viaLocal = reservation ? () => this.local.peek(key, policy) : () => this.local.refund(key, points, policy);
+    return this.decide(() => this.shared.refund(key, points, policy), viaLocal);
   }
 
   peek(key: string, policy: BucketPolicy): Promise<BudgetState> {

@@ -2,7 +2,7 @@ import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener } from 
 import type { Logger } from 'pino';
 import type { Tier } from '../../clients/index.js';
 import type { Audience, Context } from '../context.js';
-import { secondsUntilAvailable, type BucketPolicy, type BudgetState, type BudgetStore } from '../cost/budget-store.js';
+import { secondsUntilAvailable, type BucketPolicy, type BudgetDecision, type BudgetState, type BudgetStore } from '../cost/budget-store.js';
 import { bucketPolicy, type AudienceLimits } from '../cost/limits.js';
 import { setRateLimitHeaders } from '../cost/rate-limit-headers.js';
 import { ErrorCode, gatewayError } from '../errors.js';
@@ -56,12 +56,16 @@ export function costPlugin(options: CostPluginOptions): ApolloServerPlugin<Conte
   };
   return {
     async requestDidStart({ contextValue, request }): Promise<GraphQLRequestListener<Context>> {
-      const policy = policyFor(contextValue.consumer.tier);
-      const key = `${audience}:${contextValue.consumer.id}`;
+      const { consumer } = contextValue;
+      const policy = policyFor(consumer.tier);
+      // `anon:<address>` is also a valid token `sub`: an anonymous visitor's bucket takes `#` after the audience,
+      // which no user's or API key's (`<audience>:<id>`) can, so neither spends the other's points.
+      const key = consumer.kind === 'anonymous' ? `${audience}#${consumer.id}` : `${audience}:${consumer.id}`;
       const dryRun = request.http?.headers.get(DRY_RUN_HEADER) === 'true';
       let planned: PlannedRequest | null = null;
       let requested: number | undefined;
-      let reserved = false;
+      /** The decision that reserved the estimate, when one did: the refund goes back to where it was taken. */
+      let reservation: BudgetDecision | undefined;
       let state: BudgetState | undefined;
 
       return {
@@ -86,7 +90,7 @@ export function costPlugin(options: CostPluginOptions): ApolloServerPlugin<Conte
           const decision = await store.take(key, requested, policy);
           state = decision;
           if (decision.allowed) {
-            reserved = true;
+            reservation = decision;
             return;
           }
           observer?.rateLimited?.(audience, decision.reason ?? 'budget');
@@ -115,12 +119,12 @@ export function costPlugin(options: CostPluginOptions): ApolloServerPlugin<Conte
 
         async willSendResponse({ response }) {
           let actual = 0;
-          if (reserved && planned?.variables && requested !== undefined && response.body.kind === 'single') {
+          if (reservation && planned?.variables && requested !== undefined && response.body.kind === 'single') {
             // Never above the estimate: a refund is what was reserved and not used.
             actual = Math.min(requested, planned.plan.actual(planned.variables, response.body.singleResult.data));
             contextValue.cost = { ...contextValue.cost, requested, actual };
             observer?.observeCost?.(audience, requested, actual);
-            state = actual < requested ? await store.refund(key, requested - actual, policy) : state;
+            state = actual < requested ? await store.refund(key, requested - actual, policy, reservation) : state;
           }
           state ??= await store.peek(key, policy);
           setRateLimitHeaders(response.http.headers, policy, state);

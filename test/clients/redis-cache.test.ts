@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createClient } from '@keyv/redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisCache, REDIS_CACHE_NAMESPACE } from '../../clients/redis-cache.js';
 import { STALL_PAUSE_MS, type ResponseCache } from '../../clients/cache.js';
 import { type Harness, startHarness } from './harness.js';
@@ -73,6 +73,39 @@ describe.skipIf(redisMissing())('Upstream response cache in Redis', () => {
     }
     expect(await b.api.products.getProductsByIds(['fx-p1'])).toHaveLength(1);
     expect(a.upstream.requests).toHaveLength(1);
+  });
+
+  // keyv stored each entry with an expiry time read from the writer's clock and, on a read, deleted any
+  // entry whose time had passed by the reader's clock: a replica whose clock ran behind (or ahead of the
+  // others) made the entries it wrote (or read) misses on every other replica, and deleted them for all.
+  it('serves an entry another gateway wrote while its clock ran a minute behind, for the TTL Redis keeps', async () => {
+    const cacheA = createRedisCache({ url: redis.url });
+    const cacheB = createRedisCache({ url: redis.url });
+    const a = await harness(cacheA);
+    const b = await startHarness({ cache: cacheB, urls: a.upstream.urls });
+    open.push(b);
+    await waitReady(cacheA);
+    await waitReady(cacheB);
+    a.hook(publicProducts(() => a));
+    const key = `GET ${a.upstream.urls.products}/products?ids=fx-p1`;
+    const realNow = Date.now.bind(Date);
+    const behind = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 60_000);
+    try {
+      await a.api.products.getProductsByIds(['fx-p1']);
+      await expect.poll(async () => (await cacheA.get(key)) !== undefined, { timeout: 2_000 }).toBe(true);
+    } finally {
+      behind.mockRestore();
+    }
+    expect(await b.api.products.getProductsByIds(['fx-p1'])).toHaveLength(1);
+    expect(await b.api.products.getProductsByIds(['fx-p1'])).toHaveLength(1);
+    expect(a.upstream.requests).toHaveLength(1);
+    const inspector = createClient({ url: redis.url });
+    await inspector.connect();
+    try {
+      expect(await inspector.pTTL(`${REDIS_CACHE_NAMESPACE}::${key}`)).toBeGreaterThan(0);
+    } finally {
+      inspector.destroy();
+    }
   });
 
   it('serves misses, not errors or hangs, while Redis is down, and caches again once it is back', async () => {

@@ -156,6 +156,19 @@ describe('Rate limiting by query cost', () => {
     const { body } = await gql(gateway, 'web', '{ product(id: "p2") { id } }');
     expect(body.extensions!['cost']).toMatchObject({ throttleStatus: { maximumAvailable: 300 } });
   });
+
+  // Budgets were keyed by audience and consumer id alone, and an anonymous visitor's id is `anon:<address>`:
+  // a token whose `sub` was that same text shared the visitors' bucket, each spending the other's points.
+  it('keeps a user whose id reads like an anonymous visitor apart from the visitors at that address', async () => {
+    const available = (r: { body: { extensions?: Record<string, unknown> } }) =>
+      (r.body.extensions!['cost'] as { throttleStatus: { currentlyAvailable: number } }).throttleStatus.currentlyAvailable;
+    const before = available(await gql(gateway, 'web', '{ product(id: "p3") { id } }'));
+    const lookalike = await tokenFor('anon:127.0.0.1', { tier: 'free' });
+    const spent = await gql(gateway, 'web', COST_100, { n: 49 }, bearer(lookalike));
+    expect(spent.status).toBe(200);
+    expect(available(spent)).toBe(200);
+    expect(available(await gql(gateway, 'web', '{ product(id: "p3") { id } }'))).toBe(before - 1);
+  });
 });
 
 describe('Introspection', () => {

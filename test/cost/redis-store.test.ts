@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FallbackBudgetStore } from '../../src/cost/fallback-store.js';
 import { RedisBudgetStore } from '../../src/cost/redis-store.js';
 import { createLogger } from '../../src/logger.js';
-import { redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
+import { pingRedis, redisMissing, startRedis, type TestRedis } from '../helpers/redis.js';
 import { budgetStoreContract } from './budget-store-contract.js';
 
 const skip = redisMissing();
@@ -86,6 +86,38 @@ describe.skipIf(skip)('Redis budget store', () => {
     await until(() => store.ready);
     expect(await store.peek('outage:consumer', policy)).toMatchObject({ remaining: 200 });
     await fallback.close();
+  });
+
+  // A refund went wherever decisions went at the time it was made: an operation admitted from a local
+  // bucket during an outage and refunded after Redis came back gave Redis points it never took (and one
+  // admitted by Redis and refunded during an outage gave them to a local bucket that never paid them).
+  it('gives unspent points back to the bucket they were taken from when Redis goes or comes back in between', async () => {
+    const fallback = new FallbackBudgetStore(new RedisBudgetStore({ url: redis.url }), createLogger('silent'));
+    await until(() => fallback.usingShared);
+    const policy = { capacity: 1_000, restorePerSecond: 0.001 };
+    try {
+      const fromRedis = await fallback.take('switch:consumer', 600, policy);
+      expect(fromRedis).toMatchObject({ allowed: true, remaining: 400 });
+      redis.kill();
+      await until(() => !fallback.sharedReady);
+      expect(await fallback.take('switch:consumer', 300, policy)).toMatchObject({ allowed: true, remaining: 700 });
+      // Redis is down: the 500 points it reserved cannot go back to it, and the local bucket never paid them.
+      await fallback.refund('switch:consumer', 500, policy, fromRedis);
+      expect(await fallback.peek('switch:consumer', policy)).toMatchObject({ remaining: 700 });
+
+      const fromLocal = await fallback.take('switch:consumer', 200, policy);
+      expect(fromLocal).toMatchObject({ allowed: true, remaining: 500 });
+      await redis.restart();
+      await until(() => fallback.usingShared);
+      expect(await fallback.take('switch:consumer', 600, policy)).toMatchObject({ allowed: true, remaining: 400 });
+      // Back on Redis: the 150 points the local bucket reserved go back to it, not to Redis.
+      await fallback.refund('switch:consumer', 150, policy, fromLocal);
+      expect(await fallback.peek('switch:consumer', policy)).toMatchObject({ remaining: 400 });
+    } finally {
+      await fallback.close();
+      if (!(await pingRedis(redis.port))) await redis.restart();
+      await until(() => store.ready);
+    }
   });
 
   // A connected Redis that does not answer (a stall: CLIENT PAUSE here) held every decision for the

@@ -19,7 +19,7 @@ export function isSafeHeaderValue(value: string): boolean {
  * Per-call headers: `X-Correlation-ID` always (a fresh UUID if the given one is
  * unsafe), `X-Consumer-ID` when known (percent-encoded if unsafe or holding a `%`),
  * `Idempotency-Key` on every POST (generated when not given) and
- * `Content-Type` when there is a body. Accept and User-Agent are instance defaults.
+ * `Content-Type` when there is a body. Accept, Accept-Encoding and User-Agent are instance defaults.
  */
 export function upstreamHeaders(
   meta: RequestMeta,
@@ -47,7 +47,7 @@ export function upstreamHeaders(
  * transport defaults), framing and hop-by-hop headers, and credentials.
  */
 const RESERVED_NAMES = new Set([
-  'x-correlation-id', 'x-consumer-id', 'idempotency-key', 'content-type', 'accept', 'user-agent',
+  'x-correlation-id', 'x-consumer-id', 'idempotency-key', 'content-type', 'accept', 'accept-encoding', 'user-agent',
   'host', 'connection', 'content-length', 'transfer-encoding', 'te', 'upgrade', 'keep-alive', 'expect',
   'authorization', 'proxy-authorization', 'cookie', 'x-api-key',
 ]);

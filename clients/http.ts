@@ -23,8 +23,12 @@ import { createTransport, type Attempt, type Deadline, type Outcome } from './tr
 
 export type { CallEvent, CallObserver, Http, HttpCall, HttpMethod, HttpOptions, UpstreamResponse } from './http-types.js';
 
-/** Sent on every call; the per-call allowlisted headers follow. */
-const DEFAULT_HEADERS = ['user-agent', 'bff-gateway', 'accept', 'application/json'];
+/**
+ * Sent on every call; the per-call allowlisted headers follow. `identity`:
+ * without an Accept-Encoding any content coding is acceptable (RFC 9110
+ * §12.5.3), and the transport decodes none.
+ */
+const DEFAULT_HEADERS = ['user-agent', 'bff-gateway', 'accept', 'application/json', 'accept-encoding', 'identity'];
 
 /** A request's GET headers, by its `RequestMeta`: every GET of one request sends the same, so they are worked out once. */
 const getHeadersByRequest = new WeakMap<RequestMeta, readonly string[]>();

@@ -116,11 +116,16 @@ export function parseItems<T>(body: unknown, parseItem: (item: unknown) => T): T
   return readArray(readRecord(body, 'body'), 'items').map(parseItem);
 }
 
-/** Parses `{ items: T[], nextCursor: string | null }` (a page, CONTRACT.md §1 Pages). */
+/**
+ * Parses `{ items: T[], nextCursor: string | null }` (a page, CONTRACT.md §1
+ * Pages). A `nextCursor` left out is null: serialisers set to skip null fields
+ * (Jackson's NON_NULL, .NET's WhenWritingNull, Go's `omitempty` on a pointer)
+ * leave it out of every last page.
+ */
 export function parsePage<T>(body: unknown, parseItem: (item: unknown) => T): Page<T> {
   const items = parseItems(body, parseItem);
-  const nextCursor = (body as Fields).nextCursor;
-  // Strict on purpose: reading a missing or empty cursor as "last page" would
+  const nextCursor = (body as Fields).nextCursor ?? null;
+  // Strict otherwise: reading an empty or mistyped cursor as "last page" would
   // silently truncate a listing, and an empty one cannot be sent back.
   if (nextCursor !== null && (!isString(nextCursor) || nextCursor === '')) {
     throw new ShapeError('field nextCursor is not a cursor or null');

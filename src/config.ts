@@ -293,8 +293,11 @@ function readUpstreams(env: Env, problems: string[]): Record<ServiceName, string
   const urls = {} as Record<ServiceName, string>;
   for (const service of SERVICE_NAMES) {
     const value = env[URL_VARIABLES[service]] ?? '';
-    if (!isHttpUrl(value)) problems.push(`${URL_VARIABLES[service]} must be an http(s) URL (got "${displayUrl(value)}").`);
-    urls[service] = value.replace(/\/+$/, '');
+    const valid = isHttpUrl(value);
+    if (!valid) problems.push(`${URL_VARIABLES[service]} must be an http(s) URL (got "${displayUrl(value)}").`);
+    // As the URL parser read it for the check: without the spaces around it or the newline a secret file leaves
+    // at its end, which the transport would otherwise send as part of every request target.
+    urls[service] = (valid ? new URL(value).href : value).replace(/\/+$/, '');
   }
   return urls;
 }

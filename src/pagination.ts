@@ -78,6 +78,9 @@ export interface PaginateArgs<T> {
  * Builds a Relay connection over an upstream `?limit=&cursor=` list. Usually
  * one upstream call of exactly `first` items; more only when continuing from
  * the middle of an upstream page or when the upstream returns short pages.
+ * A service may answer pages shorter than `limit`, or empty ones with a
+ * cursor (`limit` is a bound), so a page of edges may be short too; when it
+ * holds none but more may follow, `endCursor` is still where to go on from.
  */
 export async function paginate<T>({ listKey, first, after, fetch }: PaginateArgs<T>): Promise<Connection<T>> {
   assertPageSize(first);
@@ -85,6 +88,7 @@ export async function paginate<T>({ listKey, first, after, fetch }: PaginateArgs
   let position: Position = after ? decodeCursor(tag, after) : { upstream: null, skip: 0 };
   const edges: Edge<T>[] = [];
   let hasNextPage = false;
+  let endCursor: string | null = null;
   for (let call = 1; ; call++) {
     const need = first - edges.length;
     const limit = Math.min(MAX_PAGE_SIZE, position.skip + need);
@@ -94,18 +98,22 @@ export async function paginate<T>({ listKey, first, after, fetch }: PaginateArgs
       edges.push({ node, cursor: encodeCursor(tag, { upstream: position.upstream, skip: position.skip + i + 1 }) });
     });
     const endOfPage = position.skip + fresh.length >= page.items.length;
+    // Where the list goes on after this page. A page read again to continue from one of its edges may come back
+    // shorter than the edge's place in it: what is left to skip is skipped on the next page, never read again.
+    const next: Position | null =
+      endOfPage && page.nextCursor !== null ? { upstream: page.nextCursor, skip: Math.max(0, position.skip - page.items.length) } : null;
     const last = edges[edges.length - 1];
-    if (endOfPage && page.nextCursor !== null && last && fresh.length > 0) {
-      // Continuing from a page end is one plain upstream call with the upstream's own cursor.
-      last.cursor = encodeCursor(tag, { upstream: page.nextCursor, skip: 0 });
-    }
-    if (edges.length >= first || page.nextCursor === null || call >= MAX_UPSTREAM_PAGES) {
+    // Continuing from a page end is one plain upstream call with the upstream's own cursor (past any empty pages read since).
+    if (next && last) last.cursor = encodeCursor(tag, next);
+    if (edges.length >= first || next === null || call >= MAX_UPSTREAM_PAGES) {
       hasNextPage = !endOfPage || page.nextCursor !== null;
+      // No edge to carry it: the position reached, so a run of empty upstream pages is not a dead end.
+      endCursor = last?.cursor ?? (hasNextPage && next ? encodeCursor(tag, next) : null);
       break;
     }
-    position = { upstream: page.nextCursor, skip: 0 };
+    position = next;
   }
-  return { edges, pageInfo: { hasNextPage, endCursor: edges[edges.length - 1]?.cursor ?? null } };
+  return { edges, pageInfo: { hasNextPage, endCursor } };
 }
 
 /**

@@ -48,6 +48,14 @@ describe('Configuration', () => {
     expect(loadConfig(ALL_URLS).upstreams?.pricing).toBe('http://127.0.0.1:1/pr');
   });
 
+  // A value from a secret file keeps its trailing newline: the check read the URL as the URL parser does and
+  // passed it, and then every call to that service failed as UPSTREAM_UNAVAILABLE.
+  it('uses each upstream URL as it was checked: no surrounding spaces, trailing newline or trailing slash', () => {
+    const upstreams = loadConfig({ ...ALL_URLS, USERS_URL: ' http://127.0.0.1:1/u/\n', ORDERS_URL: 'HTTP://127.0.0.1:1/o//\t' }).upstreams!;
+    expect(upstreams.users).toBe('http://127.0.0.1:1/u');
+    expect(upstreams.orders).toBe('http://127.0.0.1:1/o');
+  });
+
   it('names the missing URLs when only some are set', () => {
     const { USERS_URL, ORDERS_URL, ...rest } = ALL_URLS;
     void rest;

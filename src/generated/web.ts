@@ -112,7 +112,7 @@ export type OrderStatus =
 /** Relay-style page information of a connection. */
 export type PageInfo = {
   __typename?: 'PageInfo';
-  /** The cursor of the last edge, to pass as `after` for the next page; null when the page is empty. */
+  /** The cursor of the last edge, to pass as `after` for the next page. A page may hold fewer edges than asked, or none while `hasNextPage` is true (the service's own pages can be short or empty): `endCursor` is then still where to go on from. Null only when the page is empty and nothing follows. */
   endCursor: Maybe<Scalars['String']['output']>;
   /** Whether more items follow `endCursor`. */
   hasNextPage: Scalars['Boolean']['output'];

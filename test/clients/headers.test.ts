@@ -14,23 +14,24 @@ const ALLOWED = new Set([
   'x-consumer-id',
   'idempotency-key',
   'accept',
+  'accept-encoding',
   'content-type',
   'user-agent',
   // transport: added by the HTTP client itself, carry nothing of the caller
   'host',
   'connection',
   'content-length',
-  'accept-encoding',
 ]);
 
 describe('Clients: upstream headers', () => {
-  it('sends X-Correlation-ID, X-Consumer-ID, Accept and our User-Agent on a GET, and nothing else', async () => {
+  it('sends X-Correlation-ID, X-Consumer-ID, Accept, Accept-Encoding: identity and our User-Agent on a GET, and nothing else', async () => {
     await h.api.users.getUser('fx-alice');
     const { headers } = h.upstream.requests[0]!;
     expect(headers).toMatchObject({
       'x-correlation-id': 'corr-test',
       'x-consumer-id': 'fx-alice',
       accept: 'application/json',
+      'accept-encoding': 'identity',
       'user-agent': 'bff-gateway',
     });
     expect(headers['idempotency-key']).toBeUndefined();

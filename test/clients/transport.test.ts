@@ -1,6 +1,7 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttp } from '../../clients/http.js';
 import { codeForTransportError } from '../../clients/map-error.js';
@@ -14,9 +15,9 @@ afterEach(async () => {
 });
 
 /** A loopback server answering every request with `answer`; counts TCP connections. */
-async function serve(answer: (res: ServerResponse) => void): Promise<{ url: string; connections: () => number }> {
+async function serve(answer: (res: ServerResponse, req: IncomingMessage) => void): Promise<{ url: string; connections: () => number }> {
   let connections = 0;
-  const server = createServer((_, res) => answer(res));
+  const server = createServer((req, res) => answer(res, req));
   server.on('connection', () => {
     connections += 1;
   });
@@ -34,6 +35,19 @@ describe('Clients: the undici transport', () => {
     for (let i = 0; i < 20; i++) expect(await http.call(get(upstream.url))).toEqual({ items: [] });
     // A call made in the same tick as the previous response ended may find that socket not yet released.
     expect(upstream.connections()).toBeLessThanOrEqual(2);
+    http.close();
+  });
+
+  // A request without Accept-Encoding takes any content coding (RFC 9110 §12.5.3), so a service may gzip its
+  // answers to it: each was then UPSTREAM_BAD_RESPONSE, since the transport decodes none.
+  it('asks for answers without a content coding, which a service compressing whatever a request allows then sends', async () => {
+    const upstream = await serve((res, req) => {
+      const accepted = req.headers['accept-encoding'];
+      if (accepted === undefined || /gzip|\*/.test(accepted)) res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('{"items":[]}'));
+      else res.end('{"items":[]}');
+    });
+    const http = createHttp();
+    expect(await http.call(get(upstream.url))).toEqual({ items: [] });
     http.close();
   });
 

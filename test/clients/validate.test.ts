@@ -54,13 +54,18 @@ describe('Clients: payload validation', () => {
     }
   });
 
-  it('rejects non-finite numbers, unknown enums and missing cursors', () => {
+  it('rejects non-finite numbers, unknown enums and cursors that are not a non-empty string or null', () => {
     const line = { productId: 'p', quantity: 1, unitPrice: { amountMinor: 1, currency: 'USD' } };
     const order = { id: 'o', userId: 'u', status: 'paid', createdAt: 'c', lines: [line], total: { amountMinor: 1, currency: 'USD' } };
     expect(parseOrder(order).lines).toEqual([line]);
     expect(() => parseOrder({ ...order, lines: [{ ...line, quantity: Number.NaN }] })).toThrow(ShapeError);
     expect(() => parseOrder({ ...order, status: 'lost' })).toThrow(ShapeError);
-    expect(() => parsePage({ items: [] }, (x) => x)).toThrow(ShapeError);
+    for (const nextCursor of ['', 0, false, {}]) expect(() => parsePage({ items: [], nextCursor }, (x) => x)).toThrow(ShapeError);
     expect(parsePage({ items: [], nextCursor: null }, (x) => x)).toEqual({ items: [], nextCursor: null });
+  });
+
+  // A serialiser set to skip nulls leaves nextCursor out of a last page: that was UPSTREAM_BAD_RESPONSE, at the end of every list.
+  it('reads a page without nextCursor as a last page, as one with nextCursor: null', () => {
+    expect(parsePage({ items: [1] }, (x) => x)).toEqual({ items: [1], nextCursor: null });
   });
 });

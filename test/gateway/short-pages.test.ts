@@ -1,13 +1,14 @@
 /**
  * A backing service may answer fewer items than `limit` with a cursor to the
  * rest: `limit` is a bound, not a promise (CONTRACT.md, "Pages"). The
- * gateway's lists must not read a short page as the end of the list.
+ * gateway's lists must not read a short page, nor an empty one, as the end of
+ * the list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { fixtureDataWithOrders } from '../helpers/fixture-data.js';
+import { defaultFixtureData, fixtureDataWithOrders } from '../helpers/fixture-data.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
-import { bearer, gql, startTestGateway, tokenFor } from '../helpers/gateway.js';
+import { bearer, gql, startTestGateway, tokenFor, type GraphQLResponse } from '../helpers/gateway.js';
 import { MOBILE_DASHBOARD } from '../operations/contract.js';
 
 let upstream: FixtureUpstream;
@@ -55,5 +56,71 @@ describe('Lists over a service that answers short pages', () => {
     const lists = upstream.requests.slice(before).filter((r) => r.service === 'notifications');
     expect(lists).toHaveLength(20);
     expect(lists.every((r) => r.method === 'GET')).toBe(true);
+  });
+});
+
+describe('Lists over a service whose limit counts the rows it reads before filtering them', () => {
+  let scanning: FixtureUpstream;
+  let gw: Gateway;
+  let reader: string;
+  beforeAll(async () => {
+    const data = defaultFixtureData();
+    // Thirty read notifications for alice, the newest, then her three unread ones.
+    data.notifications = data.notifications.filter((n) => n.userId !== 'fx-alice');
+    for (let i = 1; i <= 33; i++) {
+      const createdAt = new Date(Date.UTC(2026, 0, 1) - i * 60_000).toISOString();
+      data.notifications.push({ id: `fx-f-n${i}`, userId: 'fx-alice', kind: 'promo', message: `Notice ${i}`, read: i <= 30, createdAt });
+    }
+    scanning = await startFixtureUpstream({ data, scanLimit: true });
+    gw = await startTestGateway({ upstreams: scanning.urls });
+    reader = await tokenFor('fx-alice');
+  });
+  afterAll(async () => {
+    await gw.close();
+    await scanning.close();
+  });
+
+  type Connection = { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+
+  // Pages that hold no unread one came back as `edges: []`, `hasNextPage: true` and `endCursor: null`:
+  // a connection no client could go on with, so the unread notifications were out of reach.
+  it('reaches items behind pages that hold none of them, through endCursor', async () => {
+    const query = 'query($after: String) { notifications(first: 5, after: $after, unreadOnly: true) { edges { node { id } } pageInfo { hasNextPage endCursor } } }';
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 15; page++) {
+      const response: GraphQLResponse<{ notifications: Connection }> = await gql(gw, 'mobile', query, { after }, bearer(reader));
+      expect(response.body.errors).toBeUndefined();
+      const { edges, pageInfo } = response.body.data!.notifications;
+      seen.push(...edges.map((e) => e.node.id));
+      if (!pageInfo.hasNextPage) break;
+      expect(pageInfo.endCursor).not.toBeNull();
+      after = pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['fx-f-n31', 'fx-f-n32', 'fx-f-n33']);
+  });
+
+  // After an edge in the middle of a page, the page is read again with a smaller limit, which here holds
+  // fewer items than the edge's place in it: the gateway went on from that short page's end and answered
+  // items before the edge again, the edge itself included.
+  it('continues after every edge of a filtered page without repeating items', async () => {
+    const query = 'query($first: Int!, $after: String) { products(first: $first, after: $after, categoryId: "fx-cat-home") { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }';
+    const home = [...scanning.data.products].filter((p) => p.categoryId === 'fx-cat-home').map((p) => p.id).sort();
+    const { body } = await gql<{ products: Connection }>(gw, 'web', query, { first: 10 });
+    expect(body.errors).toBeUndefined();
+    const edges = body.data!.products.edges;
+    expect(edges.map((e) => e.node.id)).toEqual(home);
+    for (const [i, edge] of edges.entries()) {
+      // The next item, as a client reads it: a page may come back empty with a cursor to go on from.
+      let after: string | null = edge.cursor;
+      let found: string[] = [];
+      for (let page = 0; page < 5 && after !== null && found.length === 0; page++) {
+        const next: GraphQLResponse<{ products: Connection }> = await gql(gw, 'web', query, { first: 1, after });
+        expect(next.body.errors).toBeUndefined();
+        found = next.body.data!.products.edges.map((e) => e.node.id);
+        after = next.body.data!.products.pageInfo.hasNextPage ? next.body.data!.products.pageInfo.endCursor : null;
+      }
+      expect(found).toEqual(home.slice(i + 1, i + 2));
+    }
   });
 });

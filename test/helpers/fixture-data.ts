@@ -142,3 +142,30 @@ export function fixtureDataWithOrders(options: { userId: string; orders: number;
   }
   return data;
 }
+
+/**
+ * `data` with every id given a suffix that only survives URL-encoded (`/`,
+ * `?`, `#`, `%`, `+`, `&`, `=`, `;`, non-ASCII; a space too, except in user
+ * ids, which a token's `sub` cannot hold), names in other scripts, and
+ * timestamps without milliseconds: all within "ids are strings" and ISO-8601.
+ */
+export function withAwkwardIds(data: FixtureData): FixtureData {
+  const user = (id: string) => `${id}/ü+%?#&=;😀`;
+  const other = (id: string) => `${id}/ ü+%?#&=;😀`;
+  const time = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
+  return {
+    users: data.users.map((u) => ({ ...u, id: user(u.id), name: `${u.name} Ünïcødé 名前 😀`, createdAt: time(u.createdAt) })),
+    products: data.products.map((p) => ({ ...p, id: other(p.id), categoryId: other(p.categoryId), name: `${p.name} — 製品 🔧` })),
+    orders: data.orders.map((o) => ({
+      ...o,
+      id: other(o.id),
+      userId: user(o.userId),
+      createdAt: time(o.createdAt),
+      lines: o.lines.map((l) => ({ ...l, productId: other(l.productId) })),
+    })),
+    stock: data.stock.map((s) => ({ ...s, productId: other(s.productId) })),
+    reviews: data.reviews.map((r) => ({ ...r, id: other(r.id), productId: other(r.productId), userId: user(r.userId), createdAt: time(r.createdAt) })),
+    prices: data.prices.map((p) => ({ ...p, productId: other(p.productId) })),
+    notifications: data.notifications.map((n) => ({ ...n, id: other(n.id), userId: user(n.userId), createdAt: time(n.createdAt) })),
+  };
+}

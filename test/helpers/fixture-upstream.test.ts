@@ -1,5 +1,7 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FixtureUpstream, fixtureDataWithOrders, startFixtureUpstream } from './fixture-upstream.js';
+import { startWireProxy } from './wire-proxy.js';
 
 let fx: FixtureUpstream;
 beforeAll(async () => {
@@ -48,5 +50,69 @@ describe('Fixture upstream', () => {
     expect((await get(fx.urls.users.replace('users-svc', 'nope-svc') + '/health')).status).toBe(404);
     // A request outside the seven prefixes is answered but not recorded (it has no service).
     expect(fx.requests.at(-1)).toMatchObject({ service: 'pricing', method: 'GET', path: '/health', rawUrl: '/health' });
+  });
+
+  it('counts rows before its filter with scanLimit: a filtered page may be short or empty and still carry a cursor', async () => {
+    const scanning = await startFixtureUpstream({ scanLimit: true });
+    try {
+      // fx-p1, read first, is a tool.
+      const { body } = await get(`${scanning.urls.products}/products?categoryId=fx-cat-home&limit=1`);
+      expect(body).toEqual({ items: [], nextCursor: expect.any(String) });
+    } finally {
+      await scanning.close();
+    }
+  });
+
+  it("issues the caller's cursor strings, and takes each back only for its own list", async () => {
+    let issued = 0;
+    const custom = await startFixtureUpstream({ cursor: () => `#${(issued += 1)} ?&=` });
+    try {
+      const { body } = await get(`${custom.urls.orders}/orders?userId=fx-alice&limit=1`);
+      expect(body.nextCursor).toBe('#1 ?&=');
+      const cursor = encodeURIComponent(body.nextCursor!);
+      expect((await get(`${custom.urls.orders}/orders?userId=fx-alice&limit=1&cursor=${cursor}`)).body.items?.[0]?.id).toBe('fx-o3');
+      expect((await get(`${custom.urls.reviews}/reviews?productId=fx-p1&cursor=${cursor}`)).status).toBe(400);
+    } finally {
+      await custom.close();
+    }
+  });
+});
+
+/** The raw answer to one GET of `url` on a fresh connection: read to the connection's end or to a last chunk. */
+function rawGet(url: string): Promise<string> {
+  const { hostname, port, pathname, search } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.write(`GET ${pathname}${search} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    let text = '';
+    const done = () => {
+      socket.destroy();
+      resolve(text);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (text.endsWith('\r\n0\r\n\r\n')) done();
+    });
+    socket.on('end', done);
+    socket.on('error', reject);
+  });
+}
+
+describe('Wire proxy', () => {
+  it("frames the fixture's answers as told, adds unknown fields and leaves nulls out", async () => {
+    const wire = await startWireProxy(fx.urls, { framing: { users: 'http10', products: 'chunked' }, contentType: 'application/vnd.x+json', extraFields: true, omitNulls: true });
+    try {
+      const user = await rawGet(`${wire.urls.users}users/fx-alice`);
+      expect(user).toMatch(/^HTTP\/1\.0 200 OK\r\n/);
+      expect(user).not.toMatch(/content-length/i);
+      expect(user).toContain('Content-Type: application/vnd.x+json');
+      expect(JSON.parse(user.slice(user.indexOf('\r\n\r\n') + 4))).toMatchObject({ id: 'fx-alice', revision: 7 });
+      const products = await rawGet(`${wire.urls.products}products?categoryId=fx-cat-home&limit=100`);
+      expect(products).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Transfer-Encoding: chunked\r\n/);
+      const page = (await (await fetch(`${wire.urls.products}products?categoryId=fx-cat-home&limit=100`)).json()) as Record<string, unknown>;
+      expect(page).not.toHaveProperty('nextCursor');
+      expect(page).not.toHaveProperty('deprecatedField');
+    } finally {
+      await wire.close();
+    }
   });
 });

@@ -1,8 +1,10 @@
 /**
  * A second, independent server honouring CONTRACT.md §1: all seven services on
  * one loopback port under path prefixes (`/users-svc`, …), batch items in
- * reversed order, its own cursor scheme (holding `+ / =`), and a hook that can
- * hold requests or inject faults. For tests only.
+ * reversed order, its own cursor scheme (holding `+ / =`, or any strings the
+ * caller issues), pages shorter than `limit` when asked, and a hook that can
+ * hold requests or inject faults. `wire-proxy.ts` puts other HTTP framings in
+ * front of it. For tests only.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -10,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { SERVICE_NAMES, TIERS, type Order, type ServiceName, type Tier } from '../../clients/index.js';
 import { defaultFixtureData, makeOrder, type FixtureData } from './fixture-data.js';
 
-export { defaultFixtureData, fixtureDataWithOrders, type FixtureData, type FixturePrice } from './fixture-data.js';
+export { defaultFixtureData, fixtureDataWithOrders, withAwkwardIds, type FixtureData, type FixturePrice } from './fixture-data.js';
 
 export interface FixtureRequest {
   service: ServiceName;
@@ -27,7 +29,7 @@ export interface RecordedRequest extends FixtureRequest {
 }
 
 /** A canned reply (optionally dripped `dripMs` per byte), or a dropped connection. */
-export type FixtureOverride = { status: number; body?: string; headers?: Record<string, string>; dripMs?: number } | { destroySocket: true };
+export type FixtureOverride = { status: number; body?: string | Buffer; headers?: Record<string, string>; dripMs?: number } | { destroySocket: true };
 
 export interface FixtureOptions {
   data?: FixtureData;
@@ -35,6 +37,14 @@ export interface FixtureOptions {
   onRequest?: (req: FixtureRequest) => void | FixtureOverride | Promise<void | FixtureOverride>;
   /** Pages hold at most this many items, whatever the `limit` (legal: `limit` is a bound), with a cursor to the rest. */
   pageItems?: number;
+  /** Issues this string as the cursor to `offset` of `list` instead of the fixture's own scheme: any opaque string works once issued. */
+  cursor?: (list: string, offset: number) => string;
+  /**
+   * `limit` counts the rows read before a filter (category, search, read
+   * state), as a key-value store's query does: a filtered page may hold fewer
+   * items than asked, or none, and still carry a cursor.
+   */
+  scanLimit?: boolean;
   /** Served over HTTPS with this key and certificate (test/fixtures/tls: its certificate names 127.0.0.1 and localhost), else plain HTTP. */
   tls?: { key: string; cert: string };
 }
@@ -72,14 +82,36 @@ function decodeCursor(list: string, cursor: string): number | undefined {
   return valid && encodeCursor(list, (bytes[3]! << 8) | bytes[4]!) === cursor ? (bytes[3]! << 8) | bytes[4]! : undefined;
 }
 
-function page<T>(query: URLSearchParams, list: string, items: T[], pageItems = 100): Reply {
+/** How this fixture pages: its page-size cap, the caller's cursor strings (remembered as issued), and what `limit` counts. */
+interface Paging {
+  pageItems?: number | undefined;
+  cursor?: ((list: string, offset: number) => string) | undefined;
+  scanLimit?: boolean | undefined;
+  issued: Map<string, { list: string; offset: number }>;
+}
+
+/**
+ * A page of `rows` kept by `keep` (a filter: category, search, read state).
+ * Usually `limit` counts kept items; with `scanLimit` it counts rows read
+ * before the filter, so a page may hold fewer items than asked, or none, and
+ * still carry a cursor.
+ */
+function page<T>(query: URLSearchParams, list: string, rows: T[], paging: Paging, keep: (row: T) => boolean = () => true): Reply {
   const limit = Number(query.get('limit') ?? '20');
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) return badRequest('limit must be 1-100');
   const cursor = query.get('cursor');
-  const offset = cursor === null ? 0 : decodeCursor(list, cursor);
+  const issued = cursor === null ? undefined : paging.issued.get(cursor);
+  const offset = cursor === null ? 0 : paging.cursor ? (issued?.list === list ? issued.offset : undefined) : decodeCursor(list, cursor);
   if (offset === undefined) return badRequest('invalid cursor');
-  const end = offset + Math.min(limit, pageItems);
-  return [200, { items: items.slice(offset, end), nextCursor: end < items.length ? encodeCursor(list, end) : null }];
+  const scanned = paging.scanLimit ? rows : rows.filter(keep);
+  const end = offset + Math.min(limit, paging.pageItems ?? 100);
+  const items = scanned.slice(offset, end);
+  let next: string | null = null;
+  if (end < scanned.length) {
+    next = paging.cursor ? paging.cursor(list, end) : encodeCursor(list, end);
+    if (paging.cursor) paging.issued.set(next, { list, offset: end });
+  }
+  return [200, { items: paging.scanLimit ? items.filter(keep) : items, nextCursor: next }];
 }
 
 const newestFirst = <T extends { createdAt: string; id: string }>(items: T[]): T[] =>
@@ -117,7 +149,7 @@ function placeOrder(data: FixtureData, keys: IdempotencyKeys, req: FixtureReques
   return [201, order];
 }
 
-function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, raw: string, pageItems?: number): Reply {
+function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, raw: string, paging: Paging): Reply {
   const q = req.query;
   const seg = req.path.split('/').slice(1).map(decodeURIComponent);
   const [a = '', b, c] = seg;
@@ -134,7 +166,7 @@ function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, ra
     case 'GET orders orders': {
       if (q.has('ids')) return batch(q, 'ids', data.orders, (o) => o.id);
       const userId = q.get('userId') ?? '';
-      return page(q, `orders:${userId}`, newestFirst(data.orders.filter((o) => o.userId === userId)), pageItems);
+      return page(q, `orders:${userId}`, newestFirst(data.orders.filter((o) => o.userId === userId)), paging);
     }
     case 'GET orders orders/:id':
       return one(data.orders, 'order');
@@ -143,8 +175,9 @@ function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, ra
     case 'GET products products': {
       if (q.has('ids')) return batch(q, 'ids', data.products, (p) => p.id);
       const [cat, text] = [q.get('categoryId'), q.get('q')?.toLowerCase()];
-      const hits = data.products.filter((p) => (cat === null || p.categoryId === cat) && (!text || p.name.toLowerCase().includes(text)));
-      return page(q, `products:${cat}:${text}`, hits.sort((x, y) => (x.id < y.id ? -1 : 1)), pageItems);
+      const byId = [...data.products].sort((x, y) => (x.id < y.id ? -1 : 1));
+      const hit = (p: (typeof byId)[number]) => (cat === null || p.categoryId === cat) && (!text || p.name.toLowerCase().includes(text));
+      return page(q, `products:${cat}:${text}`, byId, paging, hit);
     }
     case 'GET products products/:id':
       return one(data.products, 'product');
@@ -155,7 +188,7 @@ function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, ra
       return batch(q, 'productIds', data.products.map((p) => summary(data, p.id)), (s) => s.productId);
     case 'GET reviews reviews': {
       const productId = q.get('productId') ?? '';
-      return page(q, `reviews:${productId}`, newestFirst(data.reviews.filter((r) => r.productId === productId)), pageItems);
+      return page(q, `reviews:${productId}`, newestFirst(data.reviews.filter((r) => r.productId === productId)), paging);
     }
     case 'GET pricing prices': {
       const tier = q.get('tier');
@@ -167,8 +200,8 @@ function route(data: FixtureData, keys: IdempotencyKeys, req: FixtureRequest, ra
       const [userId, unread] = [q.get('userId') ?? '', q.get('unread')];
       if (unread !== null && unread !== 'true' && unread !== 'false') return badRequest('unread must be true or false');
       // unread=true keeps the unread ones, unread=false the read ones.
-      const mine = data.notifications.filter((n) => n.userId === userId && (unread === null || n.read === (unread === 'false')));
-      return page(q, `notifications:${userId}:${unread}`, newestFirst(mine), pageItems);
+      const mine = data.notifications.filter((n) => n.userId === userId);
+      return page(q, `notifications:${userId}:${unread}`, newestFirst(mine), paging, (n) => unread === null || n.read === (unread === 'false'));
     }
     case 'GET notifications notifications/:id':
       if (b !== 'unread-count') return notFound('route');
@@ -189,7 +222,7 @@ function applyOverride(req: IncomingMessage, res: ServerResponse, o: FixtureOver
     req.socket.destroy();
     return;
   }
-  const body = Buffer.from(o.body ?? '');
+  const body = typeof o.body === 'string' || o.body === undefined ? Buffer.from(o.body ?? '') : o.body;
   res.writeHead(o.status, { 'content-type': 'application/json', 'content-length': body.length, ...o.headers });
   if (o.dripMs === undefined) {
     res.end(body);
@@ -212,6 +245,7 @@ export async function startFixtureUpstream(options: FixtureOptions = {}): Promis
   const data = options.data ?? defaultFixtureData();
   const requests: RecordedRequest[] = [];
   const keys: IdempotencyKeys = new Map();
+  const paging: Paging = { pageItems: options.pageItems, cursor: options.cursor, scanLimit: options.scanLimit, issued: new Map() };
   const prefixes = new Map<string, ServiceName>(SERVICE_NAMES.map((s) => [`${s}-svc`, s] as const));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -225,7 +259,7 @@ export async function startFixtureUpstream(options: FixtureOptions = {}): Promis
     requests.push({ ...info, rawUrl: (req.url ?? '').slice(prefix.length + 1) });
     const override = await options.onRequest?.(info);
     if (override) return applyOverride(req, res, override);
-    send(res, route(data, keys, info, Buffer.concat(chunks).toString('utf8'), options.pageItems));
+    send(res, route(data, keys, info, Buffer.concat(chunks).toString('utf8'), paging));
   }
   const send = (res: ServerResponse, [status, body]: Reply): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));

@@ -341,10 +341,16 @@ function readJwt(env: Env, production: boolean, problems: string[]): JwtConfig {
   const jwksUrl = env['JWT_JWKS_URL'];
   if (secret && jwksUrl) problems.push('Set JWT_SECRET or JWT_JWKS_URL, not both.');
   if (jwksUrl) {
-    if (!isHttpUrl(jwksUrl)) problems.push(`JWT_JWKS_URL must be an http(s) URL (got "${displayUrl(jwksUrl)}").`);
+    const valid = isHttpUrl(jwksUrl);
+    if (!valid) problems.push(`JWT_JWKS_URL must be an http(s) URL (got "${displayUrl(jwksUrl)}").`);
+    else if (new URL(jwksUrl).username || new URL(jwksUrl).password) {
+      // fetch refuses a URL holding credentials: no token could ever be checked. A JWKS is public by design.
+      problems.push(`JWT_JWKS_URL must not hold a user or password: fetch refuses such a URL, and a key set is public (got "${displayUrl(jwksUrl)}").`);
+    }
     return {
       kind: 'jwks',
-      url: jwksUrl,
+      // As the URL parser read it for the check (no spaces around it, no newline a secret file leaves at its end).
+      url: valid ? new URL(jwksUrl).href : jwksUrl,
       cooldownMs: integer(env, 'JWT_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000, problems),
       timeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', 2_000, 50, 30_000, problems),
       maxAgeMs: integer(env, 'JWT_JWKS_MAX_AGE_MS', 600_000, 1_000, 86_400_000, problems),

@@ -161,6 +161,14 @@ describe('Configuration an operator gets wrong: a start-up error naming the vari
     expect(problems).not.toMatch(/s3cretpw|QSECRET|jwkspw|userspw|USECRET/);
   });
 
+  it('refuses a JWKS URL holding a user or password, which fetch would refuse on every request', () => {
+    const problems = problemsOf({ JWT_JWKS_URL: 'https://idp:JwksPassw0rd@idp.example/jwks.json?key=JwksQueryKey' }).join('\n');
+    expect(problems).toContain('JWT_JWKS_URL must not hold a user or password');
+    expect(problems).not.toMatch(/JwksPassw0rd|JwksQueryKey/);
+    expect(problemsOf({ JWT_JWKS_URL: 'https://idp.example/jwks.json?key=k' })).toEqual([]);
+    expect(loadConfig({ JWT_JWKS_URL: ' https://idp.example/jwks.json\n' }).jwt).toMatchObject({ kind: 'jwks', url: 'https://idp.example/jwks.json' });
+  });
+
   it("shows no part of a password whose unencoded '/', '?' or '#' makes a URL parse with its user as the host", () => {
     // 'user:1234/pw@host' is a valid URL: host "user", port 1234, path "/pw@host".
     for (const url of ['https://idp:1234/S3cret@idp.example/jwks', 'https://idp:12?S3cret@idp.example/jwks', 'https://idp:12#S3cret@idp.example/jwks']) {

@@ -24,8 +24,17 @@ function fetchFailure(error: unknown): { code: CredentialCheckUnavailable['code'
   if (error instanceof joseErrors.JWKSInvalid || cause instanceof SyntaxError) {
     return { code: 'UPSTREAM_BAD_RESPONSE', reason: 'the key set is not a JSON Web Key Set' };
   }
-  // fetch's own failure is "fetch failed" with the socket's code as its cause (ECONNREFUSED, …): no URL in either.
-  const detail = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : 'fetch failed';
+  // fetch's own failure is "fetch failed" with the socket's code as its cause (ECONNREFUSED, …); jose's messages are
+  // its own fixed words. Any other message is never used: fetch quotes the whole URL, password and query included,
+  // in some (a URL holding a user or password is refused with it), so only the error's name is kept.
+  const detail =
+    typeof cause?.code === 'string'
+      ? cause.code
+      : error instanceof joseErrors.JOSEError
+        ? error.message
+        : error instanceof Error
+          ? error.name
+          : 'fetch failed';
   return { code: 'UPSTREAM_UNAVAILABLE', reason: detail };
 }
 

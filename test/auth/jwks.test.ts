@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { createJwtVerifier } from '../../src/auth/jwt.js';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { bearer, captureLogs, gql, startTestGateway } from '../helpers/gateway.js';
@@ -380,6 +381,23 @@ describe('JWKS rotation and outages', () => {
       expect(logs.lines.join('\n')).not.toContain(url);
     } finally {
       await orphan.close();
+    }
+  });
+
+  it("never gives a JWKS URL's password or query as a failed fetch's reason, even when fetch refuses the URL for holding credentials", async () => {
+    // The configuration refuses such a URL (test/config.test.ts); this is the verifier's own guard, should one reach it:
+    // fetch refuses a URL with a user or password, and its error message quotes the whole URL.
+    const keys = await startKeyServer([first.jwk]);
+    const url = keys.url.replace('http://', 'http://idp:JwksPassw0rd@') + '?key=JwksQueryKey';
+    const reasons: string[] = [];
+    const verify = createJwtVerifier({ kind: 'jwks', url, cooldownMs: 30_000, timeoutMs: 2_000, maxAgeMs: 600_000 }, ({ reason }) => void reasons.push(reason));
+    try {
+      await expect(verify(await sign(first))).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+      expect(reasons.length).toBeGreaterThan(0);
+      expect(reasons.every((reason) => reason === 'TypeError'), JSON.stringify(reasons)).toBe(true);
+      expect(keys.requests).toBe(0);
+    } finally {
+      await keys.close();
     }
   });
 

@@ -87,7 +87,26 @@ export function directiveLimitRule(max: number): ValidationRule {
   };
 }
 
-/** The three shape rules, run with graphql's own validation, before any cost is computed. */
+/**
+ * An operation whose root type the schema does not have: a subscription on any audience, a mutation on the
+ * public one. graphql-js's validation lets it through and its execution then fails with an internal error (a
+ * 200 with `INTERNAL_SERVER_ERROR`, logged as the gateway's failure); it is the client's invalid request.
+ */
+export const servedOperationTypeRule: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    const schema = context.getSchema();
+    const root =
+      node.operation === 'query' ? schema.getQueryType() : node.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+    if (root) return;
+    const message =
+      node.operation === 'subscription'
+        ? 'Subscriptions are not supported: this API answers queries and mutations over HTTP; poll with a query instead.'
+        : 'This API has no mutations: it answers queries only.';
+    context.reportError(new GraphQLError(message, { nodes: [node] }));
+  },
+});
+
+/** The three shape rules and the operation type check, run with graphql's own validation, before any cost is computed. */
 export function shapeLimitRules(limits: ShapeLimits): ValidationRule[] {
-  return [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases), directiveLimitRule(limits.maxDirectives)];
+  return [servedOperationTypeRule, depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases), directiveLimitRule(limits.maxDirectives)];
 }

@@ -270,6 +270,21 @@ describe('Query shape limits (before cost)', () => {
     expect(atTheLimit.body.data).toEqual({ __typename: 'Query' });
   });
 
+  // graphql-js validates a subscription against a schema without a Subscription type, and its execution failed:
+  // a 200 with INTERNAL_SERVER_ERROR (and a stack in development), logged as the gateway's error.
+  it('refuses a subscription, and a mutation where there are none, as invalid requests that say why', async () => {
+    const subscription = await expectValidationFailure('subscription Live { product(id: "p1") { id } }');
+    expect(subscription.errors!.map((error) => error.message)).toEqual([
+      'Subscriptions are not supported: this API answers queries and mutations over HTTP; poll with a query instead.',
+    ]);
+    const { status, body } = await gql(gateway, 'public', 'mutation { __typename }');
+    expect(status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors!.map((error) => [error.message, error.extensions!.code])).toEqual([
+      ['This API has no mutations: it answers queries only.', 'GRAPHQL_VALIDATION_FAILED'],
+    ]);
+  });
+
   it('refuses fragments spreading each other', async () => {
     await expectValidationFailure('{ product(id: "p1") { ...A } } fragment A on Product { id ...B } fragment B on Product { name ...A }');
   });

@@ -48,7 +48,8 @@ describe.skipIf(redisMissing())('Upstream response cache in Redis', () => {
     await expect.poll(() => cache.ready(), { timeout: 5_000 }).toBe(true);
   }
 
-  it('shares entries between two gateways on one Redis, under one un-doubled prefix with the response’s TTL', async () => {
+  /** Two gateways' clients on one Redis, over one fixture upstream whose products are public (cacheable). */
+  async function twoGatewaysOnOneRedis(): Promise<{ a: Harness; b: Harness; cacheA: ResponseCache }> {
     const cacheA = createRedisCache({ url: redis.url });
     const cacheB = createRedisCache({ url: redis.url });
     const a = await harness(cacheA);
@@ -58,6 +59,11 @@ describe.skipIf(redisMissing())('Upstream response cache in Redis', () => {
     await waitReady(cacheA);
     await waitReady(cacheB);
     a.hook(publicProducts(() => a));
+    return { a, b, cacheA };
+  }
+
+  it('shares entries between two gateways on one Redis, under one un-doubled prefix with the response’s TTL', async () => {
+    const { a, b } = await twoGatewaysOnOneRedis();
     await a.api.products.getProductsByIds(['fx-p1']);
     const key = `${REDIS_CACHE_NAMESPACE}::GET ${a.upstream.urls.products}/products?ids=fx-p1`;
     const inspector = createClient({ url: redis.url });
@@ -79,14 +85,7 @@ describe.skipIf(redisMissing())('Upstream response cache in Redis', () => {
   // entry whose time had passed by the reader's clock: a replica whose clock ran behind (or ahead of the
   // others) made the entries it wrote (or read) misses on every other replica, and deleted them for all.
   it('serves an entry another gateway wrote while its clock ran a minute behind, for the TTL Redis keeps', async () => {
-    const cacheA = createRedisCache({ url: redis.url });
-    const cacheB = createRedisCache({ url: redis.url });
-    const a = await harness(cacheA);
-    const b = await startHarness({ cache: cacheB, urls: a.upstream.urls });
-    open.push(b);
-    await waitReady(cacheA);
-    await waitReady(cacheB);
-    a.hook(publicProducts(() => a));
+    const { a, b, cacheA } = await twoGatewaysOnOneRedis();
     const key = `GET ${a.upstream.urls.products}/products?ids=fx-p1`;
     const realNow = Date.now.bind(Date);
     const behind = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 60_000);

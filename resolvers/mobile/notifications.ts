@@ -30,7 +30,8 @@ export function notificationsConnection(
 /**
  * The notifications service has no single read, so the id is looked up among
  * the viewer's own notifications before marking it; an id that is not the
- * viewer's is NOT_FOUND (and is never marked). The user and the
+ * viewer's, or one the service no longer finds when marking it, is NOT_FOUND
+ * (and is not marked). The user and the
  * `notifications:write` scope are permission rules (src/permissions/mobile.ts);
  * this lookup is data, so its NOT_FOUND stays here.
  */
@@ -41,7 +42,11 @@ export async function markNotificationRead(ctx: Context, id: string) {
   for (let call = 1; call <= OWNERSHIP_SCAN_CALLS && seen < OWNERSHIP_SCAN_ITEMS; call++) {
     const result = await ctx.clients.notifications.listNotifications(userId, {}, { limit: Math.min(100, OWNERSHIP_SCAN_ITEMS - seen), cursor });
     if (result.items.some((n) => n.id === id)) {
-      return { notification: await ctx.clients.notifications.markRead(id) };
+      const notification = await ctx.clients.notifications.markRead(id);
+      // The service no longer knows it (gone since the list was read, or an id no URL can address): nothing was
+      // marked, which a payload without a notification and without an error would hide.
+      if (notification === null) break;
+      return { notification };
     }
     seen += result.items.length;
     if (result.nextCursor === null) break;

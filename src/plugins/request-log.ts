@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Context } from '../context.js';
 import { isUnexpectedError } from '../errors.js';
 import { appClientOf, type AppClient } from '../observability/app-client.js';
-import { auditedFields } from '../observability/mutation-audit.js';
+import { auditedFields, auditedWrites, auditOutcome } from '../observability/mutation-audit.js';
 import { errorCodes, requestOutcome } from '../observability/request-outcome.js';
 import { upstreamCallCounterOf } from '../observability/upstream-calls.js';
 
@@ -27,8 +27,9 @@ function clientOf(headers: { get(name: string): string | undefined } | undefined
  * One JSON log line per GraphQL request (audience, operation, consumer id,
  * correlation id, HTTP status, duration, cost when the cost plugin priced it,
  * upstream requests made), and for every mutation an audit line (consumer,
- * operation, fields, idempotency key, outcome). Never a token or key: only the
- * consumer's id (a user id, an API key's consumer name, or `anon:<address>`).
+ * operation, fields, idempotency keys, what became of each field's write).
+ * Never a token or key: only the consumer's id (a user id, an API key's
+ * consumer name, or `anon:<address>`).
  */
 export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
   return {
@@ -85,13 +86,17 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
           if (operation?.operation !== 'mutation') return;
           const fields = auditedFields(document, operation, request.variables);
           const key = fields.find((f) => f.field === 'placeOrder')?.idempotencyKey;
+          // Per field, from the answer: an order placed before a read after it failed (or before its client left) was
+          // written, a dry run wrote nothing, and each of two aliased orders has its own key and fate.
+          const writes = auditedWrites(fields, result);
           log.info(
             {
               audit: 'mutation',
               ...base,
               fields: fields.map((f) => f.field),
               ...(key === undefined ? {} : { idempotencyKey: key }),
-              outcome: codes.length === 0 && status < 400 ? 'ok' : 'failed',
+              outcome: auditOutcome(writes, codes.length > 0 || status >= 400),
+              writes,
               ...(codes.length > 0 ? { errorCodes: codes } : {}),
               ...(client ? { client } : {}),
             },

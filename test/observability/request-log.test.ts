@@ -16,7 +16,7 @@ let gateway: Gateway;
 const logs = captureLogs();
 let failPosts = false;
 /** A fault for the upstream's next requests, set by a test and cleared by it. */
-let fault: ((req: FixtureRequest) => FixtureOverride | undefined) | undefined;
+let fault: ((req: FixtureRequest) => FixtureOverride | undefined | Promise<FixtureOverride | undefined>) | undefined;
 
 beforeAll(async () => {
   upstream = await startFixtureUpstream({ onRequest: (req) => (failPosts && req.method === 'POST' ? { status: 503 } : fault?.(req)) });
@@ -208,6 +208,113 @@ describe('Audit log', () => {
     const { body } = await gql(gateway, 'web', mutation, { input }, { ...auth, 'x-correlation-id': 'audit-long' });
     expect(body.errors![0]!.extensions!['code']).toBe('BAD_USER_INPUT');
     expect(linesFor('audit-long', 'audit')).toEqual([expect.objectContaining({ idempotencyKey: 'k'.repeat(128), outcome: 'failed' })]);
+  });
+
+  // An order placed before a read after it failed was audited `failed`: whoever asked whether the checkout went through
+  // was told it had not.
+  it('audits an order placed before a read after it failed as written, with the read’s error code', async () => {
+    const auth = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
+    const input = { idempotencyKey: 'audit-key-read-0001', lines: [{ productId: 'fx-p1', quantity: 1 }] };
+    const withProducts = 'mutation Checkout($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id lines { product { name } } } } }';
+    fault = (req) => (req.service === 'products' ? { status: 503 } : undefined);
+    let body;
+    try {
+      ({ body } = await gql<{ placeOrder: { order: { id: string } } }>(gateway, 'web', withProducts, { input }, { ...auth, 'x-correlation-id': 'audit-read' }));
+    } finally {
+      fault = undefined;
+    }
+    // The app learns the order exists, and which part of the answer is missing.
+    expect(body.data!.placeOrder.order.id).toEqual(expect.any(String));
+    expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual([[['placeOrder', 'order', 'lines', 0, 'product'], 'UPSTREAM_UNAVAILABLE']]);
+    expect(linesFor('audit-read', 'audit')).toEqual([
+      expect.objectContaining({
+        idempotencyKey: 'audit-key-read-0001',
+        outcome: 'ok',
+        writes: [{ field: 'placeOrder', idempotencyKey: 'audit-key-read-0001', outcome: 'ok' }],
+        errorCodes: ['UPSTREAM_UNAVAILABLE'],
+      }),
+    ]);
+  });
+
+  it('audits an order whose client left while it was being placed as written, not failed', async () => {
+    const auth = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
+    const input = { idempotencyKey: 'audit-key-gone-0001', lines: [{ productId: 'fx-p1', quantity: 1 }] };
+    const withProducts = 'mutation Checkout($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id lines { product { name } } } } }';
+    let release!: () => void;
+    const released = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
+    let held = false;
+    fault = (req) => (req.method === 'POST' ? ((held = true), released) : undefined);
+    const goneBefore = upstream.data.orders.length;
+    const gone = new AbortController();
+    const abandoned = fetch(`${gateway.url}/web/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth, 'x-correlation-id': 'audit-gone' },
+      body: JSON.stringify({ query: withProducts, variables: { input } }),
+      signal: gone.signal,
+    }).catch(() => null);
+    try {
+      await expect.poll(() => held).toBe(true);
+      gone.abort();
+      await abandoned;
+      // The gateway has seen its client go before the orders service answers.
+      const goneCount = async () => (await (await fetch(`${gateway.url}/metrics`)).text()).match(/^bff_client_gone_total\{audience="web"\} (\d+)$/m)?.[1];
+      await expect.poll(goneCount).toBe('1');
+    } finally {
+      release();
+      fault = undefined;
+    }
+    await expect.poll(() => linesFor('audit-gone', 'audit').length).toBe(1);
+    // The order was placed (the product read after it was never sent: the client had gone).
+    expect(upstream.data.orders.length).toBe(goneBefore + 1);
+    expect(linesFor('audit-gone', 'audit')[0]).toMatchObject({
+      outcome: 'ok',
+      writes: [{ field: 'placeOrder', idempotencyKey: 'audit-key-gone-0001', outcome: 'ok' }],
+    });
+    expect(linesFor('audit-gone', 'client went away before its answer')).toHaveLength(1);
+  });
+
+  // Only the first placeOrder's key was logged, and one failure marked both orders failed.
+  it('audits each aliased placeOrder of one mutation with its own key and outcome', async () => {
+    const auth = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
+    const twice = 'mutation Two($a: PlaceOrderInput!, $b: PlaceOrderInput!) { first: placeOrder(input: $a) { order { id } } second: placeOrder(input: $b) { order { id } } }';
+    const a = { idempotencyKey: 'audit-key-alias-0001', lines: [{ productId: 'fx-p1', quantity: 1 }] };
+    const b = { idempotencyKey: 'audit-key-alias-0002', lines: [{ productId: 'fx-no-such-product', quantity: 1 }] };
+    upstream.requests.length = 0;
+    const { body } = await gql(gateway, 'web', twice, { a, b }, { ...auth, 'x-correlation-id': 'audit-alias' });
+    expect(body.data).toEqual({ first: { order: { id: expect.any(String) } }, second: null });
+    expect(upstream.requests.filter((r) => r.method === 'POST').map((r) => (r.headers['idempotency-key'] as string).split('.').slice(1).join('.'))).toEqual([
+      'audit-key-alias-0001',
+      'audit-key-alias-0002',
+    ]);
+    expect(linesFor('audit-alias', 'audit')).toEqual([
+      expect.objectContaining({
+        fields: ['placeOrder', 'placeOrder'],
+        outcome: 'partial',
+        writes: [
+          { field: 'placeOrder', alias: 'first', idempotencyKey: 'audit-key-alias-0001', outcome: 'ok' },
+          { field: 'placeOrder', alias: 'second', idempotencyKey: 'audit-key-alias-0002', outcome: 'failed', errorCode: 'BAD_USER_INPUT' },
+        ],
+      }),
+    ]);
+  });
+
+  it('audits a dry run of a mutation, and a placeOrder skipped by @skip, as not run: nothing was sent or written', async () => {
+    const auth = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
+    const input = { idempotencyKey: 'audit-key-dry-0001', lines: [{ productId: 'fx-p1', quantity: 1 }] };
+    upstream.requests.length = 0;
+    const { body } = await gql(gateway, 'web', mutation, { input }, { ...auth, 'x-cost-dry-run': 'true', 'x-correlation-id': 'audit-dry' });
+    expect(body.data).toBeUndefined();
+    expect(upstream.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    expect(linesFor('audit-dry', 'audit')).toEqual([
+      expect.objectContaining({ outcome: 'not_run', writes: [{ field: 'placeOrder', idempotencyKey: 'audit-key-dry-0001', outcome: 'not_run' }] }),
+    ]);
+    const skippable = 'mutation Maybe($input: PlaceOrderInput!, $skip: Boolean!) { placeOrder(input: $input) @skip(if: $skip) { order { id } } }';
+    const skipped = await gql(gateway, 'web', skippable, { input, skip: true }, { ...auth, 'x-correlation-id': 'audit-skip' });
+    expect(skipped.body.data).toEqual({});
+    expect(upstream.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    expect(linesFor('audit-skip', 'audit')).toEqual([
+      expect.objectContaining({ outcome: 'not_run', writes: [{ field: 'placeOrder', idempotencyKey: 'audit-key-dry-0001', outcome: 'not_run' }] }),
+    ]);
   });
 
   it('writes no audit line for a query', async () => {

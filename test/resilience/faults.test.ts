@@ -190,3 +190,18 @@ describe('Retries seen from the gateway', () => {
     expect(rig.upstream.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 });
+
+describe('Mutations whose write the service refuses', () => {
+  // A 404 from the mark-read POST was answered `{ notification: null }` without an error: nothing had been marked, and
+  // the app could not tell.
+  it('answers NOT_FOUND when the notifications service no longer finds the notification it is asked to mark read', async () => {
+    rig.hook((req) => (req.method === 'POST' ? { status: 404, body: JSON.stringify({ error: { code: 'NOT_FOUND', message: SECRET } }) } : undefined));
+    const mutation = 'mutation { markNotificationRead(id: "fx-n1") { notification { id read } } }';
+    const { body } = await timedGql(rig.gateway, 'mobile', mutation, {}, bearer(await tokenFor('fx-alice', { scope: 'notifications:write' })));
+    expect(body.data).toEqual({ markNotificationRead: null });
+    expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual([[['markNotificationRead'], 'NOT_FOUND']]);
+    expectNothingLeaked(body);
+    expect(rig.upstream.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(rig.upstream.data.notifications.find((n) => n.id === 'fx-n1')!.read).toBe(false);
+  });
+});

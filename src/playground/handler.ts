@@ -30,9 +30,14 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, headers
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function sendAsset(req: IncomingMessage, res: ServerResponse, asset: PlaygroundAsset): void {
+/**
+ * Kept for a year only under the URL the page links (`?v=<content hash>`): during a rolling upgrade a page from one
+ * release can ask a replica running another, whose file must not be cached under the other's hash.
+ */
+function sendAsset(req: IncomingMessage, res: ServerResponse, asset: PlaygroundAsset, version: string | null): void {
   const gzip = acceptsGzip(req.headers['accept-encoding']);
-  const headers = { 'content-type': asset.contentType, 'cache-control': ONE_YEAR, vary: 'Accept-Encoding' };
+  const cacheControl = version === asset.version ? ONE_YEAR : 'no-store';
+  const headers = { 'content-type': asset.contentType, 'cache-control': cacheControl, vary: 'Accept-Encoding' };
   if (gzip) send(req, res, 200, { ...headers, 'content-encoding': 'gzip' }, asset.gzipped());
   else send(req, res, 200, headers, asset.body);
 }
@@ -83,7 +88,7 @@ export async function createPlayground(config: Config, manifests: ReadonlyMap<Au
       if (url.pathname.startsWith(ASSET_PATH)) {
         const asset = assets.get(url.pathname.slice(ASSET_PATH.length));
         if (!asset) return false;
-        sendAsset(req, res, asset);
+        sendAsset(req, res, asset, url.searchParams.get('v'));
         return true;
       }
       const audience = audienceOfPath(url.pathname);

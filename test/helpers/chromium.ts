@@ -1,4 +1,7 @@
-import { chromium, type Browser } from 'playwright-core';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { findBinary, isExecutable } from './binary.js';
 
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
@@ -40,4 +43,42 @@ export function skipWithoutChromium(suite: string): boolean {
 export async function launchChromium(): Promise<Browser> {
   if (chromiumPath === null) throw new Error(INSTALL_HINT);
   return chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** A Chromium launched on a profile of its own: its one context is the whole browser. */
+export interface ChromiumProfile {
+  context: BrowserContext;
+  /** Closes the browser, then deletes the profile. */
+  close(): Promise<void>;
+}
+
+/**
+ * Launches headless Chromium on a fresh profile whose preferences (Chromium's
+ * `Default/Preferences` file) are `preferences`: a browser as a user's
+ * privacy settings or an enterprise policy left it.
+ */
+export async function launchChromiumWithPreferences(preferences: object): Promise<ChromiumProfile> {
+  if (chromiumPath === null) throw new Error(INSTALL_HINT);
+  const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
+  const remove = () => rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+  try {
+    mkdirSync(join(profile, 'Default'));
+    writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify(preferences));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 720 },
+    });
+    return {
+      context,
+      async close() {
+        await context.close();
+        remove();
+      },
+    };
+  } catch (error) {
+    remove();
+    throw error;
+  }
 }

@@ -26,7 +26,11 @@ export interface PlaygroundSession {
  * reported, so a CDN reference fails the test rather than loading quietly.
  */
 export async function openPlayground(browser: Browser, origin: string, url: string): Promise<PlaygroundSession> {
-  const context: BrowserContext = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  return openPlaygroundIn(await browser.newContext({ viewport: { width: 1280, height: 720 } }), origin, url);
+}
+
+/** `openPlayground` in a context of the caller's (a browser launched with preferences of its own); closing the session closes it. */
+export async function openPlaygroundIn(context: BrowserContext, origin: string, url: string): Promise<PlaygroundSession> {
   const requests: string[] = [];
   const problems: string[] = [];
   await context.route('**/*', (route) => {

@@ -5,10 +5,10 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIENCES, type Audience } from '../../src/context.js';
 import type { Gateway } from '../../src/gateway.js';
-import { launchChromium, skipWithoutChromium } from '../helpers/chromium.js';
+import { launchChromium, launchChromiumWithPreferences, skipWithoutChromium } from '../helpers/chromium.js';
 import { gql, startTestGateway } from '../helpers/gateway.js';
 import { CATALOG, MOBILE_DASHBOARD, PRODUCT_PAGE } from '../operations/contract.js';
-import { openPlayground, type PlaygroundSession } from './browser-session.js';
+import { openPlayground, openPlaygroundIn, type PlaygroundSession } from './browser-session.js';
 import { openAsBrowser, prefilledHeaders } from './page-config.js';
 
 const RUN = '.graphiql-execute-button';
@@ -106,6 +106,29 @@ describe.skipIf(skipWithoutChromium('playground browser tests'))('Playground in 
         expect(JSON.parse(stored!)).toEqual({ queries: [{ query: '{ __typename }', operationName: null }] });
       } finally {
         await session.close();
+      }
+    });
+
+    it('starts in a browser that blocks site data, and runs the example', async () => {
+      // Chromium's "Don't allow sites to save data" (or the DefaultCookiesSetting policy): reading localStorage throws.
+      const chromium = await launchChromiumWithPreferences({ profile: { default_content_setting_values: { cookies: 2 } } });
+      const session = await openPlaygroundIn(chromium.context, gateway.url, `${gateway.url}/public/graphql`);
+      try {
+        const blocked = await session.page.evaluate(() => {
+          try {
+            return (globalThis as unknown as { localStorage: { length: number } }).localStorage.length < 0;
+          } catch {
+            return true;
+          }
+        });
+        expect(blocked).toBe(true);
+        await session.page.locator(RUN).waitFor({ timeout: 15_000 }).catch(() => undefined);
+        expect(session.problems).toEqual([]);
+        const result = await runAndSee(session, await expectedText(gateway, 'public', { 'X-API-Key': 'demo-public-key-pro' }));
+        expect(result).not.toContain('"errors"');
+        expectOnlyOrigin(session, gateway.url);
+      } finally {
+        await chromium.close();
       }
     });
 

@@ -96,6 +96,18 @@ describe('Playground endpoint (development defaults)', () => {
     expect(refused.headers.get('content-encoding')).toBeNull();
   });
 
+  it('caches an asset for a year only under the content hash the page links, so an upgrade never pins another file there', async () => {
+    const html = await (await openAsBrowser(gateway.url, 'public')).text();
+    const linked = links(html).find((url) => url.startsWith('/playground/assets/playground.js?v='))!;
+    expect((await fetch(`${gateway.url}${linked}`)).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // A page from another release (a rolling upgrade) asking this replica, or a URL without a version.
+    for (const url of ['/playground/assets/playground.js?v=000000000000', '/playground/assets/playground.js']) {
+      const response = await fetch(`${gateway.url}${url}`);
+      expect(response.status, url).toBe(200);
+      expect(response.headers.get('cache-control'), url).toBe('no-store');
+    }
+  });
+
   it('answers an unknown asset with 404', async () => {
     const response = await fetch(`${gateway.url}/playground/assets/graphiql.min.js.map`);
     expect(response.status).toBe(404);

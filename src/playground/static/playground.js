@@ -5,9 +5,19 @@
   var config = JSON.parse(document.getElementById('playground-config').textContent);
   var GraphiQL = window.GraphiQL;
 
+  // A browser that blocks site data (a privacy setting, an enterprise
+  // policy) throws on reading localStorage: the page then keeps nothing.
+  function localStorageUsable() {
+    try {
+      return window.localStorage !== null;
+    } catch (blocked) {
+      return false;
+    }
+  }
+
   // The three audiences share one origin, so each gets its own storage
   // namespace: mobile's history and tabs never show up on the public page.
-  var local = GraphiQL.createLocalStorage({ namespace: 'bff-gateway:' + config.audience });
+  var local = localStorageUsable() ? GraphiQL.createLocalStorage({ namespace: 'bff-gateway:' + config.audience }) : null;
 
   // Headers never reach storage: a token or an API key must not outlive the
   // page. `shouldPersistHeaders: false` keeps them out of the tabs, but
@@ -36,11 +46,14 @@
     return changed ? JSON.stringify(parsed) : value;
   }
   // What an earlier version of the page left behind is cleaned too.
-  ['graphiql:queries', 'graphiql:favorites', 'graphiql:tabState'].forEach(function (key) {
-    var value = local.getItem(key);
-    if (value) local.setItem(key, withoutHeaders(value));
-  });
-  var storage = {
+  if (local) {
+    ['graphiql:queries', 'graphiql:favorites', 'graphiql:tabState'].forEach(function (key) {
+      var value = local.getItem(key);
+      if (value) local.setItem(key, withoutHeaders(value));
+    });
+  }
+  // null: GraphiQL keeps tabs and history in memory only.
+  var storage = local && {
     getItem: function (key) {
       return local.getItem(key);
     },

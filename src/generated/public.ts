@@ -100,8 +100,10 @@ export type ProductEdge = {
 };
 
 /**
- * The partner catalog API. Every request needs an `X-API-Key` header with the
- * `catalog:read` scope. Prices follow the key's tier.
+ * The partner catalog API. Reading the catalog needs an `X-API-Key` header with
+ * the `catalog:read` scope (without one, each field is null with
+ * `UNAUTHENTICATED`); the schema itself can be explored without a key. Prices
+ * follow the key's tier.
  */
 export type Query = {
   __typename?: 'Query';
@@ -113,8 +115,10 @@ export type Query = {
 
 
 /**
- * The partner catalog API. Every request needs an `X-API-Key` header with the
- * `catalog:read` scope. Prices follow the key's tier.
+ * The partner catalog API. Reading the catalog needs an `X-API-Key` header with
+ * the `catalog:read` scope (without one, each field is null with
+ * `UNAUTHENTICATED`); the schema itself can be explored without a key. Prices
+ * follow the key's tier.
  */
 export type QueryProductArgs = {
   id: Scalars['ID']['input'];
@@ -122,8 +126,10 @@ export type QueryProductArgs = {
 
 
 /**
- * The partner catalog API. Every request needs an `X-API-Key` header with the
- * `catalog:read` scope. Prices follow the key's tier.
+ * The partner catalog API. Reading the catalog needs an `X-API-Key` header with
+ * the `catalog:read` scope (without one, each field is null with
+ * `UNAUTHENTICATED`); the schema itself can be explored without a key. Prices
+ * follow the key's tier.
  */
 export type QueryProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;

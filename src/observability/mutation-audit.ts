@@ -51,6 +51,7 @@ export function auditedFields(
     (document?.definitions ?? []).flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d.selectionSet] as const] : [])),
   );
   const fields: AuditedField[] = [];
+  const responseKeys = new Set<string>();
   const visited = new Set<string>();
   const walk = (selectionSet: SelectionSetNode) => {
     for (const selection of selectionSet.selections) {
@@ -65,7 +66,8 @@ export function auditedFields(
       } else {
         const responseKey = selection.alias?.value ?? selection.name.value;
         // Selections under one response key are one execution of the field (GraphQL spec, CollectFields).
-        if (fields.some((f) => f.responseKey === responseKey)) continue;
+        if (responseKeys.has(responseKey)) continue;
+        responseKeys.add(responseKey);
         const input = selection.arguments?.find((a) => a.name.value === 'input');
         const key = input ? idempotencyKeyOf(valueFromASTUntyped(input.value, variables)) : undefined;
         fields.push({ field: selection.name.value, responseKey, ...(key === undefined ? {} : { idempotencyKey: key }) });

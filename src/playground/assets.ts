@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { projectDir } from '../project-root.js';
 
 /** One static file of the playground, held in memory for the life of the process. */
@@ -11,8 +12,11 @@ export interface PlaygroundAsset {
   body: Buffer;
   /** A short content hash: the page links `?v=<version>`, so a long immutable cache is safe across upgrades. */
   version: string;
-  /** The gzip-compressed body, computed on first use (GraphiQL's bundle is 3.5 MB, about 0.8 MB gzipped). */
-  gzipped(): Buffer;
+  /**
+   * The gzip-compressed body, computed on first use (GraphiQL's bundle is 3.5 MB, about 0.8 MB gzipped) on
+   * libuv's thread pool: compressed on the event loop, it held every request for about 90 ms.
+   */
+  gzipped(): Promise<Buffer>;
 }
 
 const JS = 'text/javascript; charset=utf-8';
@@ -39,14 +43,16 @@ function sources(): Record<string, { path: string; contentType: string }> {
  */
 const SOURCE_MAP_COMMENT = /\n\/[/*]# sourceMappingURL=[^\n]*\s*$/;
 
+const compress = promisify(gzip);
+
 function load(path: string, contentType: string): PlaygroundAsset {
   const body = Buffer.from(readFileSync(path, 'utf8').replace(SOURCE_MAP_COMMENT, '\n'), 'utf8');
-  let gzipped: Buffer | undefined;
+  let gzipped: Promise<Buffer> | undefined;
   return {
     contentType,
     body,
     version: createHash('sha256').update(body).digest('hex').slice(0, 12),
-    gzipped: () => (gzipped ??= gzipSync(body)),
+    gzipped: () => (gzipped ??= compress(body)),
   };
 }
 

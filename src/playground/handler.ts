@@ -38,8 +38,11 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, asset: PlaygroundA
   const gzip = acceptsGzip(req.headers['accept-encoding']);
   const cacheControl = version === asset.version ? ONE_YEAR : 'no-store';
   const headers = { 'content-type': asset.contentType, 'cache-control': cacheControl, vary: 'Accept-Encoding' };
-  if (gzip) send(req, res, 200, { ...headers, 'content-encoding': 'gzip' }, asset.gzipped());
-  else send(req, res, 200, headers, asset.body);
+  if (!gzip) return send(req, res, 200, headers, asset.body);
+  asset.gzipped().then(
+    (body) => send(req, res, 200, { ...headers, 'content-encoding': 'gzip' }, body),
+    () => send(req, res, 200, headers, asset.body),
+  );
 }
 
 /**

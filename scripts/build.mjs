@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * `npm run build`: bundles the gateway (`src/main.ts` and everything it
- * imports from src/, clients/, resolvers/) into `dist/main.js` with esbuild.
+ * imports from src/, clients/, resolvers/) into `dist/main.js` with esbuild;
+ * what it imports on demand (the tracing, when it is on) is in `dist/chunks/`.
  * Packages stay external (loaded from node_modules as under tsx), so the
  * bundle holds only the project's own code. Files read at run time (schema/,
  * operations/, the playground's static files) are not copied: the code finds
@@ -22,8 +23,13 @@ export async function buildBundle() {
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: ['src/main.ts'],
-    outfile: BUNDLE,
+    outdir: dirname(BUNDLE),
+    entryNames: '[name]',
     bundle: true,
+    // What the code imports on demand (tracing, only when it is on) goes into chunks of its own, loaded only then:
+    // a single file would hoist their packages' imports (OpenTelemetry's) to the top, loaded by every start.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     platform: 'node',
     format: 'esm',
     // The oldest Node line the project supports.
@@ -33,10 +39,11 @@ export async function buildBundle() {
     write: false,
     logLevel: 'warning',
   });
-  mkdirSync(dirname(BUNDLE), { recursive: true });
-  // The map first: the bundle's rename is what makes the new build current.
+  // The chunks and maps first: the bundle's rename is what makes the new build current. Chunks are named by their
+  // content, so a process started from the previous bundle still finds its own.
   const files = [...result.outputFiles].sort((a, b) => Number(a.path === BUNDLE) - Number(b.path === BUNDLE));
   for (const file of files) {
+    mkdirSync(dirname(file.path), { recursive: true });
     const temporary = join(dirname(file.path), `.${process.pid}.${Date.now()}.tmp`);
     writeFileSync(temporary, file.contents);
     renameSync(temporary, file.path);

@@ -382,12 +382,17 @@ function keyValues(env: Env, names: readonly string[], problems: string[]): Reco
 /**
  * The OpenTelemetry variables, as the specification defines them (only the
  * OTLP/HTTP exporter: gRPC is not supported). Tracing is on when an OTLP
- * endpoint is set; signal-specific variables win over the general ones.
+ * endpoint is set (unless `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`);
+ * signal-specific variables win over the general ones.
  */
 function readTracing(env: Env, problems: string[]): TracingConfig | null {
   const tracesUrl = tracesUrlFrom(env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'], env['OTEL_EXPORTER_OTLP_ENDPOINT']);
   const disabled = env['OTEL_SDK_DISABLED']?.trim().toLowerCase();
   if (tracesUrl === undefined || disabled === 'true') return null;
+  // The exporter selection: `none` keeps this service's traces out where the OTLP endpoint is set for every service.
+  const exporter = env['OTEL_TRACES_EXPORTER']?.trim() ?? '';
+  if (exporter === 'none') return null;
+  if (exporter !== '' && exporter !== 'otlp') problems.push(`OTEL_TRACES_EXPORTER must be otlp or none (got "${env['OTEL_TRACES_EXPORTER']}"; traces are exported over OTLP only).`);
   if (!isHttpUrl(tracesUrl)) problems.push(`OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT must be an http(s) URL (got "${displayUrl(tracesUrl)}").`);
   const protocolVariable = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const rawProtocol = env[protocolVariable] || 'http/protobuf';
@@ -405,10 +410,17 @@ function readTracing(env: Env, problems: string[]): TracingConfig | null {
   const serviceName = env['OTEL_SERVICE_NAME'] || resourceAttributes['service.name'] || DEFAULT_SERVICE_NAME;
   delete resourceAttributes['service.name'];
   const maxQueueSize = integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000, problems);
+  const timeoutVariable = env['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'] ? 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT' : 'OTEL_EXPORTER_OTLP_TIMEOUT';
+  const compressionVariable = env['OTEL_EXPORTER_OTLP_TRACES_COMPRESSION'] ? 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION' : 'OTEL_EXPORTER_OTLP_COMPRESSION';
+  const rawCompression = env[compressionVariable] ?? '';
+  const compression = rawCompression.trim() === '' ? 'none' : rawCompression.trim();
+  if (compression !== 'gzip' && compression !== 'none') problems.push(`${compressionVariable} must be gzip or none (got "${rawCompression}").`);
   return {
     tracesUrl,
     protocol: protocol ?? 'http/protobuf',
     headers: keyValues(env, ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'], problems),
+    timeoutMs: integer(env, timeoutVariable, 10_000, 1, 3_600_000, problems),
+    compression: compression === 'gzip' ? 'gzip' : 'none',
     serviceName,
     resourceAttributes,
     sampler: sampler ?? 'parentbased_traceidratio',

@@ -2,11 +2,13 @@
  * A real OTLP/HTTP trace receiver on loopback for tests: accepts
  * `POST /v1/traces` as `application/x-protobuf` (decoded by the small
  * protobuf reader below, after opentelemetry-proto's trace.proto) or
- * `application/json`, and keeps every span, flattened.
+ * `application/json`, gzip-encoded or not, and keeps every span, flattened.
+ * It answers a full success unless told to answer otherwise (`answer`).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
 
 export type AttributeValue = string | number | boolean | AttributeValue[] | null;
 
@@ -34,8 +36,8 @@ export interface OtlpReceiver {
   /** The base URL, for `OTEL_EXPORTER_OTLP_ENDPOINT`. */
   url: string;
   spans: ReceivedSpan[];
-  /** Export requests received, with their content type. */
-  requests: { contentType: string }[];
+  /** Export requests received, with their content type and content coding. */
+  requests: { contentType: string; contentEncoding?: string }[];
   /** Resolves once `predicate` holds for the spans received, or throws after `ms`. */
   waitFor(predicate: (spans: ReceivedSpan[]) => boolean, ms?: number): Promise<ReceivedSpan[]>;
   close(): Promise<void>;
@@ -218,23 +220,35 @@ export function decodeOtlp(contentType: string, body: Uint8Array): ReceivedSpan[
   return contentType.startsWith('application/json') ? fromJson(body) : fromProtobuf(body);
 }
 
+/**
+ * How the receiver answers one export request (numbered from 1), in place of a full success: a status with its
+ * headers and body (the spans of a 2xx answer are kept), or `hang` (never answered).
+ */
+export type ReceiverAnswer = { status: number; headers?: Record<string, string>; body?: string | Uint8Array } | 'hang';
+
 /** Starts the receiver on a free loopback port. */
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(options: { answer?(request: { n: number; contentType: string }): ReceiverAnswer | undefined } = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
-  const requests: { contentType: string }[] = [];
+  const requests: { contentType: string; contentEncoding?: string }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const contentType = req.headers['content-type'] ?? '';
-      requests.push({ contentType });
+      const contentEncoding = req.headers['content-encoding'];
+      requests.push(contentEncoding === undefined ? { contentType } : { contentType, contentEncoding });
       if (req.method !== 'POST' || req.url !== '/v1/traces') return void res.writeHead(404).end();
-      const body = new Uint8Array(Buffer.concat(chunks));
+      const answer = options.answer?.({ n: requests.length, contentType });
+      if (answer === 'hang') return;
+      if (answer !== undefined && (answer.status < 200 || answer.status > 299)) return void res.writeHead(answer.status, answer.headers).end(answer.body);
+      let body = new Uint8Array(Buffer.concat(chunks));
       try {
+        if (contentEncoding === 'gzip') body = new Uint8Array(gunzipSync(body));
         spans.push(...decodeOtlp(contentType, body));
       } catch {
         return void res.writeHead(400).end();
       }
+      if (answer !== undefined) return void res.writeHead(answer.status, answer.headers).end(answer.body);
       // An empty ExportTraceServiceResponse: all spans accepted.
       if (contentType.startsWith('application/json')) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();

@@ -10,6 +10,14 @@ describe('Tracing configuration (OpenTelemetry environment variables)', () => {
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeNull();
   });
 
+  it('is off with OTEL_TRACES_EXPORTER=none, on with otlp, and refuses an exporter it does not have', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeNull();
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: ' none ' }).tracing).toBeNull();
+    for (const value of ['otlp', '', ' otlp ']) expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: value }).tracing, value).not.toBeNull();
+    expect(problemsOf({ ...endpoint, OTEL_TRACES_EXPORTER: 'zipkin' }).join('\n')).toMatch(/OTEL_TRACES_EXPORTER must be otlp or none \(got "zipkin"/);
+  });
+
   it('reads an OTEL_SDK_DISABLED that is neither true nor false as false, and says so at start-up', async () => {
     const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' };
     for (const value of ['false', 'FALSE', '', undefined]) {
@@ -83,6 +91,19 @@ describe('Tracing configuration (OpenTelemetry environment variables)', () => {
     expect(problems.join('\n')).toMatch(/OTEL_TRACES_SAMPLER_ARG/);
     expect(problems.join('\n')).toMatch(/OTEL_RESOURCE_ATTRIBUTES/);
     expect(problems.join('\n')).toMatch(/OTEL_BSP_MAX_QUEUE_SIZE/);
+  });
+
+  it('reads the export time-out and compression, the signal-specific variables first, and refuses values the exporter would ignore', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(loadConfig(endpoint).tracing).toMatchObject({ timeoutMs: 10_000, compression: 'none' });
+    expect(loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' }).tracing).toMatchObject({ timeoutMs: 2500, compression: 'gzip' });
+    expect(
+      loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '700', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'none' }).tracing,
+    ).toMatchObject({ timeoutMs: 700, compression: 'none' });
+    // The exporter would ignore these without a word (no compression, its default time-out).
+    const problems = problemsOf({ ...endpoint, OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'GZIP', OTEL_EXPORTER_OTLP_TIMEOUT: '10s' }).join('\n');
+    expect(problems).toMatch(/OTEL_EXPORTER_OTLP_TRACES_COMPRESSION must be gzip or none \(got "GZIP"\)/);
+    expect(problems).toMatch(/OTEL_EXPORTER_OTLP_TIMEOUT must be an integer/);
   });
 
   it('names the signal-specific protocol variable when that is the one set', () => {

@@ -266,3 +266,36 @@ describe.each(EDGE_MODES)('Tracing: one trace from the caller through the gatewa
     expect(spans.some((s) => s.name.startsWith('query'))).toBe(false);
   });
 });
+
+describe('Tracing: a request the gateway refuses with a 5xx', () => {
+  it('fails its server span with error.type the status code (HTTP semantic conventions), as for an overloaded 503', async () => {
+    const otlp = await startOtlpReceiver();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const services = await startFixtureUpstream({ onRequest: (req) => (req.service === 'products' ? held : undefined) });
+    const busy = await startTestGateway({
+      upstreams: services.urls,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '20', OVERLOAD_MAX_IN_FLIGHT: '1', OVERLOAD_EDGE_THREAD: 'off' },
+    });
+    try {
+      // One request in flight, held at the products service: the next is over the limit.
+      const first = gql(busy, 'web', PRODUCT_PAGE, { id: 'fx-p1' });
+      await expect.poll(() => services.requests.some((r) => r.service === 'products')).toBe(true);
+      const refused = await gql(busy, 'web', PRODUCT_PAGE, { id: 'fx-p1' }, { 'x-correlation-id': 'refused-1' });
+      expect(refused.status).toBe(503);
+      release();
+      expect((await first).status).toBe(200);
+      const spans = await otlp.waitFor((all) => all.some((s) => s.attributes['bff.correlation_id'] === 'refused-1'));
+      const server = spans.find((s) => s.attributes['bff.correlation_id'] === 'refused-1')!;
+      expect(server.attributes).toMatchObject({ 'http.response.status_code': 503, 'error.type': '503' });
+      expect(server.status.code).toBe(STATUS_ERROR);
+      // The request served is no error.
+      expect(spans.find((s) => s.kind === SPAN_KIND.SERVER && s !== server)?.attributes['error.type']).toBeUndefined();
+    } finally {
+      release();
+      await busy.close();
+      await services.close();
+      await otlp.close();
+    }
+  });
+});

@@ -54,7 +54,8 @@ function samplerFor(name: SamplerName, ratio: number): Sampler {
 /** Builds the tracing from configuration; nothing is sent until the first span ends and its batch is due. */
 export function createTracing(config: TracingConfig, logger: Logger): Tracing {
   const resource = defaultResource().merge(resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName }));
-  const sender = otlpSender(config);
+  // A receiver that keeps only part of a batch (OTLP partial success) says how many spans it rejected, and why.
+  const sender = otlpSender(config, throttledWarn(logger, 'trace export partly rejected: spans dropped'));
   const spans = new SpanExport(
     batchFor(config.protocol, { resource: resource.attributes, scopeName: 'bff-gateway' }),
     sender.send,
@@ -71,9 +72,13 @@ export function createTracing(config: TracingConfig, logger: Logger): Tracing {
     plugins: tracingPlugins(),
     async shutdown(timeoutMs = SHUTDOWN_FLUSH_MS) {
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
       try {
-        await Promise.race([spans.shutdown().then(() => sender.shutdown()).catch((error: unknown) => warningOnShutdown(logger, error)), late]);
+        const flushed = spans.shutdown().then(() => sender.shutdown()).catch((error: unknown) => warningOnShutdown(logger, error));
+        // A receiver that is down or does not answer: the spans still unsent are lost with the process, and said so.
+        if ((await Promise.race([flushed, late])) === 'late') {
+          logger.warn({ spans: spans.unsent, timeoutMs }, 'trace export on shutdown did not finish: spans dropped');
+        }
       } finally {
         clearTimeout(timer);
       }

@@ -141,8 +141,12 @@ export function startRequestTrace(tracing: Tracing, req: IncomingMessage, res: S
     span.setAttribute('http.response.status_code', res.statusCode);
     const correlationId = res.getHeader('x-correlation-id');
     if (typeof correlationId === 'string') span.setAttribute('bff.correlation_id', correlationId);
-    // Server spans fail on 5xx only: a 4xx is the client's mistake (HTTP semantic conventions).
-    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: String(res.statusCode) });
+    // Server spans fail on 5xx only: a 4xx is the client's mistake. The error's type is then the status code
+    // (HTTP semantic conventions), unless the client went away first.
+    if (res.statusCode >= 500) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: String(res.statusCode) });
+      span.setAttribute('error.type', String(res.statusCode));
+    }
     if (!res.writableFinished) span.setAttribute('error.type', 'connection_closed');
     span.end(now());
   });

@@ -24,6 +24,13 @@ export interface TracingConfig {
   protocol: OtlpProtocol;
   /** Extra headers on every export request (an observability vendor's API key, say): never logged. */
   headers: Record<string, string>;
+  /**
+   * `OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT`: ms one export request may take, its retries included. Read here, with
+   * `compression`, rather than left to the exporter, which ignores a bad value without a word (absent: the exporter's).
+   */
+  timeoutMs?: number;
+  /** `OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION`: the export bodies gzip-encoded, or not. */
+  compression?: 'gzip' | 'none';
   serviceName: string;
   /** `OTEL_RESOURCE_ATTRIBUTES`, without `service.name` (that is `serviceName`). */
   resourceAttributes: Record<string, string>;

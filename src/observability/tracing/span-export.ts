@@ -9,6 +9,7 @@
  * dropped. The same settings and behaviour as the SDK's `BatchSpanProcessor`.
  */
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
 import { JsonTraceSerializer, ProtobufTraceSerializer, type IExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import { JsonBatch, ProtobufBatch, type EncodableSpan, type ExportHeader, type SpanBatch } from './otlp-encoding.js';
@@ -37,12 +38,38 @@ const PROTOCOLS = {
   'http/json': { contentType: 'application/json', answers: JsonTraceSerializer, batch: (header: ExportHeader) => new JsonBatch(header) },
 } satisfies Record<OtlpProtocol, { contentType: string; answers: { deserializeResponse(data: Uint8Array): unknown }; batch(header: ExportHeader): SpanBatch }>;
 
-/** The official OTLP/HTTP transport, sending bodies this module encoded (the official serializer reads the answers). */
-export function otlpSender(config: Pick<TracingConfig, 'tracesUrl' | 'headers' | 'protocol'>): OtlpSender {
+/** What a receiver answers when it kept only part of a batch (OTLP "partial success"); int64 is a string in JSON. */
+interface PartialSuccessAnswer {
+  partialSuccess?: { rejectedSpans?: number | string; errorMessage?: string };
+}
+
+/**
+ * The official OTLP/HTTP transport, sending bodies this module encoded (the official serializer reads the answers).
+ * `onRejected`: the receiver answered a partial success, rejecting spans (the transport itself only tells its
+ * diagnostic logger, which the gateway does not install).
+ */
+export function otlpSender(config: Pick<TracingConfig, 'tracesUrl' | 'headers' | 'protocol' | 'timeoutMs' | 'compression'>, onRejected: (error: Error) => void = () => {}): OtlpSender {
   const { contentType, answers } = PROTOCOLS[config.protocol];
+  const deserializeResponse = (data: Uint8Array) => {
+    const answer = answers.deserializeResponse(data) as PartialSuccessAnswer | undefined;
+    const partial = answer?.partialSuccess;
+    const rejected = Number(partial?.rejectedSpans ?? 0);
+    if (rejected > 0) onRejected(new Error(`${rejected} spans rejected${partial?.errorMessage ? `: ${partial.errorMessage}` : ''}`));
+    return answer;
+  };
   const delegate = createOtlpHttpExportDelegate(
-    convertLegacyHttpOptions({ url: config.tracesUrl, headers: config.headers }, 'TRACES', 'v1/traces', { 'Content-Type': contentType }),
-    { serializeRequest: (batch: EncodedBatch) => batch.body, deserializeResponse: (data: Uint8Array) => answers.deserializeResponse(data) },
+    convertLegacyHttpOptions(
+      {
+        url: config.tracesUrl,
+        headers: config.headers,
+        ...(config.timeoutMs === undefined ? {} : { timeoutMillis: config.timeoutMs }),
+        ...(config.compression === undefined ? {} : { compression: config.compression as CompressionAlgorithm }),
+      },
+      'TRACES',
+      'v1/traces',
+      { 'Content-Type': contentType },
+    ),
+    { serializeRequest: (batch: EncodedBatch) => batch.body, deserializeResponse },
     'otlp_http_span_exporter',
     metricsHelper,
     undefined,
@@ -60,6 +87,8 @@ export class SpanExport implements SpanSink {
   /** Batches cut and waiting for their turn to be sent. */
   private readonly waiting: EncodedBatch[] = [];
   private waitingSpans = 0;
+  /** Spans of the export under way. */
+  private sendingSpans = 0;
   private sending: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -109,7 +138,9 @@ export class SpanExport implements SpanSink {
     try {
       for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
         this.waitingSpans -= next.spans;
+        this.sendingSpans = next.spans;
         const result = await this.sendOne(next);
+        this.sendingSpans = 0;
         if (result.code !== ExportResultCode.SUCCESS) this.onFailure(result.error ?? new Error('export failed'));
       }
     } finally {
@@ -126,6 +157,11 @@ export class SpanExport implements SpanSink {
         resolve(result);
       });
     });
+  }
+
+  /** Spans ended and not yet answered for: batched, waiting, or in the export under way. */
+  get unsent(): number {
+    return this.batch.count + this.waitingSpans + this.sendingSpans;
   }
 
   /** Sends every span ended so far; resolves when they are sent (or failed). */

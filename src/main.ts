@@ -56,15 +56,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  logger.info(
-    {
-      url: gateway.url,
-      audiences: config.audiences.map((a) => `${gateway.url}/${a}/graphql`),
-      ...(gateway.operationsUrl ? { operations: gateway.operationsUrl } : {}),
-    },
-    'gateway listening',
-  );
-
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -89,6 +80,16 @@ async function main(): Promise<void> {
   if (hangupWhileStarting) hangup();
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Only now: a supervisor that reads this line and signals at once must find the handlers in place (until the
+  // first listener is added, the signal's default action ends the process without a drain).
+  logger.info(
+    {
+      url: gateway.url,
+      audiences: config.audiences.map((a) => `${gateway.url}/${a}/graphql`),
+      ...(gateway.operationsUrl ? { operations: gateway.operationsUrl } : {}),
+    },
+    'gateway listening',
+  );
 }
 
 main().catch((error: unknown) => {

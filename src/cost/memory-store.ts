@@ -8,9 +8,14 @@ interface Bucket {
   /** Its own policy's, as of its last use: a sweep judges each bucket by these, never by the caller's. */
   capacity: number;
   restorePerSecond: number;
+  /** Its quota's window length in seconds (0: no quota), so a sweep knows when `quotaUsed` has lapsed. */
+  quotaWindowSeconds: number;
 }
 
-/** Above this many buckets, full ones are swept: a full bucket is the same as no bucket. */
+/**
+ * Above this many buckets, full ones are swept: a full bucket whose quota counts nothing in the current window
+ * (none used, or used in a window that is over) is the same as no bucket.
+ */
 const SWEEP_ABOVE = 50_000;
 
 /**
@@ -24,16 +29,22 @@ export class MemoryBudgetStore implements BudgetStore {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** Buckets held now. */
+  get size(): number {
+    return this.buckets.size;
+  }
+
   private load(key: string, policy: BucketPolicy, at: number): Bucket {
     const window = policy.quota ? Math.floor(at / 1000 / policy.quota.windowSeconds) : 0;
     let bucket = this.buckets.get(key);
     if (!bucket) {
       if (this.buckets.size >= this.sweepAt) this.sweep(at);
-      bucket = { tokens: policy.capacity, at, quotaWindow: window, quotaUsed: 0, capacity: policy.capacity, restorePerSecond: policy.restorePerSecond };
+      bucket = { tokens: policy.capacity, at, quotaWindow: window, quotaUsed: 0, capacity: policy.capacity, restorePerSecond: policy.restorePerSecond, quotaWindowSeconds: 0 };
       this.buckets.set(key, bucket);
     }
     bucket.capacity = policy.capacity;
     bucket.restorePerSecond = policy.restorePerSecond;
+    bucket.quotaWindowSeconds = policy.quota?.windowSeconds ?? 0;
     if (at > bucket.at) {
       bucket.tokens = Math.min(policy.capacity, bucket.tokens + ((at - bucket.at) * policy.restorePerSecond) / 1000);
       bucket.at = at;
@@ -48,7 +59,10 @@ export class MemoryBudgetStore implements BudgetStore {
   private sweep(at: number): void {
     for (const [key, b] of this.buckets) {
       const refilled = b.tokens + ((at - b.at) * b.restorePerSecond) / 1000;
-      if (refilled >= b.capacity && b.quotaUsed === 0) this.buckets.delete(key);
+      // A count from a window that is over is no count: without this, every consumer with a daily quota (an
+      // anonymous address on the public API) was kept for good.
+      const counting = b.quotaUsed > 0 && b.quotaWindowSeconds > 0 && Math.floor(at / 1000 / b.quotaWindowSeconds) === b.quotaWindow;
+      if (refilled >= b.capacity && !counting) this.buckets.delete(key);
     }
     this.sweepAt = Math.max(SWEEP_ABOVE, this.buckets.size * 2);
   }
@@ -85,7 +99,7 @@ export class MemoryBudgetStore implements BudgetStore {
     const at = this.now();
     const existing = this.buckets.get(key);
     if (!existing) {
-      return this.state({ tokens: policy.capacity, at, quotaWindow: 0, quotaUsed: 0, capacity: policy.capacity, restorePerSecond: policy.restorePerSecond }, policy, at);
+      return this.state({ tokens: policy.capacity, at, quotaWindow: 0, quotaUsed: 0, capacity: policy.capacity, restorePerSecond: policy.restorePerSecond, quotaWindowSeconds: 0 }, policy, at);
     }
     return this.state(this.load(key, policy, at), policy, at);
   }

@@ -15,7 +15,8 @@ import type { TracingPlugins } from '../plugins/tracing.js';
 import { shapeLimitRules, type ShapeLimits } from './shape-limits.js';
 import { buildAudienceSchema } from '../schema.js';
 import { planGateway } from '../plan/plan-gateway.js';
-import { createPlanner, type Planner } from '../plan/planner.js';
+import { createPlanner, DEFAULT_MAX_PLANS, type Planner } from '../plan/planner.js';
+import { createDocumentStore, type BoundedDocumentStore } from './document-store.js';
 
 export interface AudienceServerOptions {
   production: boolean;
@@ -43,6 +44,8 @@ export interface AudienceServer {
   server: ApolloServer<Context>;
   /** The audience's operation plans (compiled once per document). */
   planner: Planner;
+  /** Apollo's parsed and validated documents: at most as many as the plan cache holds plans. */
+  documents: BoundedDocumentStore;
 }
 
 /**
@@ -67,11 +70,13 @@ export async function createAudienceServer(
     ...(options.planCacheSize ? { maxPlans: options.planCacheSize } : {}),
     ...(options.metrics ? { onPlan: (executor, reason) => options.metrics!.observePlan(audience, executor, reason) } : {}),
   });
+  const documentStore = createDocumentStore(options.planCacheSize ?? DEFAULT_MAX_PLANS);
   // The app's own operations are compiled before the first request asks for them.
   if (options.trustedDocuments) planner.warm([...options.trustedDocuments.documents.values()].map((d) => d.body), validationRules);
   const server = new ApolloServer<Context>({
     // Apollo parses, validates and hosts the schema; execution goes through the plans (src/plan).
     gateway: planGateway(schema, planner),
+    documentStore,
     validationRules,
     plugins: [
       // First and last: the operation span covers every other plugin's work.
@@ -111,5 +116,5 @@ export async function createAudienceServer(
     logger: logger.child({ audience }),
   });
   await server.start();
-  return { server, planner };
+  return { server, planner, documents: documentStore };
 }

@@ -64,6 +64,11 @@ export interface EdgeThreadOptions {
   onShed(audience: Audience): void;
   /** A GraphQL request the worker answered 413: its log line and count. */
   onRefused?: (refusal: EdgeRefusal) => void;
+  /**
+   * Where the two counts of GraphQL requests (forwarded by the worker, settled here) start: 0. They are 32-bit
+   * and wrap after 2^31 requests (weeks of traffic); tests start them just short of that.
+   */
+  firstCount?: number;
 }
 
 /**
@@ -90,8 +95,12 @@ const CORRELATION = new RegExp(options.correlationId);
 const origins = new Set(options.corsOrigins);
 // GraphQL requests forwarded; those in flight are the ones the main thread has not settled yet. Counted there, the
 // moment the work for each is over, so an answer waiting to be posted back does not hold a slot (and a client that
-// went away does, while its operation still runs).
-let forwarded = 0;
+// went away does, while its operation still runs). Both counts are 32-bit and wrap (the shared one in its Int32Array,
+// this one by | 0): their difference, taken in 32 bits, is right across the wrap.
+let forwarded = options.firstCount;
+function inFlight() {
+  return (forwarded - Atomics.load(shared, ${SETTLED})) | 0;
+}
 let nextId = 0;
 const waiting = new Map();
 const receiving = new Set();
@@ -147,7 +156,7 @@ function onRequest(req, res, expectsContinue) {
   const query = url.indexOf('?');
   const match = GRAPHQL.exec(query < 0 ? url : url.slice(0, query));
   const graphql = match !== null && served.has(match[1]) && (req.method === 'GET' || req.method === 'POST');
-  if (graphql && forwarded - Atomics.load(shared, ${SETTLED}) >= Atomics.load(shared, ${LIMIT})) {
+  if (graphql && inFlight() >= Atomics.load(shared, ${LIMIT})) {
     Atomics.add(shared, ${REFUSALS} + AUDIENCES.indexOf(match[1]), 1);
     sendError(req, res, 503, options.refusal, { 'retry-after': options.retryAfter });
     return;
@@ -197,7 +206,7 @@ function onRequest(req, res, expectsContinue) {
     if (refused) return;
     if (size > options.maxBodyBytes) return tooLarge();
     const id = nextId++;
-    if (graphql) forwarded += 1;
+    if (graphql) forwarded = (forwarded + 1) | 0;
     // Waiting for its answer until answered (or the client goes away).
     waiting.set(id, res);
     // A client that goes away before its answer: the main thread's response closes early, as node:http's would
@@ -368,6 +377,8 @@ export type EdgeRequestListener = (req: IncomingMessage, res: ServerResponse) =>
 export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThreadOptions): EdgeListener {
   const shared = new SharedArrayBuffer(4 * (REFUSALS + AUDIENCES.length));
   const slots = new Int32Array(shared);
+  const firstCount = (options.firstCount ?? 0) | 0;
+  Atomics.store(slots, SETTLED, firstCount);
   const seen = AUDIENCES.map(() => 0);
   const events = new EventEmitter();
   const replies = new Map<number, EdgeReply>();
@@ -380,7 +391,9 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
     for (let i = 0; i < AUDIENCES.length; i += 1) {
       const refused = Atomics.load(slots, REFUSALS + i);
       if (refused === seen[i]) continue;
-      for (let n = seen[i]!; n < refused; n += 1) options.onShed(AUDIENCES[i]!);
+      // In 32 bits, as the counter wraps.
+      const fresh = (refused - seen[i]!) | 0;
+      for (let n = 0; n < fresh; n += 1) options.onShed(AUDIENCES[i]!);
       seen[i] = refused;
       options.guard.refusedElsewhere();
     }
@@ -424,6 +437,7 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
         eval: true,
         workerData: {
           shared,
+          firstCount,
           port,
           host,
           audiences: AUDIENCES,

@@ -17,4 +17,27 @@ describe('In-memory budgets under many keys', () => {
     for (let i = 0; i < 50_001; i++) await memory.take(`public:anon:${i}`, 1, free);
     expect(await memory.peek('web:big-spender', enterprise)).toMatchObject({ remaining: 5_000 });
   });
+
+  it("forgets a bucket once its quota's window is over: a day's anonymous addresses are not kept for good", async () => {
+    const clock = { now: 1_000_000 };
+    const memory = new MemoryBudgetStore(() => clock.now);
+    const daily = { capacity: 1_000, restorePerSecond: 20, quota: { limit: 10_000, windowSeconds: 86_400 } };
+    for (let day = 0; day < 3; day++) {
+      for (let i = 0; i < 50_000; i++) await memory.take(`public#anon:${day}.${i}`, 5, daily);
+      clock.now += 86_400_000;
+    }
+    // Each day's sweep drops the day before: its buckets are full again and their counts belong to a window that is over.
+    expect(memory.size).toBe(50_000);
+  });
+
+  it("keeps a full bucket whose quota counts requests in the current window", async () => {
+    const clock = { now: 1_000_000 };
+    const memory = new MemoryBudgetStore(() => clock.now);
+    const daily = { capacity: 1_000, restorePerSecond: 20, quota: { limit: 10_000, windowSeconds: 86_400 } };
+    await memory.take('public:partner', 0, daily);
+    await memory.take('public:partner', 0, daily);
+    for (let i = 0; i < 50_001; i++) await memory.take(`public#anon:${i}`, 0, { capacity: 1_000, restorePerSecond: 20 });
+    expect(memory.size).toBeLessThan(50_000);
+    expect(await memory.peek('public:partner', daily)).toMatchObject({ quotaUsed: 2 });
+  });
 });

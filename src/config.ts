@@ -190,13 +190,18 @@ export function displayUrl(value: string): string {
   }
 }
 
-function isHttpUrl(value: string): boolean {
+/** `value` as the URL parser reads it when it is an http(s) URL (spaces around it and a trailing newline gone), else null. */
+function httpUrl(value: string): URL | null {
   try {
     const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+function isHttpUrl(value: string): boolean {
+  return httpUrl(value) !== null;
 }
 
 /** `HOST`: an IP address or a host name (resolved when the gateway listens). */
@@ -293,11 +298,11 @@ function readUpstreams(env: Env, problems: string[]): Record<ServiceName, string
   const urls = {} as Record<ServiceName, string>;
   for (const service of SERVICE_NAMES) {
     const value = env[URL_VARIABLES[service]] ?? '';
-    const valid = isHttpUrl(value);
-    if (!valid) problems.push(`${URL_VARIABLES[service]} must be an http(s) URL (got "${displayUrl(value)}").`);
+    const url = httpUrl(value);
+    if (!url) problems.push(`${URL_VARIABLES[service]} must be an http(s) URL (got "${displayUrl(value)}").`);
     // As the URL parser read it for the check: without the spaces around it or the newline a secret file leaves
     // at its end, which the transport would otherwise send as part of every request target.
-    urls[service] = (valid ? new URL(value).href : value).replace(/\/+$/, '');
+    urls[service] = (url?.href ?? value).replace(/\/+$/, '');
   }
   return urls;
 }
@@ -341,16 +346,16 @@ function readJwt(env: Env, production: boolean, problems: string[]): JwtConfig {
   const jwksUrl = env['JWT_JWKS_URL'];
   if (secret && jwksUrl) problems.push('Set JWT_SECRET or JWT_JWKS_URL, not both.');
   if (jwksUrl) {
-    const valid = isHttpUrl(jwksUrl);
-    if (!valid) problems.push(`JWT_JWKS_URL must be an http(s) URL (got "${displayUrl(jwksUrl)}").`);
-    else if (new URL(jwksUrl).username || new URL(jwksUrl).password) {
+    const url = httpUrl(jwksUrl);
+    if (!url) problems.push(`JWT_JWKS_URL must be an http(s) URL (got "${displayUrl(jwksUrl)}").`);
+    else if (url.username || url.password) {
       // fetch refuses a URL holding credentials: no token could ever be checked. A JWKS is public by design.
       problems.push(`JWT_JWKS_URL must not hold a user or password: fetch refuses such a URL, and a key set is public (got "${displayUrl(jwksUrl)}").`);
     }
     return {
       kind: 'jwks',
       // As the URL parser read it for the check (no spaces around it, no newline a secret file leaves at its end).
-      url: valid ? new URL(jwksUrl).href : jwksUrl,
+      url: url?.href ?? jwksUrl,
       cooldownMs: integer(env, 'JWT_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000, problems),
       timeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', 2_000, 50, 30_000, problems),
       maxAgeMs: integer(env, 'JWT_JWKS_MAX_AGE_MS', 600_000, 1_000, 86_400_000, problems),
@@ -394,7 +399,10 @@ function readTracing(env: Env, problems: string[]): TracingConfig | null {
   if (exporter === 'none') return null;
   if (exporter !== '' && exporter !== 'otlp') problems.push(`OTEL_TRACES_EXPORTER must be otlp or none (got "${env['OTEL_TRACES_EXPORTER']}"; traces are exported over OTLP only).`);
   if (!isHttpUrl(tracesUrl)) problems.push(`OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT must be an http(s) URL (got "${displayUrl(tracesUrl)}").`);
-  const protocolVariable = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  // The signal-specific variable when it is set, else the general one: the one a problem is reported against.
+  const otlpVariable = (setting: string) =>
+    env[`OTEL_EXPORTER_OTLP_TRACES_${setting}`] ? `OTEL_EXPORTER_OTLP_TRACES_${setting}` : `OTEL_EXPORTER_OTLP_${setting}`;
+  const protocolVariable = otlpVariable('PROTOCOL');
   const rawProtocol = env[protocolVariable] || 'http/protobuf';
   const protocol = OTLP_PROTOCOLS.find((p) => p === rawProtocol);
   if (!protocol) problems.push(`${protocolVariable} must be ${OTLP_PROTOCOLS.join(' or ')} (got "${rawProtocol}"; gRPC is not supported).`);
@@ -410,8 +418,8 @@ function readTracing(env: Env, problems: string[]): TracingConfig | null {
   const serviceName = env['OTEL_SERVICE_NAME'] || resourceAttributes['service.name'] || DEFAULT_SERVICE_NAME;
   delete resourceAttributes['service.name'];
   const maxQueueSize = integer(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000, problems);
-  const timeoutVariable = env['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'] ? 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT' : 'OTEL_EXPORTER_OTLP_TIMEOUT';
-  const compressionVariable = env['OTEL_EXPORTER_OTLP_TRACES_COMPRESSION'] ? 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION' : 'OTEL_EXPORTER_OTLP_COMPRESSION';
+  const timeoutVariable = otlpVariable('TIMEOUT');
+  const compressionVariable = otlpVariable('COMPRESSION');
   const rawCompression = env[compressionVariable] ?? '';
   const compression = rawCompression.trim() === '' ? 'none' : rawCompression.trim();
   if (compression !== 'gzip' && compression !== 'none') problems.push(`${compressionVariable} must be gzip or none (got "${rawCompression}").`);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { findBinary, isExecutable } from './binary.js';
+import { findBinary, isExecutable, skippedOutsideCi } from './binary.js';
 
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 const INSTALL_HINT = 'Chromium is missing: apt-get install chromium (the browser tests never download one).';
@@ -31,9 +31,7 @@ export const chromiumPath: string | null = findChromium();
  * `launchChromium`, so a broken image cannot pass by skipping.
  */
 export function skipWithoutChromium(suite: string): boolean {
-  if (chromiumPath !== null || process.env['CI'] === 'true') return false;
-  console.warn(`[${suite}] skipped: ${INSTALL_HINT}`);
-  return true;
+  return skippedOutsideCi(chromiumPath, `[${suite}] skipped: ${INSTALL_HINT}`);
 }
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { hashApiKey } from '../../src/auth/api-keys.js';
 import type { Gateway } from '../../src/gateway.js';
-import { findBinary } from '../helpers/binary.js';
+import { findBinary, skippedOutsideCi } from '../helpers/binary.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { bearer, gql, startTestGateway } from '../helpers/gateway.js';
 import { tempFile } from '../helpers/temp-file.js';
@@ -17,20 +17,13 @@ const DASHBOARD = 'deploy/grafana/bff-gateway.json';
 const INSTALL_HINT = 'promtool is not installed: apt-get install prometheus (see .ci/run)';
 const promtool = findBinary('promtool');
 
-/** Skipped only outside CI when promtool is missing, with a notice; on CI the suite runs and fails naming the package. */
-function promtoolMissing(): boolean {
-  if (promtool !== null || process.env['CI'] === 'true') return false;
-  console.warn(`Skipping the promtool checks of ${RULES}: ${INSTALL_HINT}.`);
-  return true;
-}
-
 function runPromtool(...args: string[]): void {
   if (promtool === null) throw new Error(INSTALL_HINT);
   const run = spawnSync(promtool, args, { encoding: 'utf8' });
   expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
 }
 
-describe.skipIf(promtoolMissing())(`${RULES} and ${DASHBOARD} under promtool`, () => {
+describe.skipIf(skippedOutsideCi(promtool, `Skipping the promtool checks of ${RULES}: ${INSTALL_HINT}.`))(`${RULES} and ${DASHBOARD} under promtool`, () => {
   it('the rules file is valid', () => runPromtool('check', 'rules', RULES));
   it('the alerts fire, and stay quiet, as their unit tests say', () => runPromtool('test', 'rules', RULE_TESTS));
   it("the dashboard's queries are valid PromQL", () => {

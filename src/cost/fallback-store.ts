@@ -108,9 +108,15 @@ export class FallbackBudgetStore implements BudgetStore {
   }
 
   take(key: string, cost: number, policy: BucketPolicy): Promise<BudgetDecision> {
+    let sent: Promise<BudgetDecision> | undefined;
     return this.decide(
-      () => this.shared.take(key, cost, policy),
-      async () => ({ ...(await this.local.take(key, cost, policy)), local: true }),
+      () => (sent = this.shared.take(key, cost, policy)),
+      async () => {
+        // A take that missed its deadline may still run in Redis once it answers: its points go back there,
+        // or the consumer pays twice, here and in the shared bucket. (Its quota request stays counted.)
+        if (sent && cost > 0) void sent.then((late) => (late.allowed ? this.shared.refund(key, cost, policy) : undefined)).catch(() => undefined);
+        return { ...(await this.local.take(key, cost, policy)), local: true };
+      },
     );
   }
 

@@ -150,6 +150,32 @@ describe.skipIf(skip)('Redis budget store', () => {
     }
   });
 
+  // The decision that timed out was still queued in the stalled Redis: when the stall ended Redis ran it,
+  // and the consumer had paid for one request twice, in the local bucket and in the shared one.
+  it('gives back to Redis the points of a decision that timed out there and ran later', async () => {
+    const fallback = new FallbackBudgetStore(new RedisBudgetStore({ url: redis.url }), createLogger('silent'));
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    await until(() => fallback.usingShared);
+    const policy = { capacity: 1_000, restorePerSecond: 0.001 };
+    try {
+      await admin.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL']);
+      expect(await fallback.take('late:consumer', 300, policy)).toMatchObject({ allowed: true, remaining: 700, local: true });
+      await until(() => fallback.usingShared, 8_000);
+      // The shared bucket holds its full capacity: the late take was given back once it ran.
+      let shared = await store.peek('late:consumer', policy);
+      for (let tries = 0; shared.remaining !== 1_000 && tries < 50; tries++) {
+        await sleep(20);
+        shared = await store.peek('late:consumer', policy);
+      }
+      expect(shared.remaining).toBe(1_000);
+      expect(await fallback.take('late:consumer', 100, policy)).toMatchObject({ allowed: true, remaining: 900 });
+    } finally {
+      await admin.close().catch(() => undefined);
+      await fallback.close();
+    }
+  });
+
   // A Redis that answers reads but refuses writes (a read-only replica; out of memory is the same):
   // the zero-cost peek succeeded and switched budgets back to Redis, the next take failed again, and
   // each request logged another "fall back" error and another "resumed" line.

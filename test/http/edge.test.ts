@@ -100,7 +100,11 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     const mine = await post('/web/graphql', query, { origin: allowed });
     expect(mine.status).toBe(200);
     expect(mine.headers.get('access-control-allow-origin')).toBe(allowed);
-    expect(mine.headers.get('access-control-expose-headers')).toContain('ratelimit');
+    // Every rate-limit signal of the contract, and what a client needs to back off or report a problem.
+    const exposed = mine.headers.get('access-control-expose-headers')!.split(/,\s*/);
+    for (const name of ['ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after', 'x-correlation-id']) {
+      expect(exposed).toContain(name);
+    }
     // Answers differ by origin: a cache must keep them apart.
     expect(mine.headers.get('vary')).toMatch(/\borigin\b/i);
     // Served (the origin is no credential), but nothing tells a browser on another origin it may read it.
@@ -120,7 +124,12 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     expect(yes.status).toBe(204);
     expect(yes.headers.get('access-control-allow-origin')).toBe(allowed);
     expect(yes.headers.get('access-control-allow-methods')).toContain('POST');
-    expect(yes.headers.get('access-control-allow-headers')).toContain('authorization');
+    // What GraphQL clients send from a browser: Apollo Client's client-awareness headers (its `name` and `version`
+    // options), the CSRF-preflight headers, a cost dry run, W3C trace context. One missing fails the whole request.
+    const allowedHeaders = yes.headers.get('access-control-allow-headers')!.split(/,\s*/);
+    for (const name of ['authorization', 'content-type', 'x-api-key', 'apollo-require-preflight', 'x-apollo-operation-name', 'apollographql-client-name', 'apollographql-client-version', 'x-cost-dry-run', 'traceparent', 'tracestate']) {
+      expect(allowedHeaders).toContain(name);
+    }
     const no = await preflight(stranger);
     expect(no.status).toBe(204);
     expect(no.headers.get('access-control-allow-origin')).toBeNull();

@@ -68,11 +68,29 @@ function listenProblem(error: NodeJS.ErrnoException, config: Config, portVariabl
   return text === undefined ? null : new ConfigError([text]);
 }
 
-/** Listens on `port` at `HOST`; a failure `HOST` or the port's variable explains is that configuration problem. */
-function listenOn(listener: Pick<EdgeListener, 'once' | 'listen'>, port: number, variable: 'PORT' | 'OPERATIONS_PORT', config: Config): Promise<void> {
+/**
+ * Listens on `port` at `HOST`; a failure `HOST` or the port's variable explains is that configuration problem. Once
+ * listening, a listener's error goes to `afterListening` and the process goes on: Node reports a connection it could
+ * not accept (`accept EMFILE`, `ENFILE`: out of file descriptors) as one, and with no listener left the second such
+ * error ended the process, cutting every request in flight, as the descriptors came free again.
+ */
+function listenOn(
+  listener: Pick<EdgeListener, 'once' | 'listen'>,
+  port: number,
+  variable: 'PORT' | 'OPERATIONS_PORT',
+  config: Config,
+  afterListening: (error: Error) => void,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     listener.once('error', (error: NodeJS.ErrnoException) => reject(listenProblem(error, config, variable, port) ?? error));
-    listener.listen(port, config.host, () => resolve());
+    listener.listen(port, config.host, () => {
+      const onError = (error: Error) => {
+        listener.once('error', onError);
+        afterListening(error);
+      };
+      listener.once('error', onError);
+      resolve();
+    });
   });
 }
 
@@ -266,7 +284,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     maxBodyBytes: config.maxBodyBytes,
     edgeThread: config.overload.edgeThread,
   });
-  await listenOn(server, config.port, 'PORT', config);
+  const listenerFailed = throttledWarn(logger, 'a listener failed (out of file descriptors?): connections already open are still served');
+  await listenOn(server, config.port, 'PORT', config, listenerFailed);
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const urlOf = (address: AddressInfo) => `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   const url = urlOf(server.address() as AddressInfo);
@@ -274,7 +293,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const listenOperations = async (port: number) => {
     const listener = createOperationsServer(endpoints, { limits, logger });
     try {
-      await listenOn(listener, port, 'OPERATIONS_PORT', config);
+      await listenOn(listener, port, 'OPERATIONS_PORT', config, listenerFailed);
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       throw error;

@@ -1,6 +1,52 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
+ * Log text waiting for stdout beyond which new lines are dropped, and counted, rather than kept. When whatever reads
+ * the gateway's stdout (the container runtime, a log shipper) stops reading, the pipe fills; pino's writer then kept
+ * every later line in memory, without bound, until the heap ran out. Writing synchronously instead would stop every
+ * request, `/healthz` included, for as long as the reader stalls: a gateway that could serve but is restarted.
+ */
+export const LOG_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/** While the process runs, a write stdout refuses for now (EAGAIN) is tried again, for as long as it takes. */
+let giveUpWritingAt = Number.POSITIVE_INFINITY;
+let stdout: ReturnType<typeof pino.destination> | undefined;
+let dropped = 0;
+
+/** Log lines dropped since the start because stdout did not take them in time (`bff_log_lines_dropped_total`). */
+export function droppedLogLines(): number {
+  return dropped;
+}
+
+/**
+ * Writes out the log lines still held before the process exits, trying for at most `withinMs` while stdout takes
+ * nothing, then drops the rest. pino's own flush at exit retries a full pipe for ever: a process that has closed its
+ * port and finished its drain, and never ends.
+ */
+export function flushLogsBeforeExit(withinMs: number): void {
+  if (stdout === undefined) return;
+  giveUpWritingAt = performance.now() + withinMs;
+  try {
+    stdout.flushSync();
+  } catch {
+    // Marked destroyed, pino's flush at exit writes nothing more.
+    stdout.destroy();
+  }
+}
+
+/** stdout, written asynchronously, holding at most LOG_BUFFER_BYTES of lines it has not taken yet. */
+function stdoutDestination(): ReturnType<typeof pino.destination> {
+  stdout = pino.destination({
+    fd: 1,
+    sync: false,
+    maxLength: LOG_BUFFER_BYTES,
+    retryEAGAIN: () => performance.now() < giveUpWritingAt,
+  });
+  stdout.on('drop', () => dropped++);
+  return stdout;
+}
+
+/**
  * The process logger: JSON lines on stdout, or on `destination` (tests capture
  * the lines there). Credentials are redacted wherever they might appear, so no
  * token or key ever reaches a log line.
@@ -23,7 +69,18 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  const out = stdoutDestination();
+  const logger = pino(options, out);
+  // Once stdout has taken every line held, one line says how many were lost meanwhile (the metric counts them all).
+  let reported = 0;
+  out.on('drain', () => {
+    if (dropped === reported) return;
+    const lost = dropped - reported;
+    reported = dropped;
+    logger.warn({ droppedLines: lost, logBufferBytes: LOG_BUFFER_BYTES }, 'log lines dropped: stdout was not read');
+  });
+  return logger;
 }
 
 export type { Logger };

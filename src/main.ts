@@ -1,7 +1,7 @@
 import { isatty } from 'node:tty';
 import { ConfigError, loadConfig } from './config.js';
 import { describeConfiguration, loadConfigurationFiles, startGateway, type Gateway } from './gateway.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, flushLogsBeforeExit, type Logger } from './logger.js';
 
 /**
  * `npm start`: read the configuration, start the gateway, and on SIGTERM or
@@ -65,14 +65,20 @@ async function main(): Promise<void> {
     const signalledAt = performance.now();
     const drained = gateway.shutdown();
     logger.info({ signal, shutdownDelayMs: config.shutdownDelayMs }, 'draining in-flight requests');
+    // The last log lines get what is left of SHUTDOWN_TIMEOUT_MS, from half a second to 5 s: a reader of stdout that
+    // has stalled must not keep the process from ending.
+    const exit = (code: number) => {
+      flushLogsBeforeExit(Math.min(5_000, Math.max(500, config.shutdownTimeoutMs - (performance.now() - signalledAt))));
+      process.exit(code);
+    };
     drained.then(
       () => {
         logger.info({ durationMs: Math.round(performance.now() - signalledAt) }, 'shutdown complete');
-        process.exit(0);
+        exit(0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -71,7 +71,9 @@ export function adaptLimit(limit: number, delayMs: number, reached: boolean, cap
  * Refusing costs a few microseconds and touches no parser, credentials,
  * budget or upstream.
  */
-export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread'>, now: () => number = Date.now): OverloadGuard {
+// Monotonic: with the wall clock, the system clock set back (an NTP step, a VM resumed) after a refusal kept
+// `/readyz` at 503 for as long as the step.
+export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread'>, now: () => number = () => performance.now()): OverloadGuard {
   let inFlight = 0;
   let lastShedAt = -Infinity;
   let eventLoopDelayMs = 0;

@@ -4,11 +4,13 @@
  * bounded: audiences, operation names (capped, see operation-label.ts),
  * services, route templates (never raw URLs), status codes.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheEvent } from '../../clients/cached-http.js';
 import { SERVICE_NAMES, type CallEvent, type CircuitState, type ServiceName } from '../../clients/index.js';
 import type { CredentialCheckUnavailable } from '../auth/credential-error.js';
 import type { ShedReason } from '../http/overload.js';
+import { droppedLogLines } from '../logger.js';
 import { createOperationLabeller, UNREAD_OPERATION } from './operation-label.js';
 
 /** Why the cost limiter refused a request (`bff_rate_limited_total`'s `reason`). */
@@ -111,11 +113,49 @@ const SHED_REASONS: readonly ShedReason[] = ['in_flight', 'event_loop_delay'];
 const RATE_LIMIT_REASONS: readonly RateLimitReason[] = ['budget', 'quota', 'too_expensive'];
 const JWKS_FAILURE_CODES: readonly CredentialCheckUnavailable['code'][] = ['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_BAD_RESPONSE'];
 
+/** The soft limit on open files (`process_max_fds`), read once at the start as prom-client reads it; undefined off Linux. */
+function openFilesLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const limit = Number(line?.split(/ {2,}/)[1]);
+    return Number.isFinite(limit) ? limit : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `process_open_fds` as prom-client counts it (the entries of /proc/self/fd), except when every descriptor is in use:
+ * listing them needs one more, so the count failed and the series read 0 (or its last value) exactly when
+ * `BffGatewayFileDescriptors` should fire. Then it reads the limit.
+ */
+function replaceOpenFileDescriptors(registry: Registry): void {
+  if (registry.getSingleMetric('process_open_fds') === undefined) return;
+  registry.removeSingleMetric('process_open_fds');
+  const limit = openFilesLimit();
+  new Gauge({
+    name: 'process_open_fds',
+    help: 'Number of open file descriptors.',
+    registers: [registry],
+    collect() {
+      try {
+        // One fewer: the listing's own descriptor, closed by now.
+        this.set(readdirSync('/proc/self/fd').length - 1);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EMFILE' && limit !== undefined) this.set(limit);
+      }
+    },
+  });
+}
+
 /** Builds the registry and every series, plus Node's default process metrics. */
 export function createMetrics(atZero: SeriesAtZero = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
+  replaceOpenFileDescriptors(registry);
   const operationLabel = createOperationLabeller();
 
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
@@ -151,6 +191,17 @@ export function createMetrics(atZero: SeriesAtZero = {}): Metrics {
     collect() {
       const states = readCircuits?.();
       for (const service of SERVICE_NAMES) this.set({ service }, CIRCUIT_STATE_VALUE[states?.[service] ?? 'closed']);
+    },
+  });
+  let loggedDrops = 0;
+  new Counter({
+    name: 'bff_log_lines_dropped_total',
+    help: 'Log lines dropped because stdout did not take them: its reader stalled with 16 MiB of lines waiting.',
+    registers,
+    collect() {
+      const now = droppedLogLines();
+      this.inc(now - loggedDrops);
+      loggedDrops = now;
     },
   });
   const costRequested = histogram('bff_operation_cost_requested', 'Estimated cost of an operation before it runs.', ['audience'], COST_BUCKETS);

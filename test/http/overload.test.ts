@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { adaptLimit, createOverloadGuard, MIN_ADAPTIVE_LIMIT } from '../../src/http/overload.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
@@ -196,6 +196,23 @@ describe('Overload shedding on event-loop delay', () => {
       expect(guard.shedding()).toBe(true);
       await expect.poll(() => guard.admit(), { timeout: 5_000 }).toBeNull();
     } finally {
+      guard.close();
+    }
+  });
+
+  it('stops reporting shedding a second after the last refusal, even when the system clock is set back meanwhile', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const guard = createOverloadGuard({ maxEventLoopDelayMs: 0, maxInFlight: 1, targetEventLoopDelayMs: 0, retryAfterSeconds: 1 });
+    try {
+      expect(guard.admit()).toBeNull();
+      expect(guard.admit()).toBe('in_flight');
+      guard.release();
+      expect(guard.shedding()).toBe(true);
+      // An NTP step or a resumed VM: the wall clock goes back an hour.
+      vi.setSystemTime(Date.now() - 3_600_000);
+      await expect.poll(() => guard.shedding(), { timeout: 5_000 }).toBe(false);
+    } finally {
+      vi.useRealTimers();
       guard.close();
     }
   });

@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+
+/** An operation whose name is about 90 KB: its request log line is as long. */
+const longNamed = (i: number) => JSON.stringify({ query: `query Q${i}${'x'.repeat(90_000)} { __typename }` });
+
+async function send(gateway: GatewayProcess, i: number): Promise<number> {
+  const response = await fetch(`${gateway.url}/web/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: longNamed(i) });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+async function droppedLines(gateway: GatewayProcess): Promise<number> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('bff_log_lines_dropped_total '));
+  return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
+}
+
+/**
+ * Whatever reads the gateway's stdout (the container runtime, a log shipper)
+ * can stall: the pipe fills, and every log line after that waits in the
+ * gateway's memory.
+ */
+describe('The gateway whose stdout is not read', () => {
+  let gateway: GatewayProcess | undefined;
+  afterEach(async () => {
+    gateway?.child.stdout?.resume();
+    await gateway?.stop();
+    gateway = undefined;
+  });
+
+  it('keeps serving, drops and counts the log lines past its buffer, and says how many once stdout is read again', async () => {
+    gateway = await spawnGateway(null, { AUDIENCES: 'web' });
+    gateway.child.stdout!.pause();
+    // About 22 MB of request log lines: more than the pipe, the reader's buffer and the 16 MiB the gateway keeps.
+    const statuses = new Set<number>();
+    for (let i = 0; i < 250; i++) statuses.add(await send(gateway, i));
+    expect([...statuses]).toEqual([200]);
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+    const dropped = await droppedLines(gateway);
+    expect(dropped).toBeGreaterThan(0);
+
+    gateway.child.stdout!.resume();
+    await gateway.waitFor(/"msg":"log lines dropped: stdout was not read"/);
+    const report = gateway
+      .output()
+      .split('\n')
+      .find((l) => l.includes('"msg":"log lines dropped: stdout was not read"'))!;
+    expect(JSON.parse(report)).toMatchObject({ level: 40, droppedLines: dropped });
+  }, 120_000);
+
+  it('ends on SIGTERM with exit code 0 while its stdout stays unread', async () => {
+    gateway = await spawnGateway(null, { AUDIENCES: 'web', SHUTDOWN_TIMEOUT_MS: '5000' });
+    gateway.child.stdout!.pause();
+    // More than the pipe and the reader's buffer hold: the last lines can never be written out.
+    for (let i = 0; i < 8; i++) expect(await send(gateway, i)).toBe(200);
+    // stop() sends SIGTERM, and SIGKILL 10 s later: an exit code of null is a process that never ended by itself.
+    expect(await gateway.stop()).toBe(0);
+  }, 60_000);
+});

@@ -155,7 +155,7 @@ describe(`${RULES} and ${DASHBOARD} read what a gateway exposes`, () => {
     const exposed = samples(await exposition());
     const alerts = selectors(alertQueries());
     const panels = selectors(dashboardQueries());
-    expect(new Set(alerts.map((s) => s.owner)).size).toBe(18);
+    expect(new Set(alerts.map((s) => s.owner)).size).toBe(19);
     expect(new Set(panels.map((s) => s.owner)).size).toBeGreaterThan(15);
     const missing = [...alerts, ...panels]
       .filter(({ name, matches, needs }) => !exposed.some((s) => s.name === name && matches(s.labels) && needs.every((label) => label in s.labels)))

@@ -1,6 +1,7 @@
 import type { DocumentStore } from '@apollo/server';
 import type { DocumentNode } from 'graphql';
 import { BoundedMap } from '../../clients/bounded-map.js';
+import { DEFAULT_MAX_DOCUMENT_TEXT, documentTextLength } from '../plan/planner.js';
 
 /** Apollo's document store with a count of the documents it holds. */
 export interface BoundedDocumentStore extends DocumentStore {
@@ -14,11 +15,12 @@ export interface BoundedDocumentStore extends DocumentStore {
  * bounded by the documents' JSON, 30 MiB per server, but a parsed document
  * also keeps its text and every lexer token, four to five times its JSON: a
  * stream of distinct documents grew each audience's store towards 140 MB.
- * Given the plan cache's size, it holds the documents the plans hold, and
- * keeps none alive that the plans have dropped.
+ * Given the plan cache's bounds (a count, and the documents' summed text),
+ * it holds the documents the plans hold, and keeps none alive that the plans
+ * have dropped.
  */
-export function createDocumentStore(maxDocuments: number): BoundedDocumentStore {
-  const documents = new BoundedMap<string, DocumentNode>(maxDocuments);
+export function createDocumentStore(maxDocuments: number, maxText = DEFAULT_MAX_DOCUMENT_TEXT): BoundedDocumentStore {
+  const documents = new BoundedMap<string, DocumentNode>(maxDocuments, maxText, documentTextLength);
   return {
     get: async (key) => documents.get(key),
     set: async (key, document) => {

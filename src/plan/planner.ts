@@ -1,13 +1,31 @@
 import { createHash } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import { getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ValidationRule } from 'graphql';
+import { BoundedMap } from '../../clients/bounded-map.js';
 import { planOperation, type OperationPlan, type PlanExecutor, type PlanOptions } from './operation-plan.js';
 
 /** Distinct operations kept compiled per audience; the least recently used beyond this is dropped. */
 export const DEFAULT_MAX_PLANS = 500;
 
+/**
+ * The document text (characters) the plans of one audience, and Apollo's parsed documents of it, may hold
+ * together: at most 16 MiB, and a sixty-fourth of the heap's limit. A count alone bounds nothing when a
+ * document may be as large as a request body: 500 distinct documents of 100 KB (a long operation name is
+ * one token), which an anonymous caller may send, held several times their 50 MB of text and ran a 128 MB
+ * heap out of memory.
+ */
+export const DEFAULT_MAX_DOCUMENT_TEXT = Math.min(16 * 1024 * 1024, Math.floor(getHeapStatistics().heap_size_limit / 64));
+
+/** The length of the text `document` was parsed from (0 for a document built without one). */
+export function documentTextLength(document: DocumentNode): number {
+  return document.loc?.source.body.length ?? 0;
+}
+
 export interface PlannerOptions extends PlanOptions {
   /** Bound on the cache; `DEFAULT_MAX_PLANS` unless given. */
   maxPlans?: number;
+  /** Bound on the summed text of the plans' documents; `DEFAULT_MAX_DOCUMENT_TEXT` unless given. */
+  maxDocumentText?: number;
   /** Told of every plan made (its executor, and why graphql-js when it is not jit). */
   onPlan?(executor: PlanExecutor, fallbackReason: string | undefined): void;
 }
@@ -35,27 +53,25 @@ export function documentHash(text: string): string {
 
 /** A planner over one schema; see `Planner`. */
 export function createPlanner(options: PlannerOptions): Planner {
-  const max = options.maxPlans ?? DEFAULT_MAX_PLANS;
-  const plans = new Map<string, OperationPlan>();
+  // Least recently used dropped first, by count and by the text the plans' documents hold.
+  const plans = new BoundedMap<string, OperationPlan>(
+    options.maxPlans ?? DEFAULT_MAX_PLANS,
+    options.maxDocumentText ?? DEFAULT_MAX_DOCUMENT_TEXT,
+    (held) => documentTextLength(held.document),
+  );
   let compiled = 0;
 
   const plan = (document: DocumentNode, queryHash: string, operationName: string | null | undefined): OperationPlan | null => {
     const key = operationName ? `${queryHash}:${operationName}` : queryHash;
+    // The same text (another parse of it, after warm-up or an eviction from Apollo's document store, plans the same).
     const hit = plans.get(key);
-    if (hit) {
-      // The same text (another parse of it, after warm-up or an eviction from Apollo's document store, plans the same).
-      // Most recently used goes last: Map iteration order is insertion order.
-      plans.delete(key);
-      plans.set(key, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const operation = getOperationAST(document, operationName ?? undefined);
     if (!operation) return null;
     const made = planOperation(options, document, operation);
     compiled += 1;
     options.onPlan?.(made.executor, made.fallbackReason);
     plans.set(key, made);
-    if (plans.size > max) plans.delete(plans.keys().next().value!);
     return made;
   };
 

@@ -1,3 +1,4 @@
+import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { anonymousConsumer } from '../../src/auth/consumer.js';
 import { createOnce, type Context } from '../../src/context.js';
@@ -39,6 +40,15 @@ describe("Apollo's document store", () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('holds no more document text than its bound, least recently used dropped first', async () => {
+    const store = createDocumentStore(100, 25_000);
+    const texts = Array.from({ length: 5 }, (_, n) => `query Q${n}_${'x'.repeat(10_000)} { __typename }`);
+    for (const [n, text] of texts.entries()) await store.set(`d${n}`, parse(text));
+    expect(store.size).toBe(2);
+    expect(await store.get('d4')).toBeDefined();
+    expect(await store.get('d2')).toBeUndefined();
   });
 
   it('evicts the least recently used document first', async () => {

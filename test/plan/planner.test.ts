@@ -118,6 +118,37 @@ describe('The plan cache', () => {
   });
 });
 
+describe('The plan cache, by the text of its documents', () => {
+  /** A document of about `size` characters: its operation's name is most of it. */
+  const longDocument = (n: number, size: number): [DocumentNode, string] => {
+    const text = `query Q${n}_${'x'.repeat(size)} { __typename }`;
+    return [parse(text), documentHash(text)];
+  };
+  const nameOf = (document: DocumentNode) => getOperationAST(document)!.name!.value;
+
+  it('holds no more document text than its bound, however few plans that is, least recently used dropped first', () => {
+    const planner = createPlanner({ schema, model, maxPlans: 100, maxDocumentText: 50_000 });
+    const documents = Array.from({ length: 12 }, (_, n) => longDocument(n, 10_000));
+    for (const [document, hash] of documents) planner.plan(document, hash, nameOf(document));
+    expect(planner.size).toBe(4);
+    expect(planner.compiled).toBe(12);
+    // The four newest are held; the first was dropped and is compiled again.
+    planner.plan(documents[11]![0], documents[11]![1], nameOf(documents[11]![0]));
+    expect(planner.compiled).toBe(12);
+    planner.plan(documents[0]![0], documents[0]![1], nameOf(documents[0]![0]));
+    expect(planner.compiled).toBe(13);
+  });
+
+  it('plans a document larger than the whole bound, and keeps none of it', () => {
+    const planner = createPlanner({ schema, model, maxPlans: 100, maxDocumentText: 5_000 });
+    const [small, smallHash] = longDocument(0, 100);
+    planner.plan(small, smallHash, nameOf(small));
+    const [large, largeHash] = longDocument(1, 10_000);
+    expect(planner.plan(large, largeHash, nameOf(large))?.executor).toBe('jit');
+    expect(planner.size).toBe(1);
+  });
+});
+
 describe('A document graphql-jit cannot compile', () => {
   it('still answers, through graphql-js, and is counted', async () => {
     const made: [string, string | undefined][] = [];

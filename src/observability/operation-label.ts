@@ -26,3 +26,18 @@ export function createOperationLabeller(maxNames = 200): (audience: string, name
     return name;
   };
 }
+
+/** The longest operation name a log line or a span carries whole. */
+export const MAX_RECORDED_OPERATION_NAME = 128;
+
+/**
+ * An operation name as log lines and spans carry it: whole up to
+ * `MAX_RECORDED_OPERATION_NAME` characters, else cut there and ended with `…`.
+ * A name is one token, so the token limit leaves it as long as the body
+ * allows: written whole, every request of 100 KB wrote 100 KB of log line (and
+ * of span name), however small its answer.
+ */
+export function recordedOperationName(name: string | null | undefined): string | null {
+  if (name === null || name === undefined) return null;
+  return name.length <= MAX_RECORDED_OPERATION_NAME ? name : `${name.slice(0, MAX_RECORDED_OPERATION_NAME)}…`;
+}

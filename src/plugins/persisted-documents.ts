@@ -3,6 +3,7 @@ import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Audience, Context } from '../context.js';
 import { ErrorCode, gatewayError } from '../errors.js';
+import { recordedOperationName } from '../observability/operation-label.js';
 import { admit } from '../persisted/admission.js';
 import type { TrustedDocuments } from '../persisted/manifest.js';
 import type { TrustedDocumentsMode } from '../persisted/mode.js';
@@ -88,7 +89,7 @@ export function trustedDocumentsPlugin(options: TrustedDocumentsPluginOptions): 
                 audience,
                 correlationId: contextValue.correlationId,
                 documentHash: admission.id,
-                operation: request.operationName ?? null,
+                operation: recordedOperationName(request.operationName),
                 ...(first ? { document: admission.text.slice(0, LOGGED_TEXT_CHARS) } : {}),
               },
               'untrusted document (allow-listed: run)',

@@ -6,6 +6,7 @@ import type { Context } from '../context.js';
 import { isUnexpectedError } from '../errors.js';
 import { appClientOf, type AppClient } from '../observability/app-client.js';
 import { auditedFields, auditedWrites, auditOutcome } from '../observability/mutation-audit.js';
+import { recordedOperationName } from '../observability/operation-label.js';
 import { errorCodes, requestOutcome } from '../observability/request-outcome.js';
 import { upstreamCallCounterOf } from '../observability/upstream-calls.js';
 
@@ -43,7 +44,7 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
           for (const error of errors) {
             if (!isUnexpectedError(error)) continue;
             (contextValue.logger ?? logger).error(
-              { err: error.originalError ?? error, audience: contextValue.audience, operation: operationName ?? null, correlationId: contextValue.correlationId, path: error.path ?? null },
+              { err: error.originalError ?? error, audience: contextValue.audience, operation: recordedOperationName(operationName), correlationId: contextValue.correlationId, path: error.path ?? null },
               'unexpected error: answered INTERNAL_SERVER_ERROR',
             );
           }
@@ -62,7 +63,7 @@ export function requestLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
           const client = clientOf(request.http?.headers);
           const base = {
             audience: contextValue.audience,
-            operation: operationName ?? null,
+            operation: recordedOperationName(operationName),
             consumer: contextValue.consumer.id,
             correlationId: contextValue.correlationId,
           };

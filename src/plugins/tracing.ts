@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server'
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FormattedExecutionResult } from 'graphql';
 import type { Context } from '../context.js';
+import { recordedOperationName } from '../observability/operation-label.js';
 import { errorCodes, requestOutcome } from '../observability/request-outcome.js';
 import { requestTraceOfContext } from '../observability/tracing/request-trace.js';
 import { contextWith, now, recordFailure, startSpan } from '../observability/tracing/spans.js';
@@ -57,11 +58,12 @@ export function tracingPlugins(): TracingPlugins {
       return {
         async didResolveOperation({ operation: definition, operationName }) {
           const type = definition?.operation;
+          const name = recordedOperationName(operationName);
           if (type) {
-            operation.updateName(operationName ? `${type} ${operationName}` : type);
+            operation.updateName(name ? `${type} ${name}` : type);
             operation.setAttribute('graphql.operation.type', type);
           }
-          if (operationName) operation.setAttribute('graphql.operation.name', operationName);
+          if (name) operation.setAttribute('graphql.operation.name', name);
           admission = startSpan(trace.tracing, 'cost admission', underOperation);
         },
         async responseForOperation() {

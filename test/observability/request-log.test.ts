@@ -77,6 +77,20 @@ describe('Request log', () => {
     expect(linesFor('log-client-4', 'request')[0]).not.toHaveProperty('client');
   });
 
+  it('cuts an operation name over 128 characters, on the request line and on the audit line', async () => {
+    const name = `Long${'x'.repeat(20_000)}`;
+    const cut = `${name.slice(0, 128)}…`;
+    const { status } = await gql(gateway, 'web', `query ${name} { product(id: "fx-p1") { id } }`, {}, { 'x-correlation-id': 'log-long-1' });
+    expect(status).toBe(200);
+    expect(linesFor('log-long-1', 'request')[0]).toMatchObject({ operation: cut, status: 200 });
+    const auth = bearer(await tokenFor('fx-alice', { scope: 'orders:write' }));
+    const input = { idempotencyKey: 'long-name-0001', lines: [{ productId: 'fx-p1', quantity: 1 }] };
+    const placed = await gql(gateway, 'web', `mutation ${name}($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`, { input }, { ...auth, 'x-correlation-id': 'log-long-2' });
+    expect(placed.body.errors).toBeUndefined();
+    expect(linesFor('log-long-2', 'audit')[0]).toMatchObject({ operation: cut });
+    expect(logs.lines.filter((l) => l.includes('log-long-')).every((l) => l.length < 2_000)).toBe(true);
+  });
+
   it('never writes an API key', async () => {
     await gql(gateway, 'public', '{ products(first: 1) { edges { node { id } } } }', {}, { 'x-api-key': 'demo-public-key-pro', 'x-correlation-id': 'log-test-4' });
     expect(linesFor('log-test-4', 'request')[0]).toMatchObject({ audience: 'public', consumer: 'demo-partner-pro', status: 200 });

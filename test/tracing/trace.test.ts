@@ -256,6 +256,16 @@ describe.each(EDGE_MODES)('Tracing: one trace from the caller through the gatewa
     expect(server.attributes['error.type']).toBeUndefined();
   });
 
+  it('cuts an operation name over 128 characters in the operation span\'s name and attribute', async () => {
+    const name = `Long${'x'.repeat(20_000)}`;
+    const { status } = await gql(gateway, 'web', `query ${name} { product(id: "fx-p1") { id } }`, {}, { traceparent: TRACEPARENT });
+    expect(status).toBe(200);
+    const spans = await spansOfRequest();
+    const cut = `${name.slice(0, 128)}…`;
+    expect(named(spans, `query ${cut}`).attributes['graphql.operation.name']).toBe(cut);
+    expect(asText(spans).length).toBeLessThan(20_000);
+  });
+
   it('records refused credentials on the credentials span', async () => {
     const { status } = await gql(gateway, 'web', '{ me { id } }', {}, { traceparent: TRACEPARENT, authorization: 'Bearer not.a.token' });
     expect(status).toBe(401);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { problemsOf } from './helpers/config-problems.js';
-import { DEV_JWT_SECRET, displayUrl, loadConfig } from '../src/config.js';
+import { ConfigError, DEV_JWT_SECRET, displayUrl, loadConfig } from '../src/config.js';
 import { DEFAULT_RATE_LIMITS, loadRateLimits } from '../src/cost/limits.js';
 import { tempFile } from './helpers/temp-file.js';
 
@@ -134,6 +134,24 @@ describe('Configuration', () => {
     expect(limits.public.tiers.pro).toEqual({ ...DEFAULT_RATE_LIMITS.public.tiers.pro, capacity: 9 });
     expect(limits.web).toEqual(DEFAULT_RATE_LIMITS.web);
     expect(() => loadRateLimits(tempFile('l.json', { admin: {} }))).toThrow(/unknown audience "admin"/);
+  });
+
+  it('refuses a misspelt tier, an unknown mode and a limit of 0 in RATE_LIMITS_FILE rather than leaving the default in place', () => {
+    const problems = (content: unknown) => {
+      try {
+        loadRateLimits(tempFile('limits.json', content));
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+    expect(problems({ public: { tiers: { Pro: { capacity: 9 } } } })).toEqual(['RATE_LIMITS_FILE.public.tiers.Pro is not a tier (free, pro, enterprise)']);
+    expect(problems({ web: { mode: 'enforcing' } })).toEqual(['RATE_LIMITS_FILE.web.mode must be "enforce" or "measure"']);
+    for (const field of ['capacity', 'restorePerSecond', 'dailyQuota']) {
+      expect(problems({ mobile: { tiers: { free: { [field]: 0 } } } })).toEqual([`RATE_LIMITS_FILE.mobile.tiers.free.${field} must be a positive number`]);
+    }
+    expect(problems({ public: { maxOperationCost: 0 } })).toEqual(['RATE_LIMITS_FILE.public.maxOperationCost must be a positive number']);
   });
 });
 

@@ -14,6 +14,9 @@ import { gql, startTestGateway } from '../helpers/gateway.js';
 const run = promisify(execFile);
 const PARTNER_KEY = 'acme-live-7f3c9a1e5b2d4f6a8c0e';
 const CATALOG = '{ products(first: 1) { edges { node { id price { amount } } } } }';
+/** Keys of 256 characters are the longest taken; a longer one is refused unhashed, even with its hash on file. */
+const LONGEST_KEY = 'k'.repeat(256);
+const TOO_LONG_KEY = 'k'.repeat(257);
 
 let dir: string;
 let upstream: FixtureUpstream;
@@ -43,6 +46,8 @@ describe('API keys', () => {
     beforeAll(async () => {
       const file = keysFile('keys.json', JSON.stringify([
         { consumer: 'acme', tier: 'pro', scopes: ['catalog:read'], sha256: hashApiKey(PARTNER_KEY) },
+        { consumer: 'longest', tier: 'free', scopes: ['catalog:read'], sha256: hashApiKey(LONGEST_KEY) },
+        { consumer: 'too-long', tier: 'free', scopes: ['catalog:read'], sha256: hashApiKey(TOO_LONG_KEY) },
       ]));
       gateway = await startTestGateway({ upstreams: upstream.urls, env: { API_KEYS_FILE: file } });
     });
@@ -56,6 +61,14 @@ describe('API keys', () => {
       const sent = upstream.requests.slice(before);
       expect(sent.map((r) => r.headers['x-consumer-id'])).toEqual(sent.map(() => 'acme'));
       expect(sent.find((r) => r.service === 'pricing')!.query.get('tier')).toBe('pro');
+    });
+
+    it('takes a key of up to 256 characters, and refuses a longer one even when its hash is in the file', async () => {
+      expect((await gql(gateway, 'public', CATALOG, {}, { 'x-api-key': LONGEST_KEY })).status).toBe(200);
+      const { status, headers, body } = await gql(gateway, 'public', CATALOG, {}, { 'x-api-key': TOO_LONG_KEY });
+      expect(status).toBe(401);
+      expect(headers.get('www-authenticate')).toBe('ApiKey');
+      expect(body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     });
 
     it('answers an unknown key, and the demo keys, with 401 UNAUTHENTICATED', async () => {

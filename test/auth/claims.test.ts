@@ -68,6 +68,16 @@ describe('Token claims', () => {
     expect((await ask(await token({ ...valid, nbf: now() + 10 }))).status).toBe(200);
   });
 
+  it('rejects a token whose `sub` is empty, holds whitespace or is over 128 characters, and accepts one of 128', async () => {
+    const withSubject = (sub: string) =>
+      new SignJWT({ ...valid, sub }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    for (const sub of ['', 'fx alice', 'fx-alice\t', 'x'.repeat(129)]) await expectRejected(await withSubject(sub));
+    // The longest accepted: past the credential check, the user is only unknown to the users service.
+    const longest = await ask(await withSubject('x'.repeat(128)));
+    expect(longest.status).toBe(200);
+    expect(longest.body.errors?.map((error) => error.extensions!.code) ?? []).not.toContain('UNAUTHENTICATED');
+  });
+
   it('rejects garbage in every shape', async () => {
     for (const garbage of ['garbage', 'a.b.c', '....', 'eyJhbGciOiJIUzI1NiJ9.e30.', `${await token(valid)}x`]) {
       await expectRejected(garbage);

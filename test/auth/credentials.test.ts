@@ -61,6 +61,31 @@ describe('Credentials → consumer', () => {
     await expectRejected(embedded);
   });
 
+  it('reads the Bearer scheme in any letter case (RFC 9110 11.1), with any number of spaces before the token', async () => {
+    const token = await tokenFor('u1');
+    for (const authorization of [`bearer ${token}`, `BEARER ${token}`, `Bearer   ${token}`]) {
+      const { status, body } = await gql(gateway, 'mobile', MOBILE_DASHBOARD, {}, { authorization });
+      expect(status, authorization.slice(0, 9)).toBe(200);
+      expect(body.errors).toBeUndefined();
+      expect(body.data).toMatchObject({ dashboard: { user: { id: 'u1' } } });
+    }
+    expect((await gql(gateway, 'mobile', MOBILE_DASHBOARD, {}, { authorization: `Basic ${token}` })).status).toBe(401);
+  });
+
+  it('prices and budgets a token without a `tier` claim as free', async () => {
+    const query = '{ product(id: "p1") { price { amount currency } } }';
+    const untiered = await gql(gateway, 'web', query, {}, bearer(await tokenFor('tier-absent')));
+    const free = await gql(gateway, 'web', query, {}, bearer(await tokenFor('tier-free', { tier: 'free' })));
+    const pro = await gql(gateway, 'web', query, {}, bearer(await tokenFor('tier-pro', { tier: 'pro' })));
+    // p1's price differs between free and pro, so the price tells which tier was applied.
+    expect(pro.body.data).not.toEqual(free.body.data);
+    expect(untiered.body.errors).toBeUndefined();
+    expect(untiered.body.data).toEqual(free.body.data);
+    const capacity = (response: typeof free) => (response.body.extensions!['cost'] as { throttleStatus: { maximumAvailable: number } }).throttleStatus.maximumAvailable;
+    expect(capacity(pro)).toBeGreaterThan(capacity(free));
+    expect(capacity(untiered)).toBe(capacity(free));
+  });
+
   it('rejects an unknown tier claim and a token over 8 KB', async () => {
     await expectRejected(await tokenFor('u1', { tier: 'platinum' }));
     await expectRejected(await tokenFor('u1', { scope: 'x'.repeat(9000) }));

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { createRemoteJWKSet, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { CredentialCheckUnavailable } from '../../src/auth/credential-error.js';
+import { withJwksFailureBackoff } from '../../src/auth/jwks-backoff.js';
 import { createJwtVerifier } from '../../src/auth/jwt.js';
 import type { Gateway } from '../../src/gateway.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
@@ -212,10 +214,11 @@ describe('Tokens refused before any key lookup', () => {
     await untouched.close();
   });
 
-  it('rejects a token naming key material (`jku`, `x5u`, embedded `jwk`) even when its signature is genuine, fetching nothing', async () => {
+  it('rejects a token naming key material (`jku`, `x5u`, embedded `jwk` or `x5c`) even when its signature is genuine, fetching nothing', async () => {
     const attacker = await signingKey(first.kid);
     await expectRejected(fresh, await sign(first, { jku: trap.url }));
     await expectRejected(fresh, await sign(first, { x5u: trap.url }));
+    await expectRejected(fresh, await sign(first, { x5c: [Buffer.from('not a certificate').toString('base64')] }));
     await expectRejected(fresh, await sign(first, { jwk: first.jwk }));
     await expectRejected(fresh, await sign(attacker, { jwk: attacker.jwk }));
     expect(trap.requests).toBe(0);
@@ -502,6 +505,32 @@ describe('JWKS rotation and outages', () => {
       await expectAccepted(gw, await sign(next));
       expect(flaky.requests).toBe(3);
     });
+  });
+});
+
+describe('Retry-After while the key set cannot be fetched', () => {
+  /** The Retry-After a token needing a key is told now, by a key set whose last fetch failed. */
+  const retryAfter = async (keys: ReturnType<typeof withJwksFailureBackoff>) => {
+    const error = await Promise.resolve(keys({ alg: 'RS256', kid: 'key-2024' }, { payload: '', signature: '' })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CredentialCheckUnavailable);
+    return (error as CredentialCheckUnavailable).retryAfterSeconds;
+  };
+
+  it('tells the whole backoff right after a failed fetch, and never less than a second', async () => {
+    const gone = await startKeyServer();
+    await gone.close();
+    const remote = () => createRemoteJWKSet(new URL(gone.url), { timeoutDuration: 1_000 });
+    const threeSeconds = withJwksFailureBackoff(remote(), { maxAgeMs: 600_000, backoffMs: 3_000 });
+    await threeSeconds.prefetch();
+    expect(await retryAfter(threeSeconds)).toBe(3);
+    // Nearly over: still at least a second, never "Retry-After: 0" (an invitation to retry at once, in a loop).
+    const oneSecond = withJwksFailureBackoff(remote(), { maxAgeMs: 600_000, backoffMs: 1_000 });
+    await oneSecond.prefetch();
+    await new Promise((resolve) => setTimeout(resolve, 950));
+    expect(await retryAfter(oneSecond)).toBe(1);
   });
 });
 

@@ -76,5 +76,16 @@ export function budgetStoreContract(name: string, store: () => BudgetStore): voi
       expect(refused.quotaResetSeconds).toBeGreaterThan(0);
       expect(refused.quotaResetSeconds).toBeLessThanOrEqual(3_600);
     });
+
+    it("ends a quota window with the clock's window, not an hour after the first request, and says when", async () => {
+      const quota: BucketPolicy = { ...SLOW, quota: { limit: 1, windowSeconds: 3_600 } };
+      const secondsLeft = () => 3_600 - (Math.floor(Date.now() / 1000) % 3_600);
+      const before = secondsLeft();
+      const { quotaResetSeconds } = await store().take(key(), 1, quota);
+      const after = secondsLeft();
+      // Windows are aligned to the clock (a UTC day for the daily quota), so every consumer's resets at the same time.
+      expect(quotaResetSeconds).toBeGreaterThanOrEqual(Math.min(before, after));
+      expect(quotaResetSeconds).toBeLessThanOrEqual(Math.max(before, after));
+    });
   });
 }

@@ -247,6 +247,19 @@ describe('Query shape limits (before cost)', () => {
     expect(upstreamCalls()).toBeGreaterThan(0);
   });
 
+  it('counts depth through named fragments and inline fragments alike', async () => {
+    // The same 11 levels as above, with the lower half in a named fragment, then in an inline fragment.
+    const lower = 'orders { edges { node { lines { product { reviews { edges { node { author { id } } } } } } } } }';
+    for (const deep of [
+      `{ me { ...Lower } } fragment Lower on Viewer { ${lower} }`,
+      `{ me { ... on Viewer { ${lower} } } }`,
+      `{ me { ...Outer } } fragment Outer on Viewer { ... on Viewer { ...Lower } } fragment Lower on Viewer { ${lower} }`,
+    ]) {
+      const body = await expectValidationFailure(deep);
+      expect(body.errors!.map((error) => error.message)).toEqual(['Query depth 11 exceeds the maximum of 10.']);
+    }
+  });
+
   it('refuses more aliases than the limit (30), naming the limit', async () => {
     const body = await expectValidationFailure(`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: __typename`).join(' ')} }`);
     expect(body.errors!.map((error) => error.message)).toEqual(['More than 30 aliases in one document.']);

@@ -350,6 +350,10 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
     const response = await gql(gateway, 'public', CATALOG, { first: 1 }, { 'x-api-key': 'demo-public-key-pro', 'x-correlation-id': 'abc.DEF_123-x' });
     expect(response.headers.get('x-correlation-id')).toBe('abc.DEF_123-x');
     expect(upstream.requests.at(-1)!.headers['x-correlation-id']).toBe('abc.DEF_123-x');
+    // The longest kept: 64 characters.
+    const longest = 'x'.repeat(64);
+    const atTheLimit = await gql(gateway, 'public', CATALOG, { first: 1 }, { 'x-api-key': 'demo-public-key-pro', 'x-correlation-id': longest });
+    expect(atTheLimit.headers.get('x-correlation-id')).toBe(longest);
   });
 
   it("takes a load balancer's X-Request-ID as the correlation id when there is no well-formed X-Correlation-ID", async () => {
@@ -371,7 +375,8 @@ describe.each(EDGE_MODES)('The edge, served by $edge', ({ edgeThread }) => {
   });
 
   it('replaces a malformed or over-long X-Correlation-ID, and echoes and propagates the replacement', async () => {
-    for (const bad of ['has space', 'x'.repeat(200), 'semi;colon', 'caf\u00e9', 'tab\there']) {
+    // 65 characters: one over the documented 64.
+    for (const bad of ['has space', 'x'.repeat(65), 'x'.repeat(200), 'semi;colon', 'caf\u00e9', 'tab\there']) {
       const before = upstream.requests.length;
       const response = await gql(gateway, 'public', CATALOG, { first: 1 }, { 'x-api-key': 'demo-public-key-pro', 'x-correlation-id': bad });
       expect(response.status).toBe(200);

@@ -91,6 +91,20 @@ describe('Permission rules: mobile', () => {
     expect(codes(body.errors)).toEqual(['FORBIDDEN']);
     expect(JSON.stringify(body)).not.toContain(bobs.message);
   });
+
+  // A field returning a list of owned objects: each of them is checked, not only the first.
+  it("refuses another user's order listed after the viewer's own among the dashboard's recent orders", async () => {
+    const own = upstream.data.orders.find((o) => o.userId === 'fx-alice')!;
+    const bobs = upstream.data.orders.find((o) => o.userId === 'fx-bob')!;
+    fault = (req) =>
+      req.service === 'orders' && req.query.get('userId') === 'fx-alice'
+        ? { status: 200, body: JSON.stringify({ items: [own, bobs], nextCursor: null }) }
+        : undefined;
+    const { body } = await gql(gateway, 'mobile', `{ dashboard { recentOrders { id total { amount } } } }`, {}, alice);
+    expect(codes(body.errors)).toEqual(['FORBIDDEN']);
+    expect(body.errors![0]!.path).toEqual(['dashboard', 'recentOrders']);
+    expect(JSON.stringify(body)).not.toContain(bobs.id);
+  });
 });
 
 describe('Permission rules: web', () => {

@@ -191,3 +191,24 @@ describe('Trusted documents, off (the development default)', () => {
     expect(logs.lines.filter((l) => l.includes('untrusted document'))).toEqual([]);
   });
 });
+
+// The store of automatic persisted queries is shared: by the audiences of one process, and by every process on one
+// Redis (a rolling change of TRUSTED_DOCUMENTS runs both modes at once). A hash another mode registered is not trusted.
+describe('Trusted documents, required next to an audience that registers automatic persisted queries', () => {
+  let gateway: Gateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ env: { TRUSTED_DOCUMENTS: 'mobile=off,web=required' } });
+  });
+  afterAll(() => gateway?.close());
+
+  it('never runs by hash a document registered where documents are not required', async () => {
+    const text = 'query RegisteredElsewhere { __typename }';
+    const registered = await post(gateway, 'mobile', { query: text, extensions: byHash(sha256(text)) });
+    expect(registered.body.data).toEqual({ __typename: 'Query' });
+    await expect.poll(async () => (await post(gateway, 'mobile', { extensions: byHash(sha256(text)) })).body.data).toEqual({ __typename: 'Query' });
+
+    const onWeb = await post(gateway, 'web', { extensions: byHash(sha256(text)) });
+    expect(codeOf(onWeb)).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect(onWeb.body.data).toBeUndefined();
+  });
+});

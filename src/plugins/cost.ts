@@ -99,10 +99,10 @@ export function costPlugin(options: CostPluginOptions): ApolloServerPlugin<Conte
             (contextValue.logger ?? logger).warn({ audience, consumer: contextValue.consumer.id, requested, reason: decision.reason }, 'over budget (measure mode: not enforced)');
             return;
           }
-          const retryAfter =
-            decision.reason === 'quota'
-              ? decision.quotaResetSeconds
-              : secondsUntilAvailable(requested, decision.remaining, policy.restorePerSecond);
+          // A spent quota is waited out, and then the operation must also fit the bucket: the later of the two, so
+          // that a request sent when Retry-After says is admitted (it said the quota's reset only, however empty the bucket).
+          const untilFits = secondsUntilAvailable(requested, decision.remaining, policy.restorePerSecond);
+          const retryAfter = decision.reason === 'quota' ? Math.max(decision.quotaResetSeconds, untilFits) : untilFits;
           throw gatewayError(
             ErrorCode.RATE_LIMITED,
             decision.reason === 'quota'

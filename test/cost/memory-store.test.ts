@@ -41,3 +41,22 @@ describe('In-memory budgets under many keys', () => {
     expect(await memory.peek('public:partner', daily)).toMatchObject({ quotaUsed: 2 });
   });
 });
+
+describe('A daily quota at the end of a UTC day', () => {
+  it('refuses until 00:00 UTC, counting down in whole seconds, and admits again from that moment', async () => {
+    const midnight = Date.UTC(2026, 11, 2);
+    const clock = { now: midnight - 1_400 };
+    const memory = new MemoryBudgetStore(() => clock.now);
+    const daily = { capacity: 1_000, restorePerSecond: 0.001, quota: { limit: 2, windowSeconds: 86_400 } };
+    expect(await memory.take('public:partner', 1, daily)).toMatchObject({ allowed: true, quotaUsed: 1 });
+    expect(await memory.take('public:partner', 1, daily)).toMatchObject({ allowed: true, quotaUsed: 2, quotaResetSeconds: 2 });
+    // 23:59:58.6: 1.4 s to go, said as 2 (a client waiting that long is past midnight).
+    expect(await memory.take('public:partner', 1, daily)).toMatchObject({ allowed: false, reason: 'quota', quotaResetSeconds: 2 });
+    clock.now += 1_000;
+    expect(await memory.take('public:partner', 1, daily)).toMatchObject({ allowed: false, reason: 'quota', quotaResetSeconds: 1 });
+    clock.now += 1_000;
+    expect(await memory.take('public:partner', 1, daily)).toMatchObject({ allowed: true, quotaUsed: 1, quotaResetSeconds: 86_400 });
+    // The points are the bucket's, refilled continuously: the day's end gives none back, and takes none.
+    expect((await memory.peek('public:partner', daily)).remaining).toBe(997);
+  });
+});

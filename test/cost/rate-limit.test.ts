@@ -134,12 +134,21 @@ describe('Rate limiting by query cost', () => {
     const one = await gql(gateway, 'public', COST_100, { n: 1 }, headers);
     expect(one.headers.get('ratelimit-policy')).toBe('"burst";q=5000;w=50, "daily";q=2;w=86400');
     expect(one.headers.get('ratelimit')).toMatch(/^"burst";r=\d+;t=\d+, "daily";r=1;t=\d+$/);
-    await gql(gateway, 'public', COST_100, { n: 1 }, headers);
+    const second = await gql(gateway, 'public', COST_100, { n: 1 }, headers);
     const third = await gql(gateway, 'public', COST_100, { n: 1 }, headers);
     expect(third.status).toBe(429);
     expect(third.body.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
     expect(third.body.errors![0]!.message).toMatch(/quota/);
-    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    const retryAfter = Number(third.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    // The bucket still holds nearly all its points, but nothing is admitted until the quota resets: X-RateLimit-*
+    // say so from the response that spent the quota's last request on (they said 5,000 left, full now).
+    expect(third.headers.get('ratelimit')).toMatch(/"daily";r=0;t=\d+$/);
+    for (const spent of [second, third]) {
+      expect(spent.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(Math.abs(Number(spent.headers.get('x-ratelimit-reset')) - (Date.now() / 1000 + retryAfter))).toBeLessThanOrEqual(2);
+    }
+    expect(Number(one.headers.get('x-ratelimit-remaining'))).toBeGreaterThan(0);
   });
 
   it('reports but does not enforce in measure mode', async () => {
@@ -328,5 +337,22 @@ describe('The RateLimit headers of a policy whose refill is not a whole number o
       'x-ratelimit-remaining': '3',
       'x-ratelimit-reset': String(1_001 + 3),
     });
+  });
+});
+
+describe('The X-RateLimit headers of a key whose daily quota is spent', () => {
+  it('say nothing is left until the quota resets, however full the bucket is', () => {
+    const headers = new Map<string, string>();
+    const policy = { capacity: 10, restorePerSecond: 3, quota: { limit: 5, windowSeconds: 86_400 } };
+    setRateLimitHeaders(headers, policy, { remaining: 10, quotaUsed: 5, quotaResetSeconds: 600 }, 1_000_500);
+    expect(Object.fromEntries(headers)).toMatchObject({
+      ratelimit: '"burst";r=10;t=0, "daily";r=0;t=600',
+      'x-ratelimit-remaining': '0',
+      // The quota resets on a whole second, 600 s from the current one: that second, not one later.
+      'x-ratelimit-reset': String(1_000 + 600),
+    });
+    setRateLimitHeaders(headers, policy, { remaining: 10, quotaUsed: 4, quotaResetSeconds: 600 }, 1_000_500);
+    expect(headers.get('x-ratelimit-remaining')).toBe('10');
+    expect(headers.get('x-ratelimit-reset')).toBe('1001');
   });
 });

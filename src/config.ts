@@ -4,6 +4,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES } from '../clients/http-types.js';
 import { parseAddressOrRange } from './net-address.js';
 import { DEFAULT_COMPRESSION, type CompressionSettings } from './http/compression.js';
 import { AUDIENCES, type Audience } from './context.js';
+import { DEFAULT_LOG_BUFFER_BYTES } from './logger.js';
 import {
   DEFAULT_SERVICE_NAME,
   OTLP_PROTOCOLS,
@@ -94,6 +95,8 @@ export interface Config {
   /** How GraphQL answers are gzip-compressed for clients that accept it (`RESPONSE_COMPRESSION*`), or null: never. */
   compression: CompressionSettings | null;
   logLevel: string;
+  /** Log text held while stdout does not take it (`LOG_BUFFER_BYTES`); lines past it are dropped and counted. */
+  logBufferBytes: number;
   /** OpenTelemetry tracing, or null: off (no OTLP endpoint set, or `OTEL_SDK_DISABLED=true`). */
   tracing: TracingConfig | null;
 }
@@ -525,6 +528,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     compression: readCompression(env, problems),
     logLevel,
+    logBufferBytes: integer(env, 'LOG_BUFFER_BYTES', DEFAULT_LOG_BUFFER_BYTES, 65_536, 1_073_741_824, problems),
     tracing: readTracing(env, problems),
   };
   if (config.operationsPort !== null && config.operationsPort !== 0 && config.operationsPort === config.port) {

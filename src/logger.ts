@@ -1,12 +1,13 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
- * Log text waiting for stdout beyond which new lines are dropped, and counted, rather than kept. When whatever reads
- * the gateway's stdout (the container runtime, a log shipper) stops reading, the pipe fills; pino's writer then kept
- * every later line in memory, without bound, until the heap ran out. Writing synchronously instead would stop every
- * request, `/healthz` included, for as long as the reader stalls: a gateway that could serve but is restarted.
+ * Log text waiting for stdout beyond which new lines are dropped, and counted, rather than kept
+ * (`LOG_BUFFER_BYTES`). When whatever reads the gateway's stdout (the container runtime, a log shipper) stops
+ * reading, the pipe fills; pino's writer then kept every later line in memory, without bound, until the heap ran
+ * out. Writing synchronously instead would stop every request, `/healthz` included, for as long as the reader
+ * stalls: a gateway that could serve but is restarted.
  */
-export const LOG_BUFFER_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_LOG_BUFFER_BYTES = 16 * 1024 * 1024;
 
 /** While the process runs, a write stdout refuses for now (EAGAIN) is tried again, for as long as it takes. */
 let giveUpWritingAt = Number.POSITIVE_INFINITY;
@@ -34,12 +35,12 @@ export function flushLogsBeforeExit(withinMs: number): void {
   }
 }
 
-/** stdout, written asynchronously, holding at most LOG_BUFFER_BYTES of lines it has not taken yet. */
-function stdoutDestination(): ReturnType<typeof pino.destination> {
+/** stdout, written asynchronously, holding at most `bufferBytes` of lines it has not taken yet. */
+function stdoutDestination(bufferBytes: number): ReturnType<typeof pino.destination> {
   stdout = pino.destination({
     fd: 1,
     sync: false,
-    maxLength: LOG_BUFFER_BYTES,
+    maxLength: bufferBytes,
     retryEAGAIN: () => performance.now() < giveUpWritingAt,
   });
   stdout.on('drop', () => dropped++);
@@ -51,7 +52,7 @@ function stdoutDestination(): ReturnType<typeof pino.destination> {
  * the lines there). Credentials are redacted wherever they might appear, so no
  * token or key ever reaches a log line.
  */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export function createLogger(level: string, destination?: DestinationStream, bufferBytes = DEFAULT_LOG_BUFFER_BYTES): Logger {
   const options = {
     level,
     base: { service: 'bff-gateway' },
@@ -70,7 +71,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
   };
   if (destination) return pino(options, destination);
-  const out = stdoutDestination();
+  const out = stdoutDestination(bufferBytes);
   const logger = pino(options, out);
   // Once stdout has taken every line held, one line says how many were lost meanwhile (the metric counts them all).
   let reported = 0;
@@ -78,7 +79,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     if (dropped === reported) return;
     const lost = dropped - reported;
     reported = dropped;
-    logger.warn({ droppedLines: lost, logBufferBytes: LOG_BUFFER_BYTES }, 'log lines dropped: stdout was not read');
+    logger.warn({ droppedLines: lost, logBufferBytes: bufferBytes }, 'log lines dropped: stdout was not read');
   });
   return logger;
 }

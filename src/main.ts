@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   process.on('SIGHUP', hangup);
   try {
     config = loadConfig();
-    logger = createLogger(config.logLevel);
+    logger = createLogger(config.logLevel, undefined, config.logBufferBytes);
     if (process.argv.includes('--check')) {
       // `npm start -- --check`, as `nginx -t` or `router config validate`: the environment and every file it names
       // checked, then exit 0 (2 on a problem, named), without starting anything. Ports are not tried.

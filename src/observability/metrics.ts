@@ -196,7 +196,7 @@ export function createMetrics(atZero: SeriesAtZero = {}): Metrics {
   let loggedDrops = 0;
   new Counter({
     name: 'bff_log_lines_dropped_total',
-    help: 'Log lines dropped because stdout did not take them: its reader stalled with 16 MiB of lines waiting.',
+    help: 'Log lines dropped because stdout did not take them: its reader stalled with LOG_BUFFER_BYTES of lines waiting.',
     registers,
     collect() {
       const now = droppedLogLines();

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
-/** An operation whose name is about 90 KB: its request log line is as long. */
-const longNamed = (i: number) => JSON.stringify({ query: `query Q${i}${'x'.repeat(90_000)} { __typename }` });
-
+/** One request, and so one request log line of about 300 bytes. */
 async function send(gateway: GatewayProcess, i: number): Promise<number> {
-  const response = await fetch(`${gateway.url}/web/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: longNamed(i) });
+  const response = await fetch(`${gateway.url}/web/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-correlation-id': `stalled-${i}` },
+    body: JSON.stringify({ query: `query Q${i} { __typename }` }),
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -30,11 +32,12 @@ describe('The gateway whose stdout is not read', () => {
   });
 
   it('keeps serving, drops and counts the log lines past its buffer, and says how many once stdout is read again', async () => {
-    gateway = await spawnGateway(null, { AUDIENCES: 'web' });
+    // The smallest buffer the setting allows (64 KiB), so that a few thousand requests overflow it.
+    gateway = await spawnGateway(null, { AUDIENCES: 'web', LOG_BUFFER_BYTES: '65536' });
     gateway.child.stdout!.pause();
-    // About 22 MB of request log lines: more than the pipe, the reader's buffer and the 16 MiB the gateway keeps.
+    // About 900 KB of request log lines: more than the pipe, the reader's buffer and the 64 KiB the gateway keeps.
     const statuses = new Set<number>();
-    for (let i = 0; i < 250; i++) statuses.add(await send(gateway, i));
+    for (let i = 0; i < 3_000; i++) statuses.add(await send(gateway, i));
     expect([...statuses]).toEqual([200]);
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     const dropped = await droppedLines(gateway);
@@ -52,8 +55,8 @@ describe('The gateway whose stdout is not read', () => {
   it('ends on SIGTERM with exit code 0 while its stdout stays unread', async () => {
     gateway = await spawnGateway(null, { AUDIENCES: 'web', SHUTDOWN_TIMEOUT_MS: '5000' });
     gateway.child.stdout!.pause();
-    // More than the pipe and the reader's buffer hold: the last lines can never be written out.
-    for (let i = 0; i < 8; i++) expect(await send(gateway, i)).toBe(200);
+    // About 300 KB of log lines, more than the pipe and the reader's buffer hold: the last ones can never be written out.
+    for (let i = 0; i < 1_000; i++) expect(await send(gateway, i)).toBe(200);
     // stop() sends SIGTERM, and SIGKILL 10 s later: an exit code of null is a process that never ended by itself.
     expect(await gateway.stop()).toBe(0);
   }, 60_000);

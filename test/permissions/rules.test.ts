@@ -27,6 +27,10 @@ beforeEach(() => {
 const ORDER = `query($id: ID!) { order(id: $id) { id status total { amount currency } lines { quantity } } }`;
 const codes = (errors: { extensions?: Record<string, unknown> }[] | undefined) => (errors ?? []).map((e) => e.extensions?.['code']);
 const asked = (service: string) => upstream.requests.filter((r) => r.service === service).length;
+/** `service` lists `items` as fx-alice's: what a lying or buggy service could answer for her list. */
+const listForAlice = (service: string, items: unknown[]) => {
+  fault = (req) => (req.service === service && req.query.get('userId') === 'fx-alice' ? { status: 200, body: JSON.stringify({ items, nextCursor: null }) } : undefined);
+};
 
 describe('Permission rules: mobile', () => {
   it('opens catalog data to anonymous callers', async () => {
@@ -82,10 +86,7 @@ describe('Permission rules: mobile', () => {
 
   it("refuses another user's notification even when the service lists it among the viewer's", async () => {
     const bobs = upstream.data.notifications.find((n) => n.userId === 'fx-bob')!;
-    fault = (req) =>
-      req.service === 'notifications' && req.query.get('userId') === 'fx-alice'
-        ? { status: 200, body: JSON.stringify({ items: [bobs], nextCursor: null }) }
-        : undefined;
+    listForAlice('notifications', [bobs]);
     const { body } = await gql(gateway, 'mobile', `{ notifications(first: 5) { edges { node { id message } } } }`, {}, alice);
     expect(body.data).toEqual({ notifications: null });
     expect(codes(body.errors)).toEqual(['FORBIDDEN']);
@@ -96,10 +97,7 @@ describe('Permission rules: mobile', () => {
   it("refuses another user's order listed after the viewer's own among the dashboard's recent orders", async () => {
     const own = upstream.data.orders.find((o) => o.userId === 'fx-alice')!;
     const bobs = upstream.data.orders.find((o) => o.userId === 'fx-bob')!;
-    fault = (req) =>
-      req.service === 'orders' && req.query.get('userId') === 'fx-alice'
-        ? { status: 200, body: JSON.stringify({ items: [own, bobs], nextCursor: null }) }
-        : undefined;
+    listForAlice('orders', [own, bobs]);
     const { body } = await gql(gateway, 'mobile', `{ dashboard { recentOrders { id total { amount } } } }`, {}, alice);
     expect(codes(body.errors)).toEqual(['FORBIDDEN']);
     expect(body.errors![0]!.path).toEqual(['dashboard', 'recentOrders']);
@@ -133,10 +131,7 @@ describe('Permission rules: web', () => {
 
   it("refuses another user's order even when the orders service lists it among the viewer's", async () => {
     const bobs = upstream.data.orders.find((o) => o.userId === 'fx-bob')!;
-    fault = (req) =>
-      req.service === 'orders' && req.query.get('userId') === 'fx-alice'
-        ? { status: 200, body: JSON.stringify({ items: [bobs], nextCursor: null }) }
-        : undefined;
+    listForAlice('orders', [bobs]);
     const { body } = await gql<{ me: { id: string; orders: unknown } }>(
       gateway, 'web', `{ me { id orders(first: 5) { edges { node { id total { amount } } } } } }`, {}, alice);
     expect(body.data).toEqual({ me: { id: 'fx-alice', orders: null } });
@@ -149,10 +144,7 @@ describe('Permission rules: web', () => {
   it("refuses another user's order listed right after one of the viewer's own", async () => {
     const own = upstream.data.orders.find((o) => o.userId === 'fx-alice')!;
     const bobs = upstream.data.orders.find((o) => o.userId === 'fx-bob')!;
-    fault = (req) =>
-      req.service === 'orders' && req.query.get('userId') === 'fx-alice'
-        ? { status: 200, body: JSON.stringify({ items: [own, bobs], nextCursor: null }) }
-        : undefined;
+    listForAlice('orders', [own, bobs]);
     const { body } = await gql(gateway, 'web', `{ me { id orders(first: 5) { edges { node { id total { amount } } } } } }`, {}, alice);
     // The second edge is refused; its non-null node takes the connection with it.
     expect(body.data).toEqual({ me: { id: 'fx-alice', orders: null } });

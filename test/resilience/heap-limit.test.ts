@@ -12,7 +12,22 @@ function productsDocument(batch: number, count: number): string {
   return `{ ${Array.from({ length: count }, (_, i) => `p${i}: product(id: "b${batch}-${i}") { id name }`).join(' ')} }`;
 }
 
-describe('The gateway under a capped heap', () => {
+/** A distinct anonymous document of about 95 KB: a valid operation whose name is most of it. */
+function longDocument(i: number): string {
+  return `query Q${i}_${'x'.repeat(95_000)} { __typename }`;
+}
+
+/** POSTs `query` to the audience's endpoint; the answer, or (the process gone) the error and how it ended. */
+async function post(gateway: GatewayProcess, audience: string, query: string): Promise<{ status: number | string; body?: Record<string, unknown> }> {
+  const response = await fetch(`${gateway.url}/${audience}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).catch(
+    (error: unknown) => error as Error,
+  );
+  if (!(response instanceof Response)) return { status: `${String(response)} (exit ${gateway.child.exitCode ?? gateway.child.signalCode})` };
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+// The heap cap operators are told to set for a tight container (docs/operations.md, Memory).
+describe('The gateway under --max-old-space-size=128', () => {
   let upstream: FixtureUpstream | undefined;
   let gateway: GatewayProcess | undefined;
   afterEach(async () => {
@@ -21,7 +36,7 @@ describe('The gateway under a capped heap', () => {
     gateway = upstream = undefined;
   });
 
-  it('keeps serving while a catalog crawl fills its response cache under --max-old-space-size=128', async () => {
+  it('keeps serving while a catalog crawl fills its response cache', async () => {
     upstream = await startFixtureUpstream({
       onRequest: (req) => {
         if (req.service !== 'products' || req.path !== '/products') return undefined;
@@ -29,22 +44,29 @@ describe('The gateway under a capped heap', () => {
         return { status: 200, body: JSON.stringify({ items: ids.map(heavyProduct) }), headers: { 'content-type': 'application/json', 'cache-control': 'max-age=300' } };
       },
     });
-    // The heap cap operators are told to set for a tight container (docs/operations.md, Memory).
     gateway = await spawnGateway(upstream.urls, { NODE_OPTIONS: '--max-old-space-size=128', AUDIENCES: 'web' });
-    const child = gateway.child;
     // Each answer is kept for five minutes under its own URL: 20 of them are about 100 MB of text.
     for (let batch = 0; batch < 20; batch++) {
-      const response = await fetch(`${gateway.url}/web/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: productsDocument(batch, 20) }),
-      }).catch((error: unknown) => error as Error);
-      expect(response instanceof Response ? response.status : `${String(response)} (exit ${child.exitCode ?? child.signalCode})`).toBe(200);
-      const body = (await (response as Response).json()) as { data?: Record<string, { id: string }>; errors?: unknown };
-      expect(body.errors).toBeUndefined();
-      expect(body.data?.['p0']?.id).toBe(`b${batch}-0`);
+      const { status, body } = await post(gateway, 'web', productsDocument(batch, 20));
+      expect(status).toBe(200);
+      expect(body?.['errors']).toBeUndefined();
+      expect((body?.['data'] as Record<string, { id: string }>)['p0']?.id).toBe(`b${batch}-0`);
     }
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
-    expect(child.exitCode).toBeNull();
+    expect(gateway.child.exitCode).toBeNull();
   }, 120_000);
+
+  // Both caches were bounded by count only (PLAN_CACHE_SIZE, 500): 500 documents of 95 KB each (the body limit is
+  // 100 KB), which any anonymous caller may send, held several times their 47 MB of text and ran the heap out.
+  it('keeps serving while an anonymous caller sends hundreds of distinct 95 KB documents', async () => {
+    upstream = await startFixtureUpstream();
+    gateway = await spawnGateway(upstream.urls, { NODE_OPTIONS: '--max-old-space-size=128', AUDIENCES: 'public' });
+    for (let i = 0; i < 500; i++) {
+      const { status, body } = await post(gateway, 'public', longDocument(i));
+      expect(status).toBe(200);
+      expect(body?.['data']).toEqual({ __typename: 'Query' });
+    }
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+    expect(gateway.child.exitCode).toBeNull();
+  }, 180_000);
 });

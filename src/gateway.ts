@@ -70,9 +70,10 @@ function listenProblem(error: NodeJS.ErrnoException, config: Config, portVariabl
 
 /**
  * Listens on `port` at `HOST`; a failure `HOST` or the port's variable explains is that configuration problem. Once
- * listening, a listener's error goes to `afterListening` and the process goes on: Node reports a connection it could
- * not accept (`accept EMFILE`, `ENFILE`: out of file descriptors) as one, and with no listener left the second such
- * error ended the process, cutting every request in flight, as the descriptors came free again.
+ * listening, a connection the listener could not accept goes to `afterListening` and the process goes on: Node reports
+ * one (`accept EMFILE`, `ENFILE`: out of file descriptors) as an error, and with no listener left the second such
+ * error ended the process, cutting every request in flight, as the descriptors came free again. Any other error (the
+ * edge thread's worker failed) still ends the process: nothing would be left listening.
  */
 function listenOn(
   listener: Pick<EdgeListener, 'once' | 'listen'>,
@@ -84,7 +85,8 @@ function listenOn(
   return new Promise<void>((resolve, reject) => {
     listener.once('error', (error: NodeJS.ErrnoException) => reject(listenProblem(error, config, variable, port) ?? error));
     listener.listen(port, config.host, () => {
-      const onError = (error: Error) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        if (error.syscall !== 'accept') throw error;
         listener.once('error', onError);
         afterListening(error);
       };

@@ -9,8 +9,12 @@ import { pino, type DestinationStream, type Logger } from 'pino';
  */
 export const DEFAULT_LOG_BUFFER_BYTES = 16 * 1024 * 1024;
 
+/** What the last lines get at an exit that gave them no time of its own (a failed start, an uncaught error). */
+const EXIT_FLUSH_MS = 5_000;
+
 /** While the process runs, a write stdout refuses for now (EAGAIN) is tried again, for as long as it takes. */
 let giveUpWritingAt = Number.POSITIVE_INFINITY;
+let flushesAtExit = false;
 let stdout: ReturnType<typeof pino.destination> | undefined;
 let dropped = 0;
 
@@ -22,7 +26,8 @@ export function droppedLogLines(): number {
 /**
  * Writes out the log lines still held before the process exits, trying for at most `withinMs` while stdout takes
  * nothing, then drops the rest. pino's own flush at exit retries a full pipe for ever: a process that has closed its
- * port and finished its drain, and never ends.
+ * port and finished its drain (or failed), and never ends. Done at every exit, within EXIT_FLUSH_MS unless called
+ * sooner.
  */
 export function flushLogsBeforeExit(withinMs: number): void {
   if (stdout === undefined) return;
@@ -37,6 +42,12 @@ export function flushLogsBeforeExit(withinMs: number): void {
 
 /** stdout, written asynchronously, holding at most `bufferBytes` of lines it has not taken yet. */
 function stdoutDestination(bufferBytes: number): ReturnType<typeof pino.destination> {
+  // Every exit, not only the one after a drain: listened to before pino's flush at exit (listeners run in the order
+  // they were added), which then finds the lines written or the writer destroyed.
+  if (!flushesAtExit) {
+    flushesAtExit = true;
+    process.once('exit', () => flushLogsBeforeExit(EXIT_FLUSH_MS));
+  }
   stdout = pino.destination({
     fd: 1,
     sync: false,

@@ -257,7 +257,7 @@ parentPort.on('message', (message) => {
 server.on('connection', (socket) => {
   if (Atomics.load(shared, ${CLOSING}) === 1) socket.destroy();
 });
-server.on('error', (error) => post({ type: 'error', code: error.code, message: error.message }));
+server.on('error', (error) => post({ type: 'error', code: error.code, syscall: error.syscall, message: error.message }));
 // Expect: 100-continue is answered by the request handler once it will read the body, never before a refusal or a 413.
 server.on('checkContinue', (req, res) => onRequest(req, res, true));
 // node:http's own refusals (malformed request, headers too large, time-out): the main thread's answers (respond.ts).
@@ -458,7 +458,7 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
         },
       });
       worker.on('error', (error) => events.emit('error', error));
-      type Message = { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; message?: string; audience?: string; correlationId?: string; status?: number; elapsedMs?: number; app?: SentApp };
+      type Message = { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; syscall?: string; message?: string; audience?: string; correlationId?: string; status?: number; elapsedMs?: number; app?: SentApp };
       const take = (message: Message) => {
         switch (message.type) {
           case 'listening':
@@ -486,7 +486,7 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
             replies.delete(message.id!);
             return;
           case 'error':
-            events.emit('error', Object.assign(new Error(message.message), { code: message.code }));
+            events.emit('error', Object.assign(new Error(message.message), { code: message.code, syscall: message.syscall }));
             return;
           case 'closed':
             events.emit('closed');

@@ -17,6 +17,8 @@ export interface GatewayProcess {
   waitFor(pattern: RegExp, ms?: number): Promise<void>;
   /** SIGTERM, then the exit code (SIGKILL after 10 s). */
   stop(): Promise<number | null>;
+  /** The exit code once the process ends by itself, or 'still running' after `ms`. */
+  exitedWithin(ms: number): Promise<number | null | 'still running'>;
 }
 
 const live = new Set<ChildProcess>();
@@ -102,6 +104,15 @@ export async function spawnGateway(
         return code;
       }
       return child.exitCode;
+    },
+    async exitedWithin(ms) {
+      let timer: NodeJS.Timeout | undefined;
+      const running = new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), ms)));
+      try {
+        return await Promise.race([exited, running]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

@@ -24,6 +24,53 @@ process.on('SIGUSR2', () => {
 });
 `;
 
+/**
+ * With the edge thread, the public listener is the worker's: the preload adds
+ * to the worker's code a handler that reports those errors on its listener when
+ * the main thread asks (on SIGUSR2), for them to come back as the worker posts them.
+ */
+const EDGE_THREAD_PRELOAD = `
+import { syncBuiltinESMExports } from 'node:module';
+import threads from 'node:worker_threads';
+const workers = [];
+const REPORT = [
+  "require('node:worker_threads').parentPort.on('message', (message) => {",
+  "  if (message !== 'accept errors') return;",
+  "  for (let i = 0; i < 2; i++) server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', errno: -24, syscall: 'accept' }));",
+  "});",
+].join('\\n');
+threads.Worker = class extends threads.Worker {
+  constructor(code, options) {
+    super(options?.eval ? code + '\\n' + REPORT : code, options);
+    workers.push(this);
+  }
+};
+syncBuiltinESMExports();
+process.on('SIGUSR2', () => {
+  for (const worker of workers) worker.postMessage('accept errors');
+});
+`;
+
+/**
+ * The edge thread's worker failing (an uncaught error there: the preload posts it
+ * a message it cannot read, on SIGUSR2) leaves nothing listening on the public port.
+ */
+const FAILING_EDGE_THREAD = `
+import { syncBuiltinESMExports } from 'node:module';
+import threads from 'node:worker_threads';
+const workers = [];
+threads.Worker = class extends threads.Worker {
+  constructor(...args) {
+    super(...args);
+    workers.push(this);
+  }
+};
+syncBuiltinESMExports();
+process.on('SIGUSR2', () => {
+  for (const worker of workers) worker.postMessage(null);
+});
+`;
+
 describe('A listener that cannot accept a connection', () => {
   let gateway: GatewayProcess | undefined;
   afterEach(async () => {
@@ -44,4 +91,27 @@ describe('A listener that cannot accept a connection', () => {
       .find((l) => l.includes('a listener failed'));
     expect(line && JSON.parse(line)).toMatchObject({ level: 40, reason: 'accept EMFILE' });
   });
+
+  it('on the edge thread, is logged too, and the gateway goes on serving', async () => {
+    const preload = tempFile('edge-accept-errors.mjs', EDGE_THREAD_PRELOAD);
+    gateway = await spawnGateway(null, { NODE_OPTIONS: `--import=${preload}`, AUDIENCES: 'public', OVERLOAD_EDGE_THREAD: 'on' });
+    gateway.child.kill('SIGUSR2');
+    await gateway.waitFor(/"msg":"a listener failed/);
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+    expect(gateway.child.exitCode).toBeNull();
+    const line = gateway
+      .output()
+      .split('\n')
+      .find((l) => l.includes('a listener failed'));
+    expect(line && JSON.parse(line)).toMatchObject({ level: 40, reason: 'accept EMFILE' });
+  });
+
+  it('does not hide the edge thread failing: that still ends the process', async () => {
+    const preload = tempFile('failing-edge-thread.mjs', FAILING_EDGE_THREAD);
+    gateway = await spawnGateway(null, { NODE_OPTIONS: `--import=${preload}`, AUDIENCES: 'public', OVERLOAD_EDGE_THREAD: 'on' });
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+    gateway.child.kill('SIGUSR2');
+    expect(await gateway.exitedWithin(15_000)).toBe(1);
+    expect(gateway.output()).not.toContain('a listener failed');
+  }, 30_000);
 });

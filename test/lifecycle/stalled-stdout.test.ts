@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { tempFile } from '../helpers/temp-file.js';
+
+/** A process that ends otherwise than by its drain (a failed start, an uncaught error): on SIGUSR2 it exits with 3. */
+const EXIT_ON_SIGUSR2 = `process.on('SIGUSR2', () => process.exit(3));\n`;
 
 /** One request, and so one request log line of about 300 bytes. */
 async function send(gateway: GatewayProcess, i: number): Promise<number> {
@@ -59,5 +63,13 @@ describe('The gateway whose stdout is not read', () => {
     for (let i = 0; i < 1_000; i++) expect(await send(gateway, i)).toBe(200);
     // stop() sends SIGTERM, and SIGKILL 10 s later: an exit code of null is a process that never ended by itself.
     expect(await gateway.stop()).toBe(0);
+  }, 60_000);
+
+  it('ends when it exits otherwise, with the exit code it chose, while its stdout stays unread', async () => {
+    gateway = await spawnGateway(null, { NODE_OPTIONS: `--import=${tempFile('exit-on-signal.mjs', EXIT_ON_SIGUSR2)}`, AUDIENCES: 'web' });
+    gateway.child.stdout!.pause();
+    for (let i = 0; i < 1_000; i++) expect(await send(gateway, i)).toBe(200);
+    gateway.child.kill('SIGUSR2');
+    expect(await gateway.exitedWithin(15_000)).toBe(3);
   }, 60_000);
 });

@@ -8,9 +8,9 @@
  * STACK.md pitfall 1). Every operation is bounded in time and never throws: a cache
  * that is slow or down is a miss, never a failed or hanging call.
  */
-import { getHeapStatistics } from 'node:v8';
 import { Keyv } from 'keyv';
 import { BoundedMap } from './bounded-map.js';
+import { oldSpaceLimitBytes } from './heap-limit.js';
 
 /** A cached upstream response: the validated value itself (memory), or its body text to parse again (Redis). */
 export type CachedResponse = { readonly value: unknown } | { readonly text: string };
@@ -165,12 +165,12 @@ export function keyvCache(keyv: Keyv<unknown>, options: KeyvCacheOptions): Respo
  * 10,000 entries of up to a response's 8 MiB each could be kept for minutes.
  * What is kept is the value parsed from that text, which takes 1.3 to 3 times
  * its length on the heap (each string and object has a header of its own), so
- * the budget is also at most an eighth of the heap's limit: under the
+ * the budget is also at most an eighth of the old space's limit: under the
  * documented `--max-old-space-size=128`, 64 Mi characters of cached catalog
  * pages were more than the whole heap, and the process died out of memory
  * (again after each restart, as clients filled the cache again).
  */
-export const MEMORY_CACHE_MAX_BYTES = Math.min(64 * 1024 * 1024, Math.floor(getHeapStatistics().heap_size_limit / 8));
+export const MEMORY_CACHE_MAX_BYTES = Math.min(64 * 1024 * 1024, Math.floor(oldSpaceLimitBytes() / 8));
 
 /**
  * The default cache: process memory, at most `maxEntries` entries whose body

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { getHeapStatistics } from 'node:v8';
 import { getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ValidationRule } from 'graphql';
 import { BoundedMap } from '../../clients/bounded-map.js';
+import { oldSpaceLimitBytes } from '../../clients/heap-limit.js';
 import { planOperation, type OperationPlan, type PlanExecutor, type PlanOptions } from './operation-plan.js';
 
 /** Distinct operations kept compiled per audience; the least recently used beyond this is dropped. */
@@ -9,12 +9,12 @@ export const DEFAULT_MAX_PLANS = 500;
 
 /**
  * The document text (characters) the plans of one audience, and Apollo's parsed documents of it, may hold
- * together: at most 16 MiB, and a sixty-fourth of the heap's limit. A count alone bounds nothing when a
+ * together: at most 16 MiB, and a sixty-fourth of the old space's limit. A count alone bounds nothing when a
  * document may be as large as a request body: 500 distinct documents of 100 KB (a long operation name is
  * one token), which an anonymous caller may send, held several times their 50 MB of text and ran a 128 MB
  * heap out of memory.
  */
-export const DEFAULT_MAX_DOCUMENT_TEXT = Math.min(16 * 1024 * 1024, Math.floor(getHeapStatistics().heap_size_limit / 64));
+export const DEFAULT_MAX_DOCUMENT_TEXT = Math.min(16 * 1024 * 1024, Math.floor(oldSpaceLimitBytes() / 64));
 
 /** The length of the text `document` was parsed from (0 for a document built without one). */
 export function documentTextLength(document: DocumentNode): number {

@@ -9,11 +9,10 @@ import { pino, type DestinationStream, type Logger } from 'pino';
  */
 export const DEFAULT_LOG_BUFFER_BYTES = 16 * 1024 * 1024;
 
-/** What the last lines get at an exit that gave them no time of its own (a failed start, an uncaught error). */
-const EXIT_FLUSH_MS = 5_000;
-
 /** While the process runs, a write stdout refuses for now (EAGAIN) is tried again, for as long as it takes. */
 let giveUpWritingAt = Number.POSITIVE_INFINITY;
+/** What the last lines get at the exit: 5 s unless the exit says otherwise (`limitLogFlushAtExit`). */
+let exitFlushMs = 5_000;
 let flushesAtExit = false;
 let stdout: ReturnType<typeof pino.destination> | undefined;
 let dropped = 0;
@@ -23,15 +22,19 @@ export function droppedLogLines(): number {
   return dropped;
 }
 
+/** The last log lines get at most `withinMs` at the coming exit (what is left of a drain's time). */
+export function limitLogFlushAtExit(withinMs: number): void {
+  exitFlushMs = withinMs;
+}
+
 /**
- * Writes out the log lines still held before the process exits, trying for at most `withinMs` while stdout takes
- * nothing, then drops the rest. pino's own flush at exit retries a full pipe for ever: a process that has closed its
- * port and finished its drain (or failed), and never ends. Done at every exit, within EXIT_FLUSH_MS unless called
- * sooner.
+ * At every exit, writes out the log lines still held, trying for at most `exitFlushMs` while stdout takes nothing,
+ * then drops the rest. pino's own flush at exit retries a full pipe for ever: a process that has closed its port and
+ * finished its drain (or failed), and never ends.
  */
-export function flushLogsBeforeExit(withinMs: number): void {
+function flushLogsAtExit(): void {
   if (stdout === undefined) return;
-  giveUpWritingAt = performance.now() + withinMs;
+  giveUpWritingAt = performance.now() + exitFlushMs;
   try {
     stdout.flushSync();
   } catch {
@@ -46,7 +49,7 @@ function stdoutDestination(bufferBytes: number): ReturnType<typeof pino.destinat
   // they were added), which then finds the lines written or the writer destroyed.
   if (!flushesAtExit) {
     flushesAtExit = true;
-    process.once('exit', () => flushLogsBeforeExit(EXIT_FLUSH_MS));
+    process.once('exit', flushLogsAtExit);
   }
   stdout = pino.destination({
     fd: 1,

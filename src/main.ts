@@ -1,7 +1,7 @@
 import { isatty } from 'node:tty';
 import { ConfigError, loadConfig } from './config.js';
 import { describeConfiguration, loadConfigurationFiles, startGateway, type Gateway } from './gateway.js';
-import { createLogger, flushLogsBeforeExit, type Logger } from './logger.js';
+import { createLogger, limitLogFlushAtExit, type Logger } from './logger.js';
 
 /**
  * `npm start`: read the configuration, start the gateway, and on SIGTERM or
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     // The last log lines get what is left of SHUTDOWN_TIMEOUT_MS, from half a second to 5 s: a reader of stdout that
     // has stalled must not keep the process from ending.
     const exit = (code: number) => {
-      flushLogsBeforeExit(Math.min(5_000, Math.max(500, config.shutdownTimeoutMs - (performance.now() - signalledAt))));
+      limitLogFlushAtExit(Math.min(5_000, Math.max(500, config.shutdownTimeoutMs - (performance.now() - signalledAt))));
       process.exit(code);
     };
     drained.then(

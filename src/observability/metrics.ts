@@ -4,7 +4,7 @@
  * bounded: audiences, operation names (capped, see operation-label.ts),
  * services, route templates (never raw URLs), status codes.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheEvent } from '../../clients/cached-http.js';
 import { SERVICE_NAMES, type CallEvent, type CircuitState, type ServiceName } from '../../clients/index.js';
@@ -113,19 +113,6 @@ const SHED_REASONS: readonly ShedReason[] = ['in_flight', 'event_loop_delay'];
 const RATE_LIMIT_REASONS: readonly RateLimitReason[] = ['budget', 'quota', 'too_expensive'];
 const JWKS_FAILURE_CODES: readonly CredentialCheckUnavailable['code'][] = ['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_BAD_RESPONSE'];
 
-/** The soft limit on open files (`process_max_fds`), read once at the start as prom-client reads it; undefined off Linux. */
-function openFilesLimit(): number | undefined {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const limit = Number(line?.split(/ {2,}/)[1]);
-    return Number.isFinite(limit) ? limit : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * `process_open_fds` as prom-client counts it (the entries of /proc/self/fd), except when every descriptor is in use:
  * listing them needs one more, so the count failed and the series read 0 (or its last value) exactly when
@@ -134,17 +121,19 @@ function openFilesLimit(): number | undefined {
 function replaceOpenFileDescriptors(registry: Registry): void {
   if (registry.getSingleMetric('process_open_fds') === undefined) return;
   registry.removeSingleMetric('process_open_fds');
-  const limit = openFilesLimit();
   new Gauge({
     name: 'process_open_fds',
     help: 'Number of open file descriptors.',
     registers: [registry],
-    collect() {
+    async collect() {
       try {
         // One fewer: the listing's own descriptor, closed by now.
         this.set(readdirSync('/proc/self/fd').length - 1);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EMFILE' && limit !== undefined) this.set(limit);
+        if ((error as NodeJS.ErrnoException).code !== 'EMFILE') return;
+        // prom-client's own `process_max_fds` (the soft limit, read at the start).
+        const limit = (await registry.getSingleMetric('process_max_fds')?.get())?.values[0]?.value;
+        if (limit !== undefined) this.set(limit);
       }
     },
   });

@@ -8,12 +8,14 @@
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { keyvCache, type ResponseCache } from './cache.js';
-import { closeRedis, connectRedis, type RedisConnection } from './redis-connection.js';
+import { closeRedis, connectRedis, reopenIfReadOnly, type RedisConnection } from './redis-connection.js';
 
 export interface RedisCacheOptions {
   /** A shared connection (its owner closes it), or `url` to open one of the cache's own. */
   connection?: RedisConnection;
   url?: string;
+  /** Put before every key (`REDIS_KEY_PREFIX`), so several deployments can share one Redis. Default ''. */
+  keyPrefix?: string;
   /** Longest wait for one cache read or write. Default 250. */
   opTimeoutMs?: number;
   /** Longest wait for a (re)connection. Default 1000. */
@@ -22,7 +24,10 @@ export interface RedisCacheOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Key prefix: one namespace, set on the store only, so keys are not double-prefixed (`bff-cache::GET …`). */
+/**
+ * Key prefix: one namespace, set on the store only, so keys are not double-prefixed
+ * (`<REDIS_KEY_PREFIX>bff-cache::GET …`).
+ */
 export const REDIS_CACHE_NAMESPACE = 'bff-cache';
 
 function missingUrl(): never {
@@ -42,7 +47,7 @@ export function createRedisCache(options: RedisCacheOptions): ResponseCache {
   const store = new KeyvRedis<string>(client, { throwOnConnectError: false, throwOnErrors: false });
   const keyv = new Keyv<string>({
     store,
-    namespace: REDIS_CACHE_NAMESPACE,
+    namespace: `${options.keyPrefix ?? ''}${REDIS_CACHE_NAMESPACE}`,
     useKeyPrefix: false,
     // Redis expires each entry itself (the TTL goes with the write). keyv's own `expires` is a time on the
     // writer's clock, which a reader compares with its own and deletes the entry for everyone when past it:
@@ -58,7 +63,11 @@ export function createRedisCache(options: RedisCacheOptions): ResponseCache {
     opTimeoutMs,
     available: () => client.isReady,
     storeListenerCount: () => client.eventNames().reduce((sum, name) => sum + client.listenerCount(name), 0),
-    ...(options.onError === undefined ? {} : { onError: options.onError }),
+    onError(error) {
+      // A write refused by the old primary after a failover: the connection is opened again, to the new one.
+      reopenIfReadOnly(client, error);
+      options.onError?.(error);
+    },
     async ready() {
       if (!client.isReady) return false;
       const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), opTimeoutMs).unref());

@@ -6,7 +6,8 @@
  * caller can fall back instead of waiting (@keyv/redis's own client would
  * wait forever: STACK.md pitfall 2). The gateway opens one connection and
  * shares it between the response cache, the persisted-query store and the
- * rate-limit budgets.
+ * rate-limit budgets. Its users reopen it when it is left on the wrong server
+ * or on a dead path after a failover (`reopenIfReadOnly`, `reopenRedis`).
  */
 import { createClient } from '@redis/client';
 
@@ -53,4 +54,36 @@ export async function closeRedis(client: RedisConnection): Promise<void> {
     clearTimeout(timer);
   }
   if (client.isOpen) client.destroy();
+}
+
+/** Least time between two reopenings of one connection (a REDIS_URL naming a replica would otherwise churn). */
+const REOPEN_INTERVAL_MS = 1_000;
+const lastReopened = new WeakMap<RedisConnection, number>();
+
+/**
+ * Closes the connection and opens it again, resolving the URL's host name
+ * anew, as at start-up (in the background, capped backoff; its errors reach
+ * the connection's `onError`). For a connection that leads to the wrong
+ * server or nowhere after a failover, which Redis itself never closes. At
+ * most once a second per connection; commands waiting on the old one fail
+ * (their callers fall back, as for any failed command).
+ */
+export function reopenRedis(client: RedisConnection): void {
+  if (!client.isReady) return;
+  const now = performance.now();
+  if (now - (lastReopened.get(client) ?? -Infinity) < REOPEN_INTERVAL_MS) return;
+  lastReopened.set(client, now);
+  client.destroy();
+  client.connect().catch(() => undefined);
+}
+
+/**
+ * Reopens the connection when `error` is a READONLY answer. A failover
+ * (ElastiCache, Memorystore, Azure Cache: the endpoint's name moves to the
+ * promoted replica) can leave the old primary up as a replica: a connection
+ * opened before refuses every write for as long as it lasts, so budgets would
+ * stay local and cache writes fail until the gateway restarted.
+ */
+export function reopenIfReadOnly(client: RedisConnection, error: unknown): void {
+  if (error instanceof Error && error.message.startsWith('READONLY')) reopenRedis(client);
 }

@@ -66,6 +66,8 @@ export interface Config {
   /** How often `API_KEYS_FILE` is read again for changes (`API_KEYS_RELOAD_MS`); 0: only on SIGHUP. */
   apiKeysReloadMs: number;
   redisUrl: string | null;
+  /** Put before every key the gateway writes in Redis (`REDIS_KEY_PREFIX`), so deployments can share one; '' without. */
+  redisKeyPrefix: string;
   /** Largest request body accepted, in bytes (413 above). */
   maxBodyBytes: number;
   /** Peers whose `X-Forwarded-For` is believed (exact addresses). */
@@ -481,6 +483,11 @@ export function loadConfig(env: Env = process.env): Config {
     const problem = redisUrlProblem(redisUrl);
     if (problem) problems.push(`REDIS_URL ${problem} (got "${displayUrl(redisUrl)}").`);
   }
+  // Read only with Redis. No glob characters: an ACL key pattern `~<prefix>*` must match this prefix's keys only.
+  const redisKeyPrefix = redisUrl ? (env['REDIS_KEY_PREFIX'] ?? '') : '';
+  if (!/^[A-Za-z0-9_.:-]{0,64}$/.test(redisKeyPrefix)) {
+    problems.push(`REDIS_KEY_PREFIX must be at most 64 letters, digits and _ . : - (got "${redisKeyPrefix}").`);
+  }
 
   const config: Config = {
     production,
@@ -502,6 +509,7 @@ export function loadConfig(env: Env = process.env): Config {
     // Read only when there is a file to read again.
     apiKeysReloadMs: apiKeysFile ? integer(env, 'API_KEYS_RELOAD_MS', 10_000, 0, 3_600_000, problems) : 0,
     redisUrl,
+    redisKeyPrefix,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1_000, 10_000_000, problems),
     trustedProxies: readTrustedProxies(env, problems),
     corsOrigins: readCorsOrigins(env, problems),

@@ -125,6 +125,7 @@ export function describeConfiguration(config: Config, files: ReturnType<typeof l
     rateLimits: config.rateLimitsFile ?? 'built-in defaults',
     trustedDocuments: Object.fromEntries(files.firstParty.map((a) => [a, { mode: config.trustedDocuments[a], manifestOperations: files.manifests.get(a)!.size }])),
     redis: config.redisUrl ? displayUrl(config.redisUrl) : 'none (state in process memory)',
+    ...(config.redisKeyPrefix ? { redisKeyPrefix: config.redisKeyPrefix } : {}),
     tracing: config.tracing ? displayUrl(config.tracing.tracesUrl) : 'off',
   };
 }
@@ -195,7 +196,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     circuit: { failureThreshold: config.circuitFailureThreshold, cooldownMs: config.circuitCooldownMs },
     // Redis down: cache misses (and a warning every 30 s), never a failed or hanging call.
     cache: redis
-      ? createRedisCache({ connection: redis, onError: throttledWarn(logger, 'response cache: Redis unavailable, serving misses') })
+      ? createRedisCache({
+          connection: redis,
+          keyPrefix: config.redisKeyPrefix,
+          onError: throttledWarn(logger, 'response cache: Redis unavailable, serving misses'),
+        })
       : createMemoryCache(),
     onCall: metrics.observeCall,
     onCache: metrics.observeCache,
@@ -204,9 +209,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       logger[circuit === 'closed' ? 'info' : 'warn']({ upstream: service, circuit }, `circuit ${circuit}: ${service}`),
   });
   metrics.watchCircuits(() => clients.circuits());
-  const budgets = createBudgetStore(redis, logger, () => metrics.budgetFallback());
+  const budgets = createBudgetStore(redis, logger, () => metrics.budgetFallback(), config.redisKeyPrefix);
   // APQ for the apps only: partners send full queries, and their documents are not ours to store.
-  const persistedQueries = firstParty.length > 0 ? createPersistedQueryStore(redis, logger) : null;
+  const persistedQueries = firstParty.length > 0 ? createPersistedQueryStore(redis, logger, config.redisKeyPrefix) : null;
   if (persistedQueries) {
     logger.info(
       { store: persistedQueries.kind, trustedDocuments: Object.fromEntries(firstParty.map((a) => [a, config.trustedDocuments[a]])) },

@@ -166,6 +166,17 @@ describe('Configuration an operator gets wrong: a start-up error naming the vari
     expect(problemsOf({ REDIS_URL: 'rediss://gateway:p%23ss@redis.internal:6380' })).toEqual([]);
   });
 
+  // An ACL user is held to one deployment's keys by the pattern ~<prefix>*: a glob character in the prefix
+  // would let that pattern match another deployment's keys.
+  it('checks REDIS_KEY_PREFIX, read only with REDIS_URL: letters, digits and _ . : - only', () => {
+    const redis = { REDIS_URL: 'redis://127.0.0.1:6379' };
+    for (const prefix of ['staging:', 'eu-west-1.prod_', 'a'.repeat(64)]) expect(problemsOf({ ...redis, REDIS_KEY_PREFIX: prefix }), prefix).toEqual([]);
+    for (const prefix of ['prod*', 'st[a]ging:', 'two words', 'a'.repeat(65)]) {
+      expect(problemsOf({ ...redis, REDIS_KEY_PREFIX: prefix }).join('\n'), prefix).toContain('REDIS_KEY_PREFIX');
+    }
+    expect(problemsOf({ REDIS_KEY_PREFIX: 'prod*' })).toEqual([]);
+  });
+
   it("never echoes a URL's user, password or query in a problem", () => {
     const problems = problemsOf({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://user:s3cretpw@127.0.0.1:4318/?token=QSECRET',

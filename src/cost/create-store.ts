@@ -5,8 +5,11 @@ import { FallbackBudgetStore } from './fallback-store.js';
 import { MemoryBudgetStore } from './memory-store.js';
 import { RedisBudgetStore } from './redis-store.js';
 
-/** In memory without Redis; with the gateway's Redis connection, shared, with a local fallback during outages. */
-export function createBudgetStore(redis: RedisConnection | null, logger: Logger, onFallback?: () => void): BudgetStore {
+/**
+ * In memory without Redis; with the gateway's Redis connection, shared (keys under `keyPrefix`), with a local
+ * fallback during outages.
+ */
+export function createBudgetStore(redis: RedisConnection | null, logger: Logger, onFallback?: () => void, keyPrefix = ''): BudgetStore {
   if (!redis) return new MemoryBudgetStore();
-  return new FallbackBudgetStore(new RedisBudgetStore({ connection: redis }), logger, onFallback);
+  return new FallbackBudgetStore(new RedisBudgetStore({ connection: redis, keyPrefix }), logger, onFallback);
 }

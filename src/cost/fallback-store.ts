@@ -10,11 +10,20 @@ const PROBE_INTERVAL_MS = 1_000;
 /** The probe's bucket: a take of 0 points writes it (so a Redis refusing writes fails the probe) and changes nothing. */
 const PROBE_KEY = 'gateway:probe';
 const PROBE_POLICY: BucketPolicy = { capacity: 1, restorePerSecond: 1 };
+/**
+ * Probes left unanswered this long (by a connection that still looks open) reopen it: after a failover that
+ * took the old node's address away, its packets go nowhere and nothing closes the connection until TCP gives
+ * up, many minutes later.
+ */
+const REOPEN_AFTER_SILENCE_MS = 10_000;
+
+/** Redis did not answer in time (as opposed to answering with an error). */
+class NoAnswerError extends Error {}
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new NoAnswerError(`no answer from Redis within ${ms} ms`)), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
@@ -31,12 +40,15 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
  * limit and shed load). A write is tried in the background every second,
  * and only when one succeeds within the deadline do the shared budgets
  * resume, so a Redis that answers reads but refuses writes does not flip
- * between the two on every request.
+ * between the two on every request. A connection that has answered no probe
+ * for 10 s is opened again (a failover may have taken its server away).
  */
 export class FallbackBudgetStore implements BudgetStore {
   private readonly local = new MemoryBudgetStore();
   private degraded = false;
   private probe: NodeJS.Timeout | undefined;
+  /** When the first of the probes left unanswered since the last answer was sent (monotonic clock). */
+  private silentSince: number | undefined;
   private closed = false;
   /** Decisions taken locally because Redis could not answer. */
   fallbacks = 0;
@@ -94,14 +106,22 @@ export class FallbackBudgetStore implements BudgetStore {
 
   private async tryShared(): Promise<void> {
     if (this.shared.ready) {
+      const sent = performance.now();
       try {
         await withDeadline(this.shared.take(PROBE_KEY, 0, PROBE_POLICY), REDIS_DEADLINE_MS);
+        this.silentSince = undefined;
         if (this.closed) return;
         this.degraded = false;
         this.logger.warn('Redis answers again: shared rate-limit budgets resumed');
         return;
-      } catch {
+      } catch (error) {
         // Still failing: budgets stay local, and the next probe follows.
+        this.silentSince = error instanceof NoAnswerError ? (this.silentSince ?? sent) : undefined;
+        if (this.silentSince !== undefined && performance.now() - this.silentSince >= REOPEN_AFTER_SILENCE_MS) {
+          this.silentSince = undefined;
+          this.logger.warn(`Redis has not answered for ${REOPEN_AFTER_SILENCE_MS / 1_000} s: its connection is opened again`);
+          this.shared.reopen();
+        }
       }
     }
     this.scheduleProbe();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeRedis, connectRedis, type RedisConnection } from '../../clients/redis-connection.js';
+import { closeRedis, connectRedis, reopenIfReadOnly, reopenRedis, type RedisConnection } from '../../clients/redis-connection.js';
 import type { BucketPolicy, BudgetDecision, BudgetState, BudgetStore } from './budget-store.js';
 
 /**
@@ -57,9 +57,12 @@ export interface RedisStoreOptions {
   /** A shared connection (its owner closes it), or `url` to open one of the store's own. */
   connection?: RedisConnection;
   url?: string;
-  /** Key prefix, so several deployments can share one Redis. */
-  prefix?: string;
+  /** Put before every key (`REDIS_KEY_PREFIX`), so several deployments can share one Redis. */
+  keyPrefix?: string;
 }
+
+/** The budgets' key family: `<REDIS_KEY_PREFIX>bff:budget:<audience>:<consumer>`, and `…bff:budget:quota:…` for daily counts. */
+const BUDGET_KEY_FAMILY = 'bff:budget:';
 
 /**
  * Budgets shared by every gateway process on one Redis. Commands fail at once
@@ -73,7 +76,7 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly prefix: string;
 
   constructor(options: RedisStoreOptions, onError: (error: unknown) => void = () => undefined) {
-    this.prefix = options.prefix ?? 'bff:budget:';
+    this.prefix = `${options.keyPrefix ?? ''}${BUDGET_KEY_FAMILY}`;
     this.owned = options.connection === undefined;
     if (options.connection) this.client = options.connection;
     else if (options.url) this.client = connectRedis({ url: options.url, onError });
@@ -96,10 +99,16 @@ export class RedisBudgetStore implements BudgetStore {
     ];
     const keys = [`${this.prefix}${key}`, `${this.prefix}quota:${key}`];
     try {
-      return await this.client.sendCommand<Reply>(['EVALSHA', SHA, '2', ...keys, ...args]);
+      try {
+        return await this.client.sendCommand<Reply>(['EVALSHA', SHA, '2', ...keys, ...args]);
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        return await this.client.sendCommand<Reply>(['EVAL', SCRIPT, '2', ...keys, ...args]);
+      }
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.client.sendCommand<Reply>(['EVAL', SCRIPT, '2', ...keys, ...args]);
+      // Still on the old primary after a failover: the next decision (or the fallback's probe) goes to the new one.
+      reopenIfReadOnly(this.client, error);
+      throw error;
     }
   }
 
@@ -124,6 +133,11 @@ export class RedisBudgetStore implements BudgetStore {
 
   async peek(key: string, policy: BucketPolicy): Promise<BudgetState> {
     return RedisBudgetStore.state(await this.run(key, 0, policy, 'peek'), policy);
+  }
+
+  /** Opens the connection again: it has answered nothing for long enough to be taken for dead (see `reopenRedis`). */
+  reopen(): void {
+    reopenRedis(this.client);
   }
 
   async close(): Promise<void> {

@@ -42,12 +42,13 @@ export function persistedQueryCache(store: ResponseCache, ttlSeconds = APQ_TTL_S
 
 /**
  * The APQ store for this process: on the gateway's Redis connection when
- * there is one (keys `bff-cache::apq:<sha256>`), else memory.
+ * there is one (keys `<keyPrefix>bff-cache::apq:<sha256>`), else memory.
  */
-export function createPersistedQueryStore(redis: RedisConnection | null, logger: Logger): PersistedQueryStore {
+export function createPersistedQueryStore(redis: RedisConnection | null, logger: Logger, keyPrefix = ''): PersistedQueryStore {
   const store = redis
     ? createRedisCache({
         connection: redis,
+        keyPrefix,
         onError: throttledWarn(logger, 'persisted queries: Redis unavailable, unknown hashes answer PERSISTED_QUERY_NOT_FOUND'),
       })
     : createMemoryCache(MEMORY_ENTRIES);

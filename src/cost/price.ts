@@ -15,7 +15,7 @@ import {
 } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import { assertFirstInRange } from '../graphql/page-size.js';
-import { collectFields, subSelections, type WalkScope } from './collect-fields.js';
+import { collectFields, requestValues, subSelections, type WalkScope } from './collect-fields.js';
 import {
   DEFAULT_COMPOSITE_WEIGHT,
   DEFAULT_LEAF_WEIGHT,
@@ -107,7 +107,7 @@ export function estimateCost(scope: PriceScope, rootType: GraphQLObjectType, sel
       });
     }
     const cost = scope.model.field(parent.name, name);
-    const args = getArgumentValues(field, first, scope.variables);
+    const args = requestValues(() => getArgumentValues(field, first, scope.variables));
     assertFirstInRange(field.name, args['first']);
     const { multiplier, childSizes } = listSizing(field.type, cost, args, sized.get(name));
     const named = getNamedType(field.type);

@@ -74,7 +74,7 @@ export interface Metrics {
   jwksFetchFailed(code: CredentialCheckUnavailable['code'], lastKeysKept: boolean): void;
   /**
    * One operation plan made (a document seen for the first time, or again after eviction): which
-   * executor runs it, and for graphql-js why (`configured`, `introspection`, or `jit_failed`).
+   * executor runs it, and for graphql-js why (`configured`, `introspection`, `conditions`, or `jit_failed`).
    */
   observePlan(audience: string, executor: 'jit' | 'graphql-js', reason: string | undefined): void;
   /** The exposition text and its content type. */
@@ -326,7 +326,8 @@ export function createMetrics(atZero: SeriesAtZero = {}): Metrics {
       budgetFallbacks.inc();
     },
     observePlan(audience, executor, reason) {
-      const bounded = reason === undefined ? 'none' : reason === 'configured' || reason === 'introspection' ? reason : 'jit_failed';
+      const bounded =
+        reason === undefined ? 'none' : reason === 'configured' || reason === 'introspection' || reason === 'conditions' ? reason : 'jit_failed';
       plans.inc({ audience, executor, reason: bounded });
     },
     async render() {

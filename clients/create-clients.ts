@@ -1,5 +1,5 @@
 /**
- * The process-wide entry point of `clients/`: one transport with a
+ * The process-wide entry point of `clients/`: a transport per service with a
  * keep-alive pool per upstream origin, one circuit breaker and retry budget per service, one
  * response cache, and cheap per-request views that carry that request's
  * headers and deadline.
@@ -109,6 +109,8 @@ export function createClients(options: CreateClientsOptions): Clients {
     timeoutMs,
     ...(options.retries === undefined ? {} : { retries: options.retries }),
     ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
+    ...(options.connectionMaxAgeMs === undefined ? {} : { connectionMaxAgeMs: options.connectionMaxAgeMs }),
+    ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
     ...(options.onCall === undefined ? {} : { onCall: options.onCall }),
     ...(options.circuit === undefined ? {} : { circuit: options.circuit }),
     ...(options.retryBudget === undefined ? {} : { retryBudget: options.retryBudget }),

@@ -5,6 +5,7 @@
  */
 import type { CallTrace } from './call-tracer.js';
 import type { CircuitState } from './circuit-breaker.js';
+import type { EgressProxy } from './egress-proxy.js';
 import type { ServiceName, UpstreamErrorCode } from './errors.js';
 import type { RequestMeta } from './index.js';
 import type { ServiceGuardOptions } from './service-guards.js';
@@ -16,6 +17,14 @@ import type { ServiceGuardOptions } from './service-guards.js';
  * parse.
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * How long an upstream connection is used before it is replaced by a new one
+ * (`UPSTREAM_CONNECTION_MAX_AGE_MS`): long enough that reconnecting costs
+ * nothing measurable, short enough that calls follow a service to a new
+ * address (or spread to new replicas) within a minute under steady load.
+ */
+export const DEFAULT_CONNECTION_MAX_AGE_MS = 60_000;
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -59,6 +68,10 @@ export interface HttpOptions extends ServiceGuardOptions {
   connectTimeoutMs?: number;
   /** Larger bodies are cut off (in bytes, as they arrive) as malformed. Default `DEFAULT_MAX_RESPONSE_BYTES`. */
   maxResponseBytes?: number;
+  /** A connection older than this is replaced after its current request; 0: never. Default `DEFAULT_CONNECTION_MAX_AGE_MS`. */
+  connectionMaxAgeMs?: number;
+  /** The egress proxy settings; absent: every upstream is called directly. */
+  proxy?: EgressProxy;
   onCall?: CallObserver;
 }
 

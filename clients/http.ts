@@ -12,14 +12,14 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callStartOf, quietly, startTrace, type CallTrace, type RetryInfo } from './call-tracer.js';
 import type { AttemptVerdict } from './circuit-breaker.js';
-import { UpstreamError } from './errors.js';
+import { UpstreamError, type ServiceName } from './errors.js';
 import { isSafeHeaderValue, traceHeaders, upstreamHeaders } from './headers.js';
-import { DEFAULT_MAX_RESPONSE_BYTES, type CallEvent, type Http, type HttpCall, type HttpOptions } from './http-types.js';
+import { DEFAULT_CONNECTION_MAX_AGE_MS, DEFAULT_MAX_RESPONSE_BYTES, type CallEvent, type Http, type HttpCall, type HttpOptions } from './http-types.js';
 import type { RequestMeta } from './index.js';
 import { codeForStatus, codeForTransportError, failureReason, upstreamError } from './map-error.js';
 import { isRetryableStatus, isRetryableTransportError, MIN_ATTEMPT_MS, retryDelayMs } from './retry-policy.js';
 import { createServiceGuards } from './service-guards.js';
-import { createTransport, type Attempt, type Deadline, type Outcome } from './transport.js';
+import { createTransport, type Attempt, type Deadline, type Outcome, type Transport, type TransportOptions } from './transport.js';
 
 export type { CallEvent, CallObserver, Http, HttpCall, HttpMethod, HttpOptions, UpstreamResponse } from './http-types.js';
 
@@ -51,9 +51,12 @@ function headersFor(call: HttpCall<unknown>, hasBody: boolean): readonly string[
 }
 
 /**
- * Builds the transport (one keep-alive pool per upstream origin) once per
- * process. Retries are ours, not the HTTP library's: they must honour the
- * retry budget, the circuit and a total deadline, and ignore long Retry-After.
+ * Builds the transports once per process: one per service, each with a
+ * keep-alive pool per upstream origin, so services behind one origin (an
+ * ingress routing by path) do not share sockets and a slow one cannot queue
+ * the others' calls (a bulkhead, as its circuit and retry budget are). Retries
+ * are ours, not the HTTP library's: they must honour the retry budget, the
+ * circuit and a total deadline, and ignore long Retry-After.
  */
 export function createHttp(options: HttpOptions = {}): Http {
   // A NaN or negative setting would mean "retry until the deadline" or "time out at once".
@@ -62,11 +65,22 @@ export function createHttp(options: HttpOptions = {}): Http {
   const defaultTimeoutMs = setting(options.timeoutMs, 5000);
   const defaultRetries = Math.floor(setting(options.retries, 2));
   const guards = createServiceGuards(options);
-  const transport = createTransport({
+  const transportOptions: TransportOptions = {
     connections: options.maxSockets ?? 64,
     connectTimeoutMs: options.connectTimeoutMs ?? 1000,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-  });
+    connectionMaxAgeMs: options.connectionMaxAgeMs ?? DEFAULT_CONNECTION_MAX_AGE_MS,
+    proxy: options.proxy,
+  };
+  const transports = new Map<ServiceName, Transport>();
+  const transportOf = (service: ServiceName): Transport => {
+    let transport = transports.get(service);
+    if (!transport) {
+      transport = createTransport(transportOptions);
+      transports.set(service, transport);
+    }
+    return transport;
+  };
 
   /** Mutated by `run` so the caller can report it whether `run` resolved or threw. */
   interface Progress {
@@ -127,7 +141,7 @@ export function createHttp(options: HttpOptions = {}): Http {
         // Unset while the attempt runs: one that throws counts as a failure (no placeholder Error: its stack costs µs per call).
         let outcome: Outcome | undefined;
         try {
-          outcome = await transport.send(progress.trace ? traced(attempt, progress.trace, progress.attempts) : attempt, deadline);
+          outcome = await transportOf(call.service).send(progress.trace ? traced(attempt, progress.trace, progress.attempts) : attempt, deadline);
         } finally {
           permit?.report(outcome === undefined ? 'failure' : verdictOf(outcome));
         }
@@ -216,7 +230,7 @@ export function createHttp(options: HttpOptions = {}): Http {
     },
     circuits: () => guards.circuits(),
     close(): void {
-      transport.close();
+      for (const transport of transports.values()) transport.close();
     },
   };
 }

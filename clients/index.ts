@@ -5,6 +5,7 @@
 import type { CircuitState } from './circuit-breaker.js';
 import type { ServiceName } from './errors.js';
 import type { CallTracer } from './call-tracer.js';
+import type { EgressProxy } from './egress-proxy.js';
 import type { CallObserver } from './http-types.js';
 import type { Page, PageArgs, Tier } from './types.js';
 import type { User } from './users/types.js';
@@ -18,6 +19,7 @@ import type { Notification } from './notifications/types.js';
 export type { ServiceName } from './errors.js';
 export type { CircuitState } from './circuit-breaker.js';
 export type { CallEvent, CallObserver } from './http-types.js';
+export type { EgressFetch, EgressProxy } from './egress-proxy.js';
 export type { CallStart, CallTrace, CallTracer, RetryInfo } from './call-tracer.js';
 export { SERVICE_NAMES, UpstreamError, type UpstreamErrorCode } from './errors.js';
 export * from './types.js';
@@ -124,6 +126,10 @@ export interface ClientsOptions {
   circuit?: { failureThreshold?: number; cooldownMs?: number };
   /** Largest response body in bytes; a larger one is cut off as it arrives (`UPSTREAM_BAD_RESPONSE`). Default 8 MiB. */
   maxResponseBytes?: number;
+  /** A connection older than this is replaced after its current request; 0: never. Default 60000. */
+  connectionMaxAgeMs?: number;
+  /** `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` as configured; absent: every upstream is called directly. */
+  proxy?: EgressProxy;
 }
 
 /** Built once per process; `forRequest` is cheap and called once per request. */

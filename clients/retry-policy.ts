@@ -21,13 +21,16 @@ export function isRetryableStatus(status: number): boolean {
 
 /**
  * True for transport failures a GET can safely repeat: connection refused,
- * reset, or a connect-phase timeout. Read timeouts are not retried: the
+ * reset, a connect-phase timeout, or a name lookup that failed for now
+ * (`EAI_AGAIN`: the resolver timed out or answered SERVFAIL, as a busy
+ * cluster DNS does; nothing was sent). A name that does not exist
+ * (`ENOTFOUND`) is not retried, and read timeouts are not either: the
  * deadline is already spent.
  */
 export function isRetryableTransportError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code, event } = error as { code?: unknown; event?: unknown };
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return true;
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EAI_AGAIN') return true;
   // The transport's TimeoutError names the phase that timed out (clients/transport.ts).
   if (error.name === 'TimeoutError') return event === 'connect';
   return code === 'ETIMEDOUT';

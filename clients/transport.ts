@@ -1,14 +1,17 @@
 /**
  * The HTTP engine under `Http.call`, and the only module that imports undici.
- * One undici `Agent` per process, which keeps one keep-alive pool per
- * upstream origin. Each attempt is dispatched with a small handler of ours
- * instead of `request()`: no body stream, no promise per chunk, no
- * AbortController; the body is counted in bytes as it arrives and the
+ * One undici `Agent` per transport (`clients/http.ts` makes one per
+ * service), which keeps one keep-alive pool per upstream origin (with an
+ * egress proxy, each origin's route through it; `createEgressFetch` gives
+ * other outbound calls the same routes). Each attempt is dispatched with a
+ * small handler of ours instead of `request()`: no body stream, no promise
+ * per chunk, no AbortController; the body is counted in bytes as it arrives and the
  * attempt is cut off (socket dropped, nothing more read) past the size limit
  * or when the call's deadline fires. Why undici and not got: README "Choices
  * worth knowing" (≈ 400 µs of CPU per call through got, ≈ 60 through undici).
  */
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, fetch as undiciFetch, Pool, ProxyAgent, type Dispatcher } from 'undici';
+import { proxyChooser, type EgressFetch, type EgressProxy } from './egress-proxy.js';
 import type { UpstreamResponse } from './http-types.js';
 
 /** What one attempt came to. */
@@ -43,6 +46,13 @@ export interface TransportOptions {
   /** Connect phase limit, per attempt; fixed per Agent in undici. */
   connectTimeoutMs: number;
   maxResponseBytes: number;
+  /**
+   * A connection older than this is closed once its current request is over,
+   * and the next one connects anew (its host name resolved again). 0: never.
+   */
+  connectionMaxAgeMs: number;
+  /** Where `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` send each origin's calls; absent: every origin direct. */
+  proxy?: EgressProxy | undefined;
 }
 
 export interface Transport {
@@ -85,6 +95,10 @@ export function transportError(error: unknown): TransportError {
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
       return new TransportError('TimeoutError', 'ETIMEDOUT', 'request', error);
+    case 'UND_ERR_ABORTED':
+      // The egress proxy refused the tunnel (a 403 from its rules, a 407, a 502 when it could not connect).
+      if (error instanceof Error && error.message.startsWith('Proxy response')) return new TransportError('RequestError', 'EPROXY', 'connect', error);
+      return new TransportError('RequestError', 'UND_ERR_ABORTED', undefined, error);
     default:
       return new TransportError('RequestError', typeof code === 'string' ? code : 'EUNKNOWN', undefined, error);
   }
@@ -175,16 +189,71 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Builds the process's one Agent (a keep-alive pool per origin) and the attempt sender over it. */
+/** How one origin's attempts are dispatched: straight to it, or as absolute-form requests to a forward proxy. */
+interface Route {
+  dispatcher: Dispatcher;
+  /** Forward-proxy form: the proxy's origin, and the headers naming the target (`host`, `proxy-authorization`). */
+  forward?: { origin: string; headers: readonly string[] };
+}
+
+/** `Proxy-Authorization` for a proxy URL holding a user and password (RFC 9110 §11.7.1, Basic), else nothing. */
+function proxyAuthorization(proxy: URL): string[] {
+  if (proxy.username === '' && proxy.password === '') return [];
+  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return ['proxy-authorization', `Basic ${Buffer.from(credentials).toString('base64')}`];
+}
+
+/**
+ * Builds one Agent (a keep-alive pool per origin) and the attempt sender
+ * over it. With an egress proxy, each origin's route is decided once:
+ * `http://` upstreams are sent to the proxy as absolute-form
+ * requests (RFC 9112 §3.2.2; a proxy that allows CONNECT only to port 443
+ * still carries them), `https://` ones through a CONNECT tunnel, so TLS and
+ * its certificate check stay end to end; each keeps a pool of its own.
+ */
 export function createTransport(options: TransportOptions): Transport {
-  const agent = new Agent({
+  const poolOptions = {
     connections: options.connections,
-    connect: { timeout: options.connectTimeoutMs },
     // The call's own deadline timer bounds every phase (a socket timeout
     // never fires on a body that drips bytes): no second set of timers.
     headersTimeout: 0,
     bodyTimeout: 0,
-  });
+    // A busy connection is otherwise never closed: a service whose name now
+    // resolves to another address (a DNS cut-over, new pods behind a headless
+    // service) would never see this gateway's calls move to it.
+    ...(options.connectionMaxAgeMs > 0 ? { clientTtl: options.connectionMaxAgeMs } : {}),
+  };
+  const agent = new Agent({ ...poolOptions, connect: { timeout: options.connectTimeoutMs } });
+  const dispatchers: Dispatcher[] = [agent];
+  const chooser = options.proxy ? proxyChooser(options.proxy) : undefined;
+  const routes = new Map<string, Route>();
+  const tunnels = new Map<string, ProxyAgent>();
+
+  function routeOf(origin: string): Route {
+    let route = routes.get(origin);
+    if (route) return route;
+    const via = chooser?.(origin) ?? null;
+    if (via === null) {
+      route = { dispatcher: agent };
+    } else if (origin.startsWith('https:')) {
+      let tunnel = tunnels.get(via);
+      if (!tunnel) {
+        const connect = { timeout: options.connectTimeoutMs };
+        tunnel = new ProxyAgent({ ...poolOptions, uri: via, proxyTls: connect, requestTls: connect });
+        tunnels.set(via, tunnel);
+        dispatchers.push(tunnel);
+      }
+      route = { dispatcher: tunnel };
+    } else {
+      const proxy = new URL(via);
+      const pool = new Pool(proxy.origin, { ...poolOptions, connect: { timeout: options.connectTimeoutMs } });
+      dispatchers.push(pool);
+      route = { dispatcher: pool, forward: { origin: proxy.origin, headers: ['host', new URL(origin).host, ...proxyAuthorization(proxy)] } };
+    }
+    routes.set(origin, route);
+    return route;
+  }
+
   return {
     send(attempt, deadline) {
       if (deadline.expired) return Promise.resolve({ kind: 'deadline' });
@@ -192,8 +261,16 @@ export function createTransport(options: TransportOptions): Transport {
       return new Promise<Outcome>((resolve) => {
         const handler = new AttemptHandler(options.maxResponseBytes, deadline, resolve);
         try {
+          const body = attempt.body ?? null;
           // undici only reads the header list (its type asks for a mutable one).
-          agent.dispatch({ origin, path, method: attempt.method, headers: attempt.headers as string[], body: attempt.body ?? null }, handler);
+          const headers = attempt.headers as string[];
+          if (chooser === undefined) {
+            agent.dispatch({ origin, path, method: attempt.method, headers, body }, handler);
+            return;
+          }
+          const { dispatcher, forward } = routeOf(origin);
+          if (forward === undefined) dispatcher.dispatch({ origin, path, method: attempt.method, headers, body }, handler);
+          else dispatcher.dispatch({ origin: forward.origin, path: origin + path, method: attempt.method, headers: headers.concat(forward.headers), body }, handler);
         } catch (error) {
           // Invalid arguments (a header value undici refuses) are thrown, not reported.
           resolve({ kind: 'error', error: transportError(error) });
@@ -201,7 +278,30 @@ export function createTransport(options: TransportOptions): Transport {
       });
     },
     close() {
-      void agent.destroy().catch(() => undefined);
+      for (const dispatcher of dispatchers) void dispatcher.destroy().catch(() => undefined);
     },
+  };
+}
+
+/**
+ * A `fetch` that takes the route an upstream call to the same origin would:
+ * through the egress proxy (a tunnel for `https:`, absolute-form for
+ * `http:`), or direct for the origins `NO_PROXY` names (on an agent of its
+ * own: Node 24's `fetch` would apply its own reading of the variables).
+ */
+export function createEgressFetch(proxy: EgressProxy): EgressFetch {
+  const choose = proxyChooser(proxy);
+  const agents = new Map<string, Dispatcher>();
+  return (url, init) => {
+    const https = url.startsWith('https:');
+    const via = choose(new URL(url).origin);
+    const key = via === null ? 'direct' : `${https ? 'tunnel' : 'forward'} ${via}`;
+    let dispatcher = agents.get(key);
+    if (!dispatcher) {
+      dispatcher = via === null ? new Agent() : new ProxyAgent({ uri: via, proxyTunnel: https });
+      agents.set(key, dispatcher);
+    }
+    // undici's own Headers and Response are the global ones' shape, which its types name apart.
+    return undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>;
   };
 }

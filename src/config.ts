@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
+import type { EgressProxy } from '../clients/egress-proxy.js';
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
-import { DEFAULT_MAX_RESPONSE_BYTES } from '../clients/http-types.js';
+import { DEFAULT_CONNECTION_MAX_AGE_MS, DEFAULT_MAX_RESPONSE_BYTES } from '../clients/http-types.js';
 import { parseAddressOrRange } from './net-address.js';
 import { DEFAULT_COMPRESSION, type CompressionSettings } from './http/compression.js';
 import { AUDIENCES, type Audience } from './context.js';
@@ -52,6 +53,15 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** Largest upstream response body, in bytes; a larger one is cut off as malformed (`UPSTREAM_BAD_RESPONSE`). */
   upstreamMaxResponseBytes: number;
+  /** An upstream connection older than this is replaced after its current request (`UPSTREAM_CONNECTION_MAX_AGE_MS`); 0: never. */
+  upstreamConnectionMaxAgeMs: number;
+  /**
+   * `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` for upstream calls, read when
+   * `NODE_USE_ENV_PROXY=1` (Node's own switch for them); null: every call direct.
+   */
+  egressProxy: EgressProxy | null;
+  /** Proxy variables set while `NODE_USE_ENV_PROXY` is not 1: unused, and the start-up log says so. */
+  egressProxyIgnored: string[];
   /** Consecutive upstream failures (5xx, connection errors, timeouts) that open a service's circuit. */
   circuitFailureThreshold: number;
   /** How long an open circuit fails fast before one probe call is let through. */
@@ -305,11 +315,57 @@ function readUpstreams(env: Env, problems: string[]): Record<ServiceName, string
     const value = env[URL_VARIABLES[service]] ?? '';
     const url = httpUrl(value);
     if (!url) problems.push(`${URL_VARIABLES[service]} must be an http(s) URL (got "${displayUrl(value)}").`);
+    else if (url.username !== '' || url.password !== '') {
+      // The transport sends no credentials it finds in a URL: every call would go without them.
+      problems.push(`${URL_VARIABLES[service]} must not hold a user or password: the gateway sends no credentials upstream (got "${displayUrl(value)}").`);
+    } else if (url.search !== '' || url.hash !== '' || /[?#]/.test(value)) {
+      // Paths are appended to the base URL: '?tenant=a' would become '?tenant=a/products?ids=…', another query.
+      problems.push(`${URL_VARIABLES[service]} must be a base URL, scheme://host[:port][/path], without a query or fragment (got "${displayUrl(value)}").`);
+    }
     // As the URL parser read it for the check: without the spaces around it or the newline a secret file leaves
     // at its end, which the transport would otherwise send as part of every request target.
     urls[service] = (url?.href ?? value).replace(/\/+$/, '');
   }
   return urls;
+}
+
+/** The first of `names` set (not empty) in `env`, with its name. */
+function firstSet(env: Env, names: readonly string[]): { name: string; value: string } | null {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return { name, value };
+  }
+  return null;
+}
+
+/**
+ * `NODE_USE_ENV_PROXY=1` (the switch Node 24 reads for its own fetch and
+ * http): upstream calls go through `HTTP_PROXY` / `HTTPS_PROXY` (lower case
+ * first, as curl and undici read them) except for the hosts `NO_PROXY`
+ * names. Unset or 0, the proxy variables are not used, as before.
+ */
+function readEgressProxy(env: Env, problems: string[]): { proxy: EgressProxy | null; ignored: string[] } {
+  const http = firstSet(env, ['http_proxy', 'HTTP_PROXY']);
+  const https = firstSet(env, ['https_proxy', 'HTTPS_PROXY']);
+  const switchValue = env['NODE_USE_ENV_PROXY']?.trim() ?? '';
+  if (switchValue !== '' && switchValue !== '0' && switchValue !== '1') {
+    problems.push(`NODE_USE_ENV_PROXY must be 1 (use HTTP_PROXY, HTTPS_PROXY and NO_PROXY) or 0 (got "${env['NODE_USE_ENV_PROXY']}").`);
+  }
+  if (switchValue !== '1') return { proxy: null, ignored: [http, https].flatMap((v) => (v ? [v.name] : [])) };
+  const proxyUrl = (setting: { name: string; value: string } | null): string | null => {
+    if (!setting) return null;
+    const url = httpUrl(setting.value);
+    if (!url || url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+      problems.push(`${setting.name} must be a proxy's http(s)://[user:password@]host:port (got "${displayUrl(setting.value)}").`);
+      return null;
+    }
+    return url.href;
+  };
+  const httpProxy = proxyUrl(http);
+  const httpsProxy = proxyUrl(https);
+  if (httpProxy === null && httpsProxy === null) return { proxy: null, ignored: [] };
+  const noProxy = (firstSet(env, ['no_proxy', 'NO_PROXY'])?.value ?? '').split(/[\s,]+/).filter(Boolean);
+  return { proxy: { httpProxy, httpsProxy, noProxy }, ignored: [] };
 }
 
 /** `PLAYGROUND`: a comma list of audiences or `none`; by default all in development, only the public catalog in production. */
@@ -489,6 +545,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`REDIS_KEY_PREFIX must be at most 64 letters, digits and _ . : - (got "${redisKeyPrefix}").`);
   }
 
+  const egressProxy = readEgressProxy(env, problems);
   const config: Config = {
     production,
     port: integer(env, 'PORT', 4000, 0, 65535, problems),
@@ -499,6 +556,9 @@ export function loadConfig(env: Env = process.env): Config {
     upstreams: readUpstreams(env, problems),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 5000, 50, 60_000, problems),
     upstreamMaxResponseBytes: integer(env, 'UPSTREAM_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1_024, 268_435_456, problems),
+    upstreamConnectionMaxAgeMs: integer(env, 'UPSTREAM_CONNECTION_MAX_AGE_MS', DEFAULT_CONNECTION_MAX_AGE_MS, 0, 86_400_000, problems),
+    egressProxy: egressProxy.proxy,
+    egressProxyIgnored: egressProxy.ignored,
     circuitFailureThreshold: integer(env, 'CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1_000, problems),
     circuitCooldownMs: integer(env, 'CIRCUIT_COOLDOWN_MS', 10_000, 10, 3_600_000, problems),
     // Node refuses a headers timeout longer than the request timeout (30 s, src/http/server.ts).

@@ -4,7 +4,8 @@ import { createMemoryCache } from '../clients/cache.js';
 import { createClients } from '../clients/create-clients.js';
 import { createRedisCache } from '../clients/redis-cache.js';
 import { closeRedis, connectRedis } from '../clients/redis-connection.js';
-import type { Clients, ServiceName } from '../clients/index.js';
+import { createEgressFetch } from '../clients/transport.js';
+import type { Clients, EgressProxy, ServiceName } from '../clients/index.js';
 import { loadApiKeys, watchApiKeys, type ApiKeysReload } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/credentials.js';
 import { createJwtVerifier } from './auth/jwt.js';
@@ -127,6 +128,16 @@ export function describeConfiguration(config: Config, files: ReturnType<typeof l
     redis: config.redisUrl ? displayUrl(config.redisUrl) : 'none (state in process memory)',
     ...(config.redisKeyPrefix ? { redisKeyPrefix: config.redisKeyPrefix } : {}),
     tracing: config.tracing ? displayUrl(config.tracing.tracesUrl) : 'off',
+    ...(config.egressProxy ? { egressProxy: describeEgressProxy(config.egressProxy) } : {}),
+  };
+}
+
+/** The egress proxy as a log line may show it: no user or password. */
+function describeEgressProxy(proxy: EgressProxy) {
+  return {
+    http: proxy.httpProxy === null ? 'direct' : displayUrl(proxy.httpProxy),
+    https: proxy.httpsProxy === null ? 'direct' : displayUrl(proxy.httpsProxy),
+    noProxy: proxy.noProxy,
   };
 }
 
@@ -149,6 +160,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     } else {
       logger.info({ upstreams }, 'no *_URL configured: started the embedded demo services');
     }
+  }
+  if (config.egressProxy) {
+    logger.info(describeEgressProxy(config.egressProxy), 'upstream calls go through the egress proxy (NODE_USE_ENV_PROXY=1), except to NO_PROXY hosts');
+  } else if (config.egressProxyIgnored.length > 0) {
+    logger.warn({ variables: config.egressProxyIgnored }, 'proxy variables are set but not used: upstream calls go direct; set NODE_USE_ENV_PROXY=1 to send them through the proxy');
   }
   if (config.jwt.kind === 'secret' && config.jwt.isDevSecret) {
     logger.warn('no JWT_SECRET or JWT_JWKS_URL: using the development secret (`npm run token` signs with it)');
@@ -193,6 +209,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     urls: upstreams,
     timeoutMs: config.upstreamTimeoutMs,
     maxResponseBytes: config.upstreamMaxResponseBytes,
+    connectionMaxAgeMs: config.upstreamConnectionMaxAgeMs,
+    ...(config.egressProxy ? { proxy: config.egressProxy } : {}),
     circuit: { failureThreshold: config.circuitFailureThreshold, cooldownMs: config.circuitCooldownMs },
     // Redis down: cache misses (and a warning every 30 s), never a failed or hanging call.
     cache: redis
@@ -255,7 +273,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       ? 'JWKS unreachable: verifying with the keys it served last'
       : 'JWKS unreachable: tokens needing its keys are answered 503 until it answers');
   };
-  const authenticator = createAuthenticator(createJwtVerifier(config.jwt, onKeySetFailure), apiKeys);
+  // The identity provider is often outside the cluster: its key set takes the egress proxy as upstream calls do.
+  const egressFetch = config.egressProxy && config.jwt.kind === 'jwks' ? createEgressFetch(config.egressProxy) : undefined;
+  const authenticator = createAuthenticator(createJwtVerifier(config.jwt, onKeySetFailure, egressFetch), apiKeys);
   const recordRefusal = createRefusalRecorder(logger, metrics);
   // What /healthz, /readyz and /metrics answer from: on the operations port when there is one, else on the public port.
   const endpoints: OperationsEndpoints = {

@@ -227,6 +227,34 @@ describe('Configuration an operator gets wrong: a start-up error naming the vari
     expect(problemsOf({ LOG_LEVEL: 'loud' })).toEqual([expect.stringMatching(/^LOG_LEVEL must be one of .* \(got "loud"\)\.$/)]);
   });
 
+  // The transport sends no credentials it finds in a URL, and appends paths after a query: such a URL passed the
+  // check and then every call went without its credentials, or to another path with a mangled query.
+  it('refuses an upstream URL holding a user, password, query or fragment, without printing them', () => {
+    const problems = problemsOf({ ...ALL_URLS, USERS_URL: 'http://svc:UsersPassw0rd@users.internal/api', ORDERS_URL: 'http://orders.internal/api?tenant=OrdersTenant', PRICING_URL: 'http://pricing.internal/api#v2' });
+    expect(problems).toEqual([
+      expect.stringContaining('USERS_URL must not hold a user or password'),
+      expect.stringContaining('ORDERS_URL must be a base URL'),
+      expect.stringContaining('PRICING_URL must be a base URL'),
+    ]);
+    expect(problems.join('\n')).not.toMatch(/UsersPassw0rd|OrdersTenant/);
+    expect(problemsOf({ ...ALL_URLS, USERS_URL: 'http://users.internal:8080/users-api/v2/' })).toEqual([]);
+  });
+
+  it('reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY only with NODE_USE_ENV_PROXY=1, lower case first, never printing a password', () => {
+    const env = { http_proxy: 'http://egress:3128', HTTP_PROXY: 'http://other:3128', HTTPS_PROXY: 'http://gw:S3cret@egress:3128/', NO_PROXY: '.svc.cluster.local, 10.0.0.0/8 localhost' };
+    expect(loadConfig(env)).toMatchObject({ egressProxy: null, egressProxyIgnored: ['http_proxy', 'HTTPS_PROXY'] });
+    expect(loadConfig({ ...env, NODE_USE_ENV_PROXY: '1' }).egressProxy).toEqual({
+      httpProxy: 'http://egress:3128/',
+      httpsProxy: 'http://gw:S3cret@egress:3128/',
+      noProxy: ['.svc.cluster.local', '10.0.0.0/8', 'localhost'],
+    });
+    expect(loadConfig({ NODE_USE_ENV_PROXY: '1' }).egressProxy).toBeNull();
+    expect(problemsOf({ NODE_USE_ENV_PROXY: 'true' })).toEqual([expect.stringContaining('NODE_USE_ENV_PROXY must be 1')]);
+    const problems = problemsOf({ NODE_USE_ENV_PROXY: '1', HTTPS_PROXY: 'socks5://gw:S3cret@egress:1080', HTTP_PROXY: 'http://egress:3128/some/path' });
+    expect(problems).toEqual([expect.stringContaining('HTTP_PROXY must be'), expect.stringContaining('HTTPS_PROXY must be')]);
+    expect(problems.join('\n')).not.toContain('S3cret');
+  });
+
   it('checks HOST is an address or a host name', () => {
     for (const host of [' ', 'not a host', 'host_name', 'http://gateway']) expect(problemsOf({ HOST: host }).join(), JSON.stringify(host)).toContain('HOST');
     for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'gateway.internal']) expect(problemsOf({ HOST: host }), host).toEqual([]);

@@ -1,12 +1,13 @@
 import { webcrypto } from 'node:crypto';
 import {
   createRemoteJWKSet,
+  customFetch,
   decodeProtectedHeader,
   errors as joseErrors,
   jwtVerify,
   type JWTPayload,
 } from 'jose';
-import { TIERS, type Tier } from '../../clients/index.js';
+import { TIERS, type EgressFetch, type Tier } from '../../clients/index.js';
 import type { JwtConfig } from '../config.js';
 import { BoundedMap } from '../../clients/bounded-map.js';
 import type { Consumer } from './consumer.js';
@@ -57,9 +58,10 @@ function consumerFromClaims(payload: JWTPayload): Consumer {
  * required; `iss` / `aud` are enforced when configured. A JWKS is refetched on
  * an unknown `kid` at most once per cooldown; while it is unreachable the keys
  * it served last keep verifying, and a token needing others is refused as not
- * checkable (503), never let through. `onKeySetFailure` hears of each failed fetch.
+ * checkable (503), never let through. `onKeySetFailure` hears of each failed fetch;
+ * `egressFetch`, when given, fetches the key set (through the egress proxy).
  */
-export function createJwtVerifier(config: JwtConfig, onKeySetFailure?: KeySetFailureListener): JwtVerifier {
+export function createJwtVerifier(config: JwtConfig, onKeySetFailure?: KeySetFailureListener, egressFetch?: EgressFetch): JwtVerifier {
   const algorithms = config.kind === 'secret' ? ['HS256'] : ['RS256', 'ES256'];
   // The HMAC key is imported once: handing jose the raw bytes would import it again on every request.
   const key: Promise<webcrypto.CryptoKey> | RemoteKeySet =
@@ -67,7 +69,13 @@ export function createJwtVerifier(config: JwtConfig, onKeySetFailure?: KeySetFai
       ? webcrypto.subtle.importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
       : withJwksFailureBackoff(
           // Never stale to jose: the wrapper fetches an aged set again in the background (stale-while-revalidate).
-          createRemoteJWKSet(new URL(config.url), { cooldownDuration: config.cooldownMs, timeoutDuration: config.timeoutMs, cacheMaxAge: Infinity }),
+          createRemoteJWKSet(new URL(config.url), {
+            cooldownDuration: config.cooldownMs,
+            timeoutDuration: config.timeoutMs,
+            cacheMaxAge: Infinity,
+            // Through the egress proxy when one is configured, as upstream calls go (NODE_USE_ENV_PROXY=1).
+            ...(egressFetch ? { [customFetch]: egressFetch } : {}),
+          }),
           { maxAgeMs: config.maxAgeMs, ...(onKeySetFailure ? { onFailure: onKeySetFailure } : {}) },
         );
   // The key set is fetched now, at start-up: the first tokens need not wait for it, and a JWKS that does not answer

@@ -113,6 +113,53 @@ describe('Clients: the undici transport', () => {
     http.close();
   });
 
+  // Services behind one ingress (`http://ingress/users-api`, `http://ingress/products-api`) shared one pool of
+  // sockets: a slow service held them all, and every other service's calls queued behind it until their deadline.
+  it('keeps each service its own sockets when several share one origin: a slow one does not queue the others', async () => {
+    const held: ServerResponse[] = [];
+    const upstream = await serve((res, req) => {
+      if (req.url?.startsWith('/inventory-api')) held.push(res);
+      else res.end('{"items":[]}');
+    });
+    const http = createHttp({ maxSockets: 2, timeoutMs: 3_000 });
+    const call = (service: 'inventory' | 'products', path: string) => ({ service, method: 'GET' as const, url: `${upstream.url}${path}`, route: path, meta: META, parse: (b: unknown) => b });
+    const slow = [1, 2].map(() => http.call(call('inventory', '/inventory-api/inventory')).catch((error: unknown) => error));
+    // Both sockets of the inventory service are taken by calls the service does not answer.
+    for (let i = 0; i < 200 && held.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(held).toHaveLength(2);
+    expect(await http.call(call('products', '/products-api/products'))).toEqual({ items: [] });
+    for (const res of held) res.end('{"items":[]}');
+    await Promise.all(slow);
+    http.close();
+  });
+
+  // A keep-alive pool never closed a busy connection: under steady load the gateway kept calling the address the
+  // name had when the connection opened (a DNS cut-over, a headless service's new pods were never seen).
+  it('replaces a connection older than its maximum age once its call is over, while calls keep it busy', async () => {
+    const upstream = await serve((res) => res.end('{"items":[]}'));
+    const closedByClient: boolean[] = [];
+    servers.at(-1)!.on('connection', (socket) => socket.on('end', () => closedByClient.push(true)));
+    const http = createHttp({ connectionMaxAgeMs: 200 });
+    // Sequential calls with no idle gap worth closing for: one connection would serve them all.
+    for (let i = 0; i < 400 && upstream.connections() < 2; i++) {
+      expect(await http.call(get(upstream.url))).toEqual({ items: [] });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(upstream.connections()).toBeGreaterThanOrEqual(2);
+    // The old connection was closed by the gateway (a FIN from its side), not dropped by the server.
+    for (let i = 0; i < 100 && closedByClient.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closedByClient.length).toBeGreaterThanOrEqual(1);
+    http.close();
+  });
+
+  // A cluster DNS that is busy answers SERVFAIL or not at all: getaddrinfo's EAI_AGAIN, after which nothing was sent.
+  it('retries a name lookup that failed for now (EAI_AGAIN), not one for a name that does not exist', () => {
+    const lookup = (code: string) => transportError(Object.assign(new Error(`getaddrinfo ${code} users.shop.svc`), { code, syscall: 'getaddrinfo' }));
+    expect(isRetryableTransportError(lookup('EAI_AGAIN'))).toBe(true);
+    expect(codeForTransportError(lookup('EAI_AGAIN'))).toBe('UPSTREAM_UNAVAILABLE');
+    expect(isRetryableTransportError(lookup('ENOTFOUND'))).toBe(false);
+  });
+
   it('maps undici socket errors to the retry policy’s codes: a reset and a connect timeout are retried, a read timeout is not', () => {
     const undici = (code: string) => Object.assign(new Error(code), { code });
     const closed = transportError(undici('UND_ERR_SOCKET'));

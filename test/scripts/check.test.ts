@@ -60,9 +60,13 @@ describe('`npm start -- --check`: the configuration checked without starting any
       { consumer: 'acme', tier: 'pro', scopes: ['catalog:read'], sha256: keyHash('acme-key') },
       { consumer: 'globex', tier: 'free', scopes: ['catalog:read'], sha256: keyHash('globex-key') },
     ]);
-    const urls = Object.fromEntries(Object.values(URL_VARIABLES).map((name) => [name, `http://svc-user:svc-pass@${name.toLowerCase()}.internal:8080/`]));
+    // A user or password in a service's URL stops the start (none would be sent): the proxy's are the ones to hide.
+    const urls = Object.fromEntries(Object.values(URL_VARIABLES).map((name) => [name, `http://${name.toLowerCase()}.internal:8080/`]));
     const { code, stdout } = await check({
       ...urls,
+      NODE_USE_ENV_PROXY: '1',
+      HTTPS_PROXY: 'http://svc-user:svc-pass@egress.internal:3128',
+      NO_PROXY: '.internal',
       NODE_ENV: 'production',
       PORT: String(port),
       JWT_SECRET: 'a-production-secret-that-is-long-enough-for-hs256',
@@ -79,6 +83,7 @@ describe('`npm start -- --check`: the configuration checked without starting any
       trustedDocuments: { mobile: { mode: 'required', manifestOperations: expect.any(Number) }, web: { mode: 'required' } },
     });
     expect((summary['upstreams'] as Record<string, string>)['users']).toBe('http://users_url.internal:8080/');
+    expect(summary['egressProxy']).toEqual({ http: 'direct', https: 'http://egress.internal:3128/', noProxy: ['.internal'] });
     expect(stdout).not.toMatch(/svc-pass|redis-pass|svc-user|a-production-secret/);
   });
 

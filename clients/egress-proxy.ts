@@ -1,0 +1,90 @@
+/**
+ * Which upstream origins go through an egress proxy: the `HTTP_PROXY` /
+ * `HTTPS_PROXY` / `NO_PROXY` convention (curl, Go's net/http, Node 24's
+ * `NODE_USE_ENV_PROXY`), decided once per origin. The transport
+ * (`clients/transport.ts`) sends through the proxy this module names.
+ */
+import { BlockList, isIP } from 'node:net';
+
+/** The proxy settings, as `src/config.ts` read them (it is the only reader of the environment). */
+export interface EgressProxy {
+  /** Proxy for `http://` upstreams (absolute-form requests), or null: direct. */
+  httpProxy: string | null;
+  /** Proxy for `https://` upstreams (a CONNECT tunnel), or null: direct. Never falls back to `httpProxy`. */
+  httpsProxy: string | null;
+  /** `NO_PROXY` entries: `*`, host names (their subdomains too), `.suffix`, `host:port`, IP addresses and CIDR ranges. */
+  noProxy: readonly string[];
+}
+
+/** The `fetch` the gateway's other outbound calls use (the JWKS), routed as upstream calls are (`clients/transport.ts`). */
+export type EgressFetch = (url: string, init: { method?: string; headers?: Headers; redirect?: 'manual'; signal?: AbortSignal }) => Promise<Response>;
+
+interface NameEntry {
+  /** Lower case, without a leading `.` or `*.`. */
+  name: string;
+  /** 0: any port. */
+  port: number;
+}
+
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
+
+/** `[::1]:8080` → `::1`, 8080; `host:80` → `host`, 80; `::1` (no brackets, so no port) → `::1`, 0. */
+function splitPort(entry: string): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed) return { host: bracketed[1]!, port: Number(bracketed[2] ?? 0) };
+  const withPort = /^([^:]+):(\d+)$/.exec(entry);
+  return withPort ? { host: withPort[1]!, port: Number(withPort[2]) } : { host: entry, port: 0 };
+}
+
+/**
+ * A predicate telling whether a host (as a URL spells it: IPv6 in brackets)
+ * and port must bypass the proxy. Names match themselves and their
+ * subdomains; addresses and ranges match IP-literal hosts only (a name is
+ * not resolved to decide).
+ */
+export function noProxyMatcher(entries: readonly string[]): (host: string, port: number) => boolean {
+  if (entries.includes('*')) return () => true;
+  const names: NameEntry[] = [];
+  const addresses = new BlockList();
+  let anyAddress = false;
+  for (const raw of entries) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const [address = '', prefix] = entry.split('/');
+    const version = isIP(address);
+    if (version !== 0 && prefix !== undefined && /^\d{1,3}$/.test(prefix)) {
+      addresses.addSubnet(address, Number(prefix), version === 6 ? 'ipv6' : 'ipv4');
+      anyAddress = true;
+      continue;
+    }
+    const { host, port } = splitPort(entry);
+    const hostVersion = isIP(host);
+    if (hostVersion !== 0 && port === 0) {
+      addresses.addAddress(host, hostVersion === 6 ? 'ipv6' : 'ipv4');
+      anyAddress = true;
+      continue;
+    }
+    names.push({ name: host.toLowerCase().replace(/^\*?\./, ''), port });
+  }
+  return (urlHost, port) => {
+    const host = (urlHost.startsWith('[') ? urlHost.slice(1, -1) : urlHost).toLowerCase();
+    const version = isIP(host);
+    if (anyAddress && version !== 0 && addresses.check(host, version === 6 ? 'ipv6' : 'ipv4')) return true;
+    return names.some((entry) => (entry.port === 0 || entry.port === port) && (host === entry.name || host.endsWith('.' + entry.name)));
+  };
+}
+
+/**
+ * The proxy URL an upstream origin (`https://pricing.internal:8443`) is
+ * reached through, or null for a direct connection: `https:` origins use
+ * `httpsProxy`, `http:` ones `httpProxy`, unless `NO_PROXY` names them.
+ */
+export function proxyChooser(proxy: EgressProxy): (origin: string) => string | null {
+  const bypass = noProxyMatcher(proxy.noProxy);
+  return (origin) => {
+    const url = new URL(origin);
+    const via = url.protocol === 'https:' ? proxy.httpsProxy : proxy.httpProxy;
+    if (via === null) return null;
+    return bypass(url.hostname, Number(url.port) || DEFAULT_PORTS[url.protocol] || 0) ? null : via;
+  };
+}

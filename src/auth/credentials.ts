@@ -11,8 +11,9 @@ const MAX_API_KEY_LENGTH = 256;
 export interface Authenticator {
   /**
    * The consumer behind a request's credentials: mobile and web read
-   * `Authorization: Bearer`, public reads `X-API-Key`; no credentials is
-   * anonymous. Presented-but-bad credentials throw CredentialError.
+   * `Authorization: Bearer`, public reads `X-API-Key`; no credentials (an
+   * empty `Authorization` included) is anonymous. Presented-but-bad
+   * credentials throw CredentialError.
    */
   authenticate(audience: Audience, headers: IncomingHttpHeaders, clientAddress: string): Promise<Consumer>;
 }
@@ -34,7 +35,10 @@ export function createAuthenticator(verifyJwt: JwtVerifier, apiKeys: ApiKeyStore
         return consumer;
       }
       const authorization = single(headers.authorization);
-      if (authorization === undefined) return anonymousConsumer(clientAddress);
+      // An empty header carries no credential: Apollo Client's documented auth link sends `authorization: ""` for a
+      // visitor who is not signed in, and so does a server-side renderer built on it; refused, every page such a
+      // visitor opened was a 401.
+      if (authorization === undefined || authorization.trim() === '') return anonymousConsumer(clientAddress);
       if (authorization.length > MAX_TOKEN_BYTES + 16) throw new CredentialError('authorization header too large');
       const match = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim());
       if (!match?.[1]) throw new CredentialError('not a bearer token');

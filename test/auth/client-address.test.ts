@@ -74,6 +74,21 @@ describe('Client address (unit, fake sockets)', () => {
     expect(anonymousConsumer('unknown').id).toBe('anon:unknown');
   });
 
+  // Azure Application Gateway and IIS's ARR write the client's port too, and a server-side renderer copying their
+  // header on passes it along: kept whole, each of a client's connections was an address with a budget of its own.
+  it('reads a hop written with a port as its address, IPv6 in brackets too, so a new connection is not a new client', () => {
+    expect(clientAddress(request('10.0.0.1', '203.0.113.7:51234'), proxies)).toBe('203.0.113.7');
+    expect(clientAddress(request('10.0.0.1', '203.0.113.7:51234, 10.0.0.2:443'), proxies)).toBe('203.0.113.7');
+    expect(clientAddress(request('10.0.0.1', '[2001:db8:1:2::7]:443'), proxies)).toBe('2001:db8:1:2::7');
+    expect(clientAddress(request('10.0.0.1', '[2001:db8:1:2::7]'), proxies)).toBe('2001:db8:1:2::7');
+    expect(clientAddress(request('10.0.0.1', '[::ffff:203.0.113.7]:8080'), proxies)).toBe('203.0.113.7');
+    expect(anonymousConsumer(clientAddress(request('10.0.0.1', '[2001:db8:1:2::7]:443'), proxies)).id).toBe('anon:2001:db8:1:2::/64');
+    // Not an address and a port: kept as written, as any other entry that is no address.
+    expect(clientAddress(request('10.0.0.1', 'client.example:80'), proxies)).toBe('client.example:80');
+    expect(clientAddress(request('10.0.0.1', '203.0.113.7:http'), proxies)).toBe('203.0.113.7:http');
+    expect(clientAddress(request('10.0.0.1', '[2001:db8::7'), proxies)).toBe('[2001:db8::7');
+  });
+
   it('names an unknown peer rather than failing', () => {
     expect(clientAddress(request(undefined, '203.0.113.7'), proxies)).toBe('unknown');
   });
@@ -125,6 +140,27 @@ describe('Client address at the gateway (seen as the anonymous consumer in the r
       await gateway.close();
     }
   }
+
+  /**
+   * Six anonymous page renders of cost 1 against a web budget of 3, sent by a server-side renderer (the test, on
+   * loopback) for one visitor that reached it over six connections: what the renderer forwards is its proxy's
+   * `X-Forwarded-For`, which names the visitor's address with each connection's port.
+   */
+  it('keys the visitors of a trusted server-side renderer by their address, not by the port of each connection', async () => {
+    const limits = tempFile('limits.json', { web: { tiers: { free: { capacity: 3, restorePerSecond: 0.001 } } } });
+    const gateway: Gateway = await startTestGateway({ upstreams: upstream.urls, env: { RATE_LIMITS_FILE: limits, TRUSTED_PROXIES: '127.0.0.1' } });
+    try {
+      const statuses: number[] = [];
+      for (let port = 50_001; port <= 50_006; port += 1) {
+        statuses.push((await gql(gateway, 'web', '{ product(id: "fx-p1") { id } }', {}, { 'x-forwarded-for': `203.0.113.7:${port}` })).status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+      // Another visitor has a budget of its own.
+      expect((await gql(gateway, 'web', '{ product(id: "fx-p1") { id } }', {}, { 'x-forwarded-for': '203.0.113.8:50001' })).status).toBe(200);
+    } finally {
+      await gateway.close();
+    }
+  });
 
   it('keys the anonymous budget by the socket address: a new spoofed X-Forwarded-For each time buys no budget', async () => {
     expect(await admittedWithSpoofedAddresses({})).toEqual([200, 200, 200, 429, 429, 429]);

@@ -3,7 +3,7 @@ import { generateKeyPair, jwtVerify, SignJWT, exportJWK, UnsecuredJWT } from 'jo
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { bearer, captureLogs, gql, startTestGateway, TEST_JWT_SECRET, tokenFor } from '../helpers/gateway.js';
-import { CATALOG, MOBILE_DASHBOARD } from '../operations/contract.js';
+import { CATALOG, MOBILE_DASHBOARD, PRODUCT_PAGE } from '../operations/contract.js';
 
 let gateway: Gateway;
 /** The gateway's log lines: a rejected credential is logged with its reason, which tells which check refused it. */
@@ -36,6 +36,21 @@ describe('Credentials → consumer', () => {
     const { body } = await gql(gateway, 'web', '{ product(id: "p1") { id } }');
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ product: { id: 'p1' } });
+  });
+
+  // Apollo Client's documented auth link sends `authorization: token ? \`Bearer ${token}\` : ""`, on the server
+  // rendering a page as in the browser: a visitor who is not signed in was a 401 on every page.
+  it('serves a request whose Authorization header is empty as anonymous, as it serves one without the header', async () => {
+    const page = await gql(gateway, 'web', PRODUCT_PAGE, { id: 'p1' }, { authorization: '' });
+    expect(page.status).toBe(200);
+    expect(page.body.errors).toBeUndefined();
+    expect(page.body.data).toMatchObject({ product: { id: 'p1', price: { currency: 'USD' } } });
+    const viewer = await gql(gateway, 'mobile', MOBILE_DASHBOARD, {}, { authorization: '' });
+    expect(viewer.status).toBe(200);
+    expect(viewer.body.data).toEqual({ dashboard: null });
+    expect(viewer.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    // A scheme without its token is still a credential that does not verify.
+    expect((await gql(gateway, 'web', PRODUCT_PAGE, { id: 'p1' }, { authorization: 'Bearer' })).status).toBe(401);
   });
 
   it('rejects garbage, a wrong-secret token, an expired token and `alg: none` with 401', async () => {

@@ -37,6 +37,14 @@ function splitPort(entry: string): { host: string; port: number } {
 }
 
 /**
+ * `users.svc.cluster.local.` → `users.svc.cluster.local`: a fully qualified name (written with its root's dot so the
+ * resolver skips the search list, as cluster manifests often do) is the same host.
+ */
+function withoutRootDot(name: string): string {
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+/**
  * A predicate telling whether a host (as a URL spells it: IPv6 in brackets)
  * and port must bypass the proxy. Names match themselves and their
  * subdomains; addresses and ranges match IP-literal hosts only (a name is
@@ -64,10 +72,10 @@ export function noProxyMatcher(entries: readonly string[]): (host: string, port:
       anyAddress = true;
       continue;
     }
-    names.push({ name: host.toLowerCase().replace(/^\*?\./, ''), port });
+    names.push({ name: withoutRootDot(host.toLowerCase().replace(/^\*?\./, '')), port });
   }
   return (urlHost, port) => {
-    const host = (urlHost.startsWith('[') ? urlHost.slice(1, -1) : urlHost).toLowerCase();
+    const host = withoutRootDot((urlHost.startsWith('[') ? urlHost.slice(1, -1) : urlHost).toLowerCase());
     const version = isIP(host);
     if (anyAddress && version !== 0 && addresses.check(host, version === 6 ? 'ipv6' : 'ipv4')) return true;
     return names.some((entry) => (entry.port === 0 || entry.port === port) && (host === entry.name || host.endsWith('.' + entry.name)));

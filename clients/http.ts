@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callStartOf, quietly, startTrace, type CallTrace, type RetryInfo } from './call-tracer.js';
 import type { AttemptVerdict } from './circuit-breaker.js';
-import { UpstreamError, type ServiceName } from './errors.js';
+import { SERVICE_NAMES, UpstreamError, type ServiceName } from './errors.js';
 import { isSafeHeaderValue, traceHeaders, upstreamHeaders } from './headers.js';
 import { DEFAULT_CONNECTION_MAX_AGE_MS, DEFAULT_MAX_RESPONSE_BYTES, type CallEvent, type Http, type HttpCall, type HttpOptions } from './http-types.js';
 import type { RequestMeta } from './index.js';
@@ -72,15 +72,9 @@ export function createHttp(options: HttpOptions = {}): Http {
     connectionMaxAgeMs: options.connectionMaxAgeMs ?? DEFAULT_CONNECTION_MAX_AGE_MS,
     proxy: options.proxy,
   };
-  const transports = new Map<ServiceName, Transport>();
-  const transportOf = (service: ServiceName): Transport => {
-    let transport = transports.get(service);
-    if (!transport) {
-      transport = createTransport(transportOptions);
-      transports.set(service, transport);
-    }
-    return transport;
-  };
+  // Made now, not at a service's first call: `close` closes them all, and a call made after it (an operation still
+  // running when the drain ended) fails instead of opening a pool nothing would close.
+  const transports = new Map<ServiceName, Transport>(SERVICE_NAMES.map((service) => [service, createTransport(transportOptions)]));
 
   /** Mutated by `run` so the caller can report it whether `run` resolved or threw. */
   interface Progress {
@@ -141,7 +135,7 @@ export function createHttp(options: HttpOptions = {}): Http {
         // Unset while the attempt runs: one that throws counts as a failure (no placeholder Error: its stack costs µs per call).
         let outcome: Outcome | undefined;
         try {
-          outcome = await transportOf(call.service).send(progress.trace ? traced(attempt, progress.trace, progress.attempts) : attempt, deadline);
+          outcome = await transports.get(call.service)!.send(progress.trace ? traced(attempt, progress.trace, progress.attempts) : attempt, deadline);
         } finally {
           permit?.report(outcome === undefined ? 'failure' : verdictOf(outcome));
         }

@@ -38,19 +38,26 @@ export function connectRedis(options: RedisConnectionOptions) {
 /** A connection made by `connectRedis`. */
 export type RedisConnection = ReturnType<typeof connectRedis>;
 
+/** Connections `closeRedis` has begun to close: never opened again (`reopenRedis`). */
+const closing = new WeakSet<RedisConnection>();
+
 /**
- * Closes politely when connected (QUIT, at most 500 ms); a connection that is
- * down or reconnecting is destroyed, since a polite close would wait for a
+ * Closes politely when connected (the answers to the commands already sent,
+ * for at most 500 ms), then ends the connection; one that is down or
+ * reconnecting is ended at once, since a polite close would wait for a
  * server that may be gone.
  */
 export async function closeRedis(client: RedisConnection): Promise<void> {
+  closing.add(client);
   if (!client.isOpen) return;
   if (client.isReady) {
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, 500);
     });
-    await Promise.race([client.close().catch(() => undefined), giveUp]);
+    // Answers come in order: PING's comes after those of every command sent before it. Not `client.close()`: a server
+    // that never answers left its socket open for good, since a client being closed can no longer be destroyed.
+    await Promise.race([client.ping().catch(() => undefined), giveUp]);
     clearTimeout(timer);
   }
   if (client.isOpen) client.destroy();
@@ -65,11 +72,13 @@ const lastReopened = new WeakMap<RedisConnection, number>();
  * anew, as at start-up (in the background, capped backoff; its errors reach
  * the connection's `onError`). For a connection that leads to the wrong
  * server or nowhere after a failover, which Redis itself never closes. At
- * most once a second per connection; commands waiting on the old one fail
- * (their callers fall back, as for any failed command).
+ * most once a second per connection, and never once `closeRedis` has begun;
+ * commands waiting on the old one fail (their callers fall back, as for any
+ * failed command).
  */
 export function reopenRedis(client: RedisConnection): void {
-  if (!client.isReady) return;
+  // A connection being closed (a READONLY answer or a silent probe during shutdown) stays closed.
+  if (closing.has(client) || !client.isOpen || !client.isReady) return;
   const now = performance.now();
   if (now - (lastReopened.get(client) ?? -Infinity) < REOPEN_INTERVAL_MS) return;
   lastReopened.set(client, now);

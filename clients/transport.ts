@@ -196,11 +196,21 @@ interface Route {
   forward?: { origin: string; headers: readonly string[] };
 }
 
-/** `Proxy-Authorization` for a proxy URL holding a user and password (RFC 9110 §11.7.1, Basic), else nothing. */
-function proxyAuthorization(proxy: URL): string[] {
-  if (proxy.username === '' && proxy.password === '') return [];
+/**
+ * `Proxy-Authorization` for a proxy URL holding a user or password (RFC 9110 §11.7.1, Basic), else null. Given to
+ * undici's `ProxyAgent` as its `token` too: by itself it sends one only when the URL has both, so a user alone
+ * (a token as the user name) reached a CONNECT proxy without it, and the forwarded `http://` calls with it.
+ */
+function proxyAuthorization(proxy: URL): string | null {
+  if (proxy.username === '' && proxy.password === '') return null;
   const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-  return ['proxy-authorization', `Basic ${Buffer.from(credentials).toString('base64')}`];
+  return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+
+/** undici `ProxyAgent` options naming the proxy at `via` and its credentials. */
+function proxyAgentOptions(via: string): { uri: string; token?: string } {
+  const token = proxyAuthorization(new URL(via));
+  return token === null ? { uri: via } : { uri: via, token };
 }
 
 /**
@@ -239,7 +249,7 @@ export function createTransport(options: TransportOptions): Transport {
       let tunnel = tunnels.get(via);
       if (!tunnel) {
         const connect = { timeout: options.connectTimeoutMs };
-        tunnel = new ProxyAgent({ ...poolOptions, uri: via, proxyTls: connect, requestTls: connect });
+        tunnel = new ProxyAgent({ ...poolOptions, ...proxyAgentOptions(via), proxyTls: connect, requestTls: connect });
         tunnels.set(via, tunnel);
         dispatchers.push(tunnel);
       }
@@ -248,7 +258,9 @@ export function createTransport(options: TransportOptions): Transport {
       const proxy = new URL(via);
       const pool = new Pool(proxy.origin, { ...poolOptions, connect: { timeout: options.connectTimeoutMs } });
       dispatchers.push(pool);
-      route = { dispatcher: pool, forward: { origin: proxy.origin, headers: ['host', new URL(origin).host, ...proxyAuthorization(proxy)] } };
+      const authorization = proxyAuthorization(proxy);
+      const headers = ['host', new URL(origin).host, ...(authorization === null ? [] : ['proxy-authorization', authorization])];
+      route = { dispatcher: pool, forward: { origin: proxy.origin, headers } };
     }
     routes.set(origin, route);
     return route;
@@ -298,7 +310,7 @@ export function createEgressFetch(proxy: EgressProxy): EgressFetch {
     const key = via === null ? 'direct' : `${https ? 'tunnel' : 'forward'} ${via}`;
     let dispatcher = agents.get(key);
     if (!dispatcher) {
-      dispatcher = via === null ? new Agent() : new ProxyAgent({ uri: via, proxyTunnel: https });
+      dispatcher = via === null ? new Agent() : new ProxyAgent({ ...proxyAgentOptions(via), proxyTunnel: https });
       agents.set(key, dispatcher);
     }
     // undici's own Headers and Response are the global ones' shape, which its types name apart.

@@ -364,7 +364,11 @@ function readEgressProxy(env: Env, problems: string[]): { proxy: EgressProxy | n
   const httpProxy = proxyUrl(http);
   const httpsProxy = proxyUrl(https);
   if (httpProxy === null && httpsProxy === null) return { proxy: null, ignored: [] };
-  const noProxy = (firstSet(env, ['no_proxy', 'NO_PROXY'])?.value ?? '').split(/[\s,]+/).filter(Boolean);
+  const noProxySetting = firstSet(env, ['no_proxy', 'NO_PROXY']);
+  const noProxy = (noProxySetting?.value ?? '').split(/[\s,]+/).filter(Boolean);
+  // A range it cannot read (`10.0.0.0/33`) made every upstream call fail, as the first one chose its route.
+  const badRanges = noProxy.filter((entry) => entry.includes('/') && parseAddressOrRange(entry) === null);
+  if (badRanges.length > 0) problems.push(`${noProxySetting!.name} holds what is not an address/prefix range (got "${badRanges.join(', ')}").`);
   return { proxy: { httpProxy, httpsProxy, noProxy }, ignored: [] };
 }
 

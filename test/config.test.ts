@@ -255,6 +255,16 @@ describe('Configuration an operator gets wrong: a start-up error naming the vari
     expect(problems.join('\n')).not.toContain('S3cret');
   });
 
+  // The first call of each service chose its route, and a range Node's BlockList refuses threw there: the gateway
+  // started, and every upstream call was UPSTREAM_UNAVAILABLE.
+  it('refuses a NO_PROXY range that is not one, naming it', () => {
+    const proxy = { NODE_USE_ENV_PROXY: '1', HTTP_PROXY: 'http://egress:3128' };
+    expect(problemsOf({ ...proxy, NO_PROXY: '10.0.0.0/8, fd00::/8, .svc, 10.1.2.3:8080' })).toEqual([]);
+    expect(problemsOf({ ...proxy, no_proxy: '10.0.0.0/33, .svc, fd00::/129, [fd00::]/8' })).toEqual([
+      expect.stringMatching(/^no_proxy .*"10\.0\.0\.0\/33, fd00::\/129, \[fd00::\]\/8"/),
+    ]);
+  });
+
   it('checks HOST is an address or a host name', () => {
     for (const host of [' ', 'not a host', 'host_name', 'http://gateway']) expect(problemsOf({ HOST: host }).join(), JSON.stringify(host)).toContain('HOST');
     for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'gateway.internal']) expect(problemsOf({ HOST: host }), host).toEqual([]);

@@ -105,6 +105,8 @@ export class FallbackBudgetStore implements BudgetStore {
   }
 
   private async tryShared(): Promise<void> {
+    // Silence is counted on one connection: one lost meanwhile and opened again starts the count afresh.
+    if (!this.shared.ready) this.silentSince = undefined;
     if (this.shared.ready) {
       const sent = performance.now();
       try {
@@ -115,6 +117,8 @@ export class FallbackBudgetStore implements BudgetStore {
         this.logger.warn('Redis answers again: shared rate-limit budgets resumed');
         return;
       } catch (error) {
+        // Closed meanwhile (a probe unanswered while the gateway shuts down): its connection is not opened again.
+        if (this.closed) return;
         // Still failing: budgets stay local, and the next probe follows.
         this.silentSince = error instanceof NoAnswerError ? (this.silentSince ?? sent) : undefined;
         if (this.silentSince !== undefined && performance.now() - this.silentSince >= REOPEN_AFTER_SILENCE_MS) {

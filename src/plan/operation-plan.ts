@@ -137,37 +137,27 @@ function readsIntrospection(document: DocumentNode): boolean {
 }
 
 /**
- * Whether any selection carries `@skip`/`@include`. graphql-jit 0.8 decides them otherwise than the GraphQL spec
+ * Which `@skip`/`@include` a document carries: `none`, `constant` ones only, or `variable` (some condition reads a
+ * variable: then the fields an operation collects depend on the request).
+ *
+ * A document with any runs on graphql-js: graphql-jit 0.8 decides them otherwise than the GraphQL spec
  * (§6.3.2 CollectFields) and graphql-js: it marks a fragment visited before reading its spread's condition
  * (`...F @skip(if: true) ...F` leaves F out), and keeps one condition per field node for every place a fragment
  * is spread (F left out under a false condition once is left out everywhere); it also orders some fields
  * otherwise. Its answers then lacked fields that the estimate priced and the resolvers' lookahead (which reads
  * the spec's rules) had already fetched: upstream work that the actual cost, measured from the answer, refunded.
  */
-function hasConditions(document: DocumentNode): boolean {
-  let found = false;
+function conditionsIn(document: DocumentNode): 'none' | 'constant' | 'variable' {
+  let found: 'none' | 'constant' | 'variable' = 'none';
   visit(document, {
     Directive(node) {
-      if (node.name.value === 'skip' || node.name.value === 'include') {
-        found = true;
-        return BREAK;
+      if (node.name.value !== 'skip' && node.name.value !== 'include') return undefined;
+      if (!node.arguments?.some((a) => a.value.kind === Kind.VARIABLE)) {
+        found = 'constant';
+        return undefined;
       }
-      return undefined;
-    },
-  });
-  return found;
-}
-
-/** Whether any `@skip`/`@include` reads a variable: then the fields an operation collects depend on the request. */
-function hasVariableConditions(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    Directive(node) {
-      if ((node.name.value === 'skip' || node.name.value === 'include') && node.arguments?.some((a) => a.value.kind === Kind.VARIABLE)) {
-        found = true;
-        return BREAK;
-      }
-      return undefined;
+      found = 'variable';
+      return BREAK;
     },
   });
   return found;
@@ -196,6 +186,7 @@ export function planOperation(options: PlanOptions, document: DocumentNode, oper
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
   const root = rootOf(schema, operation);
   const definitions = operation.variableDefinitions ?? [];
+  const conditions = conditionsIn(document);
 
   let compiled: CompiledQuery | null = null;
   let fallbackReason: string | undefined;
@@ -203,7 +194,7 @@ export function planOperation(options: PlanOptions, document: DocumentNode, oper
     fallbackReason = 'configured';
   } else if (readsIntrospection(document)) {
     fallbackReason = 'introspection';
-  } else if (hasConditions(document)) {
+  } else if (conditions !== 'none') {
     fallbackReason = 'conditions';
   } else {
     try {
@@ -218,7 +209,7 @@ export function planOperation(options: PlanOptions, document: DocumentNode, oper
   const estimates = new Map<string, number>();
   let estimateKeyChars = 0;
   // Shared by every request unless the collected fields depend on variables.
-  const costCache: ActualCostCache | null = hasVariableConditions(document) ? null : createActualCostCache();
+  const costCache: ActualCostCache | null = conditions === 'variable' ? null : createActualCostCache();
   const scopeFor = (variables: Record<string, unknown>) => ({ schema, fragments, variables, model });
 
   return {

@@ -42,6 +42,16 @@ describe('Egress proxy: NO_PROXY as curl and Go read it', () => {
     expect(noProxyMatcher(['*'])('anything.example', 443)).toBe(true);
   });
 
+  // A cluster's fully qualified names are often written with their final dot (no search-list lookups): such a
+  // service did not match `.svc.cluster.local`, and its in-cluster calls went out through the proxy.
+  it('reads a name written with its final dot as the same name, in the URL or in NO_PROXY', () => {
+    const bypass = noProxyMatcher(['.svc.cluster.local', 'pricing.internal.']);
+    expect(bypass('users.shop.svc.cluster.local.', 80)).toBe(true);
+    expect(bypass('pricing.internal', 80)).toBe(true);
+    expect(bypass('pricing.internal.', 80)).toBe(true);
+    expect(bypass('users.example.', 80)).toBe(false);
+  });
+
   it('uses HTTPS_PROXY for https origins and HTTP_PROXY for http ones, never one for the other', () => {
     const choose = proxyChooser({ httpProxy: 'http://proxy:3128/', httpsProxy: null, noProxy: ['localhost'] });
     expect(choose('http://users.example:8080')).toBe('http://proxy:3128/');
@@ -89,12 +99,11 @@ describe('Egress proxy: upstream calls with NODE_USE_ENV_PROXY=1', () => {
     expect(productCall?.method).toBe('GET');
     expect(productCall?.headers.host).toBe(`fixture.test:${port}`);
     expect(productCall?.headers['proxy-authorization']).toBe(`Basic ${Buffer.from('gw:pr@xy-pass').toString('base64')}`);
-    // The service sees an ordinary request: no proxy credentials reach it.
-    expect(upstream.requests.at(-1)?.headers['proxy-authorization']).toBeUndefined();
+    // (That no proxy credentials reach a service is checked through a tunnel, below: this proxy drops them itself.)
     // The start-up line names the proxy, never its password.
     const line = logs.lines.find((l) => l.includes('egress proxy'));
     expect(line).toContain(`"http":"${egress.url}/"`);
-    expect(logs.lines.join('\n')).not.toContain('pr%40xy-pass');
+    expect(logs.lines.join('\n')).not.toMatch(/pr%40xy-pass|pr@xy-pass/);
   });
 
   it('goes direct to the hosts NO_PROXY names, by name or by CIDR range, and through the proxy to the others', async () => {
@@ -144,6 +153,20 @@ describe('Egress proxy: upstream calls with NODE_USE_ENV_PROXY=1', () => {
     }
   });
 
+  // undici's ProxyAgent sends credentials only when the URL has a user and a password: a user alone (a token
+  // as the user name) went with the forwarded http:// calls, and not with the tunnels, which the proxy refused.
+  it('sends a proxy URL holding a user alone as credentials to a tunnel and to forwarded calls alike', async () => {
+    const egress = await proxy({ refuse: 407 });
+    const withUser = egress.url.replace('http://', 'http://gw-token@');
+    const http = createHttp({ proxy: { httpProxy: withUser, httpsProxy: withUser, noProxy: [] }, timeoutMs: 3_000, retries: 0 });
+    const call = (service: ServiceName, url: string) => http.call({ service, method: 'GET', url, route: '/', meta: META, parse: (b) => b });
+    await rejectionOf(call('pricing', 'https://pricing.test:8443/prices'));
+    await rejectionOf(call('users', 'http://users.test:8080/users'));
+    http.close();
+    const expected = `Basic ${Buffer.from('gw-token:').toString('base64')}`;
+    expect(egress.requests.map((r) => `${r.method} ${r.headers['proxy-authorization']}`)).toEqual([`CONNECT ${expected}`, `GET ${expected}`]);
+  });
+
   it('answers UPSTREAM_UNAVAILABLE when the proxy refuses a tunnel, naming EPROXY in the log and nothing to the client', async () => {
     const egress = await proxy({ refuse: 403 });
     const http = createHttp({ proxy: { httpProxy: null, httpsProxy: egress.url, noProxy: [] }, timeoutMs: 3_000 });
@@ -170,7 +193,7 @@ describe('Egress proxy: https:// services through a CONNECT tunnel', () => {
     gateway = await spawnGateway(renamed(upstream.urls, 'localhost'), {
       NODE_EXTRA_CA_CERTS: path.resolve(TLS_DIR, 'ca.pem'),
       NODE_USE_ENV_PROXY: '1',
-      HTTPS_PROXY: egress.url,
+      HTTPS_PROXY: egress.url.replace('http://', 'http://gw:tunnel-pass@'),
     });
   }, 60_000);
   afterAll(async () => {
@@ -188,5 +211,10 @@ describe('Egress proxy: https:// services through a CONNECT tunnel', () => {
     expect(egress.requests.map((r) => `${r.method} ${r.target}`)).toContain(`CONNECT localhost:${port}`);
     // Nothing went to the proxy in the clear.
     expect(egress.requests.every((r) => r.method === 'CONNECT')).toBe(true);
+    // Its credentials went to the proxy with each CONNECT, and never through the tunnel, where it could not take
+    // them out: the service saw none.
+    expect(new Set(egress.requests.map((r) => r.headers['proxy-authorization']))).toEqual(new Set([`Basic ${Buffer.from('gw:tunnel-pass').toString('base64')}`]));
+    expect(upstream.requests.length).toBeGreaterThan(0);
+    expect(upstream.requests.filter((r) => r.headers['proxy-authorization'] !== undefined)).toEqual([]);
   });
 });

@@ -133,6 +133,16 @@ describe('Clients: the undici transport', () => {
     http.close();
   });
 
+  // The per-service pools were made at each service's first call, also after `close`: a call still being made
+  // once the gateway had closed its clients (an operation cut at the end of the drain) opened a pool nothing closed.
+  it('opens no connection for a call made after close, for any service', async () => {
+    const upstream = await serve((res) => res.end('{"items":[]}'));
+    const http = createHttp({ retries: 0 });
+    http.close();
+    expect(await rejectionOf(http.call(get(upstream.url)))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    expect(upstream.connections()).toBe(0);
+  });
+
   // A keep-alive pool never closed a busy connection: under steady load the gateway kept calling the address the
   // name had when the connection opened (a DNS cut-over, a headless service's new pods were never seen).
   it('replaces a connection older than its maximum age once its call is over, while calls keep it busy', async () => {

@@ -16,6 +16,8 @@ export interface RedisEndpoint {
    * whose address went away, where packets are dropped and nobody resets the connection. New ones work.
    */
   freeze(): void;
+  /** Ends the connections open now, as a server going away does (new ones go to the server it names). */
+  drop(): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,9 @@ export async function startRedisEndpoint(port: number): Promise<RedisEndpoint> {
     },
     freeze() {
       for (const link of links) link.frozen = true;
+    },
+    drop() {
+      for (const link of links) for (const socket of link.sockets) socket.destroy();
     },
     async close() {
       for (const link of links) for (const socket of link.sockets) socket.destroy();

@@ -4,7 +4,7 @@
  * `NODE_USE_ENV_PROXY`), decided once per origin. The transport
  * (`clients/transport.ts`) sends through the proxy this module names.
  */
-import { BlockList, isIP } from 'node:net';
+import { addressMatcher, parseAddressOrRange, splitHostPort, type AddressOrRange } from './net-address.js';
 
 /** The proxy settings, as `src/config.ts` read them (it is the only reader of the environment). */
 export interface EgressProxy {
@@ -28,14 +28,6 @@ interface NameEntry {
 
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
 
-/** `[::1]:8080` → `::1`, 8080; `host:80` → `host`, 80; `::1` (no brackets, so no port) → `::1`, 0. */
-function splitPort(entry: string): { host: string; port: number } {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (bracketed) return { host: bracketed[1]!, port: Number(bracketed[2] ?? 0) };
-  const withPort = /^([^:]+):(\d+)$/.exec(entry);
-  return withPort ? { host: withPort[1]!, port: Number(withPort[2]) } : { host: entry, port: 0 };
-}
-
 /**
  * `users.svc.cluster.local.` → `users.svc.cluster.local`: a fully qualified name (written with its root's dot so the
  * resolver skips the search list, as cluster manifests often do) is the same host.
@@ -53,32 +45,20 @@ function withoutRootDot(name: string): string {
 export function noProxyMatcher(entries: readonly string[]): (host: string, port: number) => boolean {
   if (entries.includes('*')) return () => true;
   const names: NameEntry[] = [];
-  const addresses = new BlockList();
-  let anyAddress = false;
+  const ranges: AddressOrRange[] = [];
   for (const raw of entries) {
     const entry = raw.trim();
     if (entry === '') continue;
-    const [address = '', prefix] = entry.split('/');
-    const version = isIP(address);
-    if (version !== 0 && prefix !== undefined && /^\d{1,3}$/.test(prefix)) {
-      addresses.addSubnet(address, Number(prefix), version === 6 ? 'ipv6' : 'ipv4');
-      anyAddress = true;
-      continue;
-    }
-    const { host, port } = splitPort(entry);
-    const hostVersion = isIP(host);
-    if (hostVersion !== 0 && port === 0) {
-      addresses.addAddress(host, hostVersion === 6 ? 'ipv6' : 'ipv4');
-      anyAddress = true;
-      continue;
-    }
-    names.push({ name: withoutRootDot(host.toLowerCase().replace(/^\*?\./, '')), port });
+    const { host, port } = splitHostPort(entry);
+    // The parser that checks TRUSTED_PROXIES (and, at start-up, these ranges): an address written with a port is a name.
+    const range = port === 0 ? parseAddressOrRange(host) : null;
+    if (range) ranges.push(range);
+    else names.push({ name: withoutRootDot(host.toLowerCase().replace(/^\*?\./, '')), port });
   }
+  const inRanges = addressMatcher(ranges);
   return (urlHost, port) => {
     const host = withoutRootDot((urlHost.startsWith('[') ? urlHost.slice(1, -1) : urlHost).toLowerCase());
-    const version = isIP(host);
-    if (anyAddress && version !== 0 && addresses.check(host, version === 6 ? 'ipv6' : 'ipv4')) return true;
-    return names.some((entry) => (entry.port === 0 || entry.port === port) && (host === entry.name || host.endsWith('.' + entry.name)));
+    return inRanges(host) || names.some((entry) => (entry.port === 0 || entry.port === port) && (host === entry.name || host.endsWith('.' + entry.name)));
   };
 }
 

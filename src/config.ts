@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { EgressProxy } from '../clients/egress-proxy.js';
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
 import { DEFAULT_CONNECTION_MAX_AGE_MS, DEFAULT_MAX_RESPONSE_BYTES } from '../clients/http-types.js';
-import { parseAddressOrRange } from './net-address.js';
+import { parseAddressOrRange } from '../clients/net-address.js';
 import { DEFAULT_COMPRESSION, type CompressionSettings } from './http/compression.js';
 import { AUDIENCES, type Audience } from './context.js';
 import { DEFAULT_LOG_BUFFER_BYTES } from './logger.js';

@@ -1,5 +1,5 @@
 import type { Tier } from '../../clients/index.js';
-import { ipv6Prefix64 } from '../net-address.js';
+import { ipv6Prefix64 } from '../../clients/net-address.js';
 
 /**
  * Who is calling. Built once per request from the credentials at the edge;

@@ -1,6 +1,5 @@
 import {
   getDirectiveValues,
-  GraphQLError,
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
   isAbstractType,
@@ -12,7 +11,6 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
-import { ErrorCode, gatewayError } from '../errors.js';
 
 export interface WalkScope {
   schema: GraphQLSchema;
@@ -20,29 +18,12 @@ export interface WalkScope {
   variables: Readonly<Record<string, unknown>>;
 }
 
-/**
- * `read` (argument or directive values with the request's variables), its errors answered as the input
- * problems they are: HTTP 400 BAD_USER_INPUT before anything runs. A nullable variable with a default may
- * stand where a non-null value is needed (GraphQL spec §5.8.5, "All Variable Usages Are Allowed"), and sent
- * as `null` it makes graphql-js throw an error without a code, which was answered as a 500.
- */
-export function requestValues<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (!(error instanceof GraphQLError)) throw error;
-    throw gatewayError(ErrorCode.BAD_USER_INPUT, error.message, { status: 400 });
-  }
-}
-
 function included(scope: WalkScope, node: FieldNode | SelectionSetNode['selections'][number]): boolean {
   if (!node.directives?.length) return true;
-  return requestValues(() => {
-    const skip = getDirectiveValues(GraphQLSkipDirective, node, scope.variables);
-    if (skip?.['if'] === true) return false;
-    const include = getDirectiveValues(GraphQLIncludeDirective, node, scope.variables);
-    return include?.['if'] !== false;
-  });
+  const skip = getDirectiveValues(GraphQLSkipDirective, node, scope.variables);
+  if (skip?.['if'] === true) return false;
+  const include = getDirectiveValues(GraphQLIncludeDirective, node, scope.variables);
+  return include?.['if'] !== false;
 }
 
 function conditionApplies(scope: WalkScope, condition: FragmentDefinitionNode['typeCondition'] | undefined, type: GraphQLObjectType): boolean {

@@ -105,9 +105,10 @@ export class FallbackBudgetStore implements BudgetStore {
   }
 
   private async tryShared(): Promise<void> {
-    // Silence is counted on one connection: one lost meanwhile and opened again starts the count afresh.
-    if (!this.shared.ready) this.silentSince = undefined;
-    if (this.shared.ready) {
+    if (!this.shared.ready) {
+      // Silence is counted on one connection: one lost meanwhile and opened again starts the count afresh.
+      this.silentSince = undefined;
+    } else {
       const sent = performance.now();
       try {
         await withDeadline(this.shared.take(PROBE_KEY, 0, PROBE_POLICY), REDIS_DEADLINE_MS);

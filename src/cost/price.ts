@@ -13,9 +13,9 @@ import {
   type GraphQLObjectType,
   type GraphQLOutputType,
 } from 'graphql';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, gatewayError } from '../errors.js';
 import { assertFirstInRange } from '../graphql/page-size.js';
-import { collectFields, requestValues, subSelections, type WalkScope } from './collect-fields.js';
+import { collectFields, subSelections, type WalkScope } from './collect-fields.js';
 import {
   DEFAULT_COMPOSITE_WEIGHT,
   DEFAULT_LEAF_WEIGHT,
@@ -107,7 +107,7 @@ export function estimateCost(scope: PriceScope, rootType: GraphQLObjectType, sel
       });
     }
     const cost = scope.model.field(parent.name, name);
-    const args = requestValues(() => getArgumentValues(field, first, scope.variables));
+    const args = getArgumentValues(field, first, scope.variables);
     assertFirstInRange(field.name, args['first']);
     const { multiplier, childSizes } = listSizing(field.type, cost, args, sized.get(name));
     const named = getNamedType(field.type);
@@ -117,7 +117,17 @@ export function estimateCost(scope: PriceScope, rootType: GraphQLObjectType, sel
     return total;
   };
 
-  return selectionCost(rootType, [selectionSet], new Map());
+  try {
+    return selectionCost(rootType, [selectionSet], new Map());
+  } catch (error) {
+    // graphql-js reading an argument or a `@skip`/`@include` with the request's variables throws without a code when
+    // a nullable variable with a default (GraphQL spec §5.8.5, "All Variable Usages Are Allowed") stands where a value
+    // must be and is sent as `null`: an input problem, HTTP 400 before anything runs (it was answered as a 500).
+    if (error instanceof GraphQLError && error.extensions['code'] === undefined) {
+      throw gatewayError(ErrorCode.BAD_USER_INPUT, error.message, { status: 400 });
+    }
+    throw error;
+  }
 }
 
 function listSizing(

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import { addressMatcher, parseAddressOrRange, type AddressOrRange } from '../net-address.js';
+import { addressMatcher, parseAddressOrRange, splitHostPort, type AddressOrRange } from '../../clients/net-address.js';
 
 /** Whether an address is one of the trusted proxies. */
 export interface TrustedProxies {
@@ -35,29 +35,14 @@ export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): st
   return peer;
 }
 
-/** A port after an address in an `X-Forwarded-For` entry. */
-const PORT = /^:\d{1,5}$/;
-
 /**
  * An `X-Forwarded-For` entry's address. Some proxies write the client's port too (`203.0.113.7:51234`, and IPv6 in
  * brackets, `[2001:db8::7]:443`: Azure Application Gateway, IIS's ARR): kept whole, each connection of one client was
  * a new address, so a fresh anonymous budget, and an IPv6 client escaped its /64. Anything else is kept as written.
  */
 function hopAddress(hop: string): string {
-  if (hop.startsWith('[')) {
-    const end = hop.indexOf(']');
-    const address = hop.slice(1, end);
-    const rest = hop.slice(end + 1);
-    if (end > 0 && isIP(address) !== 0 && (rest === '' || PORT.test(rest))) return normalise(address);
-    return hop;
-  }
-  // One colon: IPv6 has at least two, so this is an IPv4 address (or a name) and a port.
-  const colon = hop.indexOf(':');
-  if (colon > 0 && hop.indexOf(':', colon + 1) === -1) {
-    const address = hop.slice(0, colon);
-    if (isIP(address) === 4 && PORT.test(hop.slice(colon))) return address;
-  }
-  return normalise(hop);
+  const { host } = splitHostPort(hop);
+  return normalise(isIP(host) === 0 ? hop : host);
 }
 
 /** `::ffff:127.0.0.1` and `127.0.0.1` are the same client. */

@@ -19,6 +19,17 @@ export function parseAddressOrRange(entry: string): AddressOrRange | null {
 }
 
 /**
+ * A host and the port written after it: `[2001:db8::7]:443` → `2001:db8::7`, 443; `203.0.113.7:51234` and
+ * `pricing:8443` → host and port; `2001:db8::7` (no brackets, so no port) or a bare host → itself, port 0.
+ */
+export function splitHostPort(text: string): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  if (bracketed) return { host: bracketed[1]!, port: Number(bracketed[2] ?? 0) };
+  const withPort = /^([^:]+):(\d{1,5})$/.exec(text);
+  return withPort ? { host: withPort[1]!, port: Number(withPort[2]) } : { host: text, port: 0 };
+}
+
+/**
  * A set of addresses and ranges to test peers against. Node's BlockList
  * compares addresses, not their spelling: `FD00::1` matches `fd00::1`, and an
  * IPv4 entry matches its IPv4-mapped IPv6 form (`::ffff:192.0.2.1`).

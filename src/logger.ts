@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
@@ -35,11 +36,27 @@ export function limitLogFlushAtExit(withinMs: number): void {
 function flushLogsAtExit(): void {
   if (stdout === undefined) return;
   giveUpWritingAt = performance.now() + exitFlushMs;
+  // sonic-boom's flushSync asks retryEAGAIN about EAGAIN only, and tries any other failed write again every 100 ms
+  // for ever: with whatever read stdout gone (EPIPE, the lines still held when the exit came), the process never
+  // ended. Such a write can never succeed: for this flush it is an EAGAIN that is not tried again.
+  const writeSync = fs.writeSync;
+  fs.writeSync = function writeOrGiveUp(...args: unknown[]): number {
+    try {
+      return Reflect.apply(writeSync, fs, args) as number;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' || code === 'EBUSY') throw error;
+      giveUpWritingAt = Number.NEGATIVE_INFINITY;
+      throw Object.assign(new Error(`stdout refused the last log lines (${code ?? 'unknown'})`), { code: 'EAGAIN', cause: error });
+    }
+  } as typeof fs.writeSync;
   try {
     stdout.flushSync();
   } catch {
     // Marked destroyed, pino's flush at exit writes nothing more.
     stdout.destroy();
+  } finally {
+    fs.writeSync = writeSync;
   }
 }
 

@@ -65,6 +65,16 @@ describe('The gateway whose stdout is not read', () => {
     expect(await gateway.stop()).toBe(0);
   }, 60_000);
 
+  // Its last lines were written again every 100 ms for ever (EPIPE): a process that had finished its drain and
+  // closed its port, and never ended.
+  it('ends on SIGTERM with exit code 0 once whatever read its stdout has gone', async () => {
+    gateway = await spawnGateway(null, { AUDIENCES: 'web' });
+    expect(await send(gateway, 0)).toBe(200);
+    gateway.child.stdout!.destroy();
+    // stop() sends SIGTERM, and SIGKILL 10 s later: an exit code of null is a process that never ended by itself.
+    expect(await gateway.stop()).toBe(0);
+  }, 60_000);
+
   it('ends when it exits otherwise, with the exit code it chose, while its stdout stays unread', async () => {
     gateway = await spawnGateway(null, { NODE_OPTIONS: `--import=${tempFile('exit-on-signal.mjs', EXIT_ON_SIGUSR2)}`, AUDIENCES: 'web' });
     gateway.child.stdout!.pause();

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hashApiKey, loadApiKeys, watchApiKeys } from '../../src/auth/api-keys.js';
 import type { Gateway } from '../../src/gateway.js';
 import { captureLogs, startTestGateway } from '../helpers/gateway.js';
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { SPAWNED_GATEWAY_TEST_MS, spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { tempFile } from '../helpers/temp-file.js';
 
 const keysFor = (...keys: string[]) =>
@@ -141,7 +141,7 @@ describe('API_KEYS_FILE read again without a restart', () => {
     expect(await statusWith(spawned.url, 'partner-key-b')).toBe(200);
     expect(await statusWith(spawned.url, 'partner-key-a')).toBe(401);
     expect(await spawned.stop()).toBe(0);
-  });
+  }, SPAWNED_GATEWAY_TEST_MS);
 
   it('SIGHUP reads it again in the running process, which goes on serving', async () => {
     const file = tempFile('keys.json', keysFor('partner-key-a'));
@@ -154,5 +154,5 @@ describe('API_KEYS_FILE read again without a restart', () => {
     expect(spawned.child.exitCode).toBeNull();
     expect(await statusWith(spawned.url, 'partner-key-b')).toBe(200);
     expect(await spawned.stop()).toBe(0);
-  });
+  }, SPAWNED_GATEWAY_TEST_MS);
 });

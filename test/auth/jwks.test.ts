@@ -117,8 +117,14 @@ async function expectAccepted(gateway: Gateway, token: string) {
   expect(response.body.data).toEqual({ dashboard: { unreadCount: expect.any(Number) } });
 }
 
+/**
+ * A JWKS fetch deadline a loaded machine cannot reach, for the tests that are not about it: a start-up fetch that missed
+ * the default 2 s there began the 5 s backoff, and the first tokens were answered 503 instead of verified.
+ */
+const JWKS_FETCH_PATIENCE = { JWT_JWKS_TIMEOUT_MS: '15000' };
+
 const jwksGateway = (url: string, env: Record<string, string> = {}) =>
-  startTestGateway({ upstreams: upstream.urls, env: { JWT_SECRET: '', JWT_JWKS_URL: url, ...env } });
+  startTestGateway({ upstreams: upstream.urls, env: { JWT_SECRET: '', JWT_JWKS_URL: url, ...JWKS_FETCH_PATIENCE, ...env } });
 
 /** A key server holding `keys` and a gateway verifying tokens against it, both closed once `use` is done. */
 async function withKeyServer(keys: JWK[], env: Record<string, string>, use: (server: KeyServer, gateway: Gateway) => Promise<void>): Promise<void> {
@@ -335,7 +341,8 @@ describe('JWKS rotation and outages', () => {
   });
 
   it('keeps verifying tokens whose key it already holds while the JWKS endpoint is down', async () => {
-    await withKeyServer([first.jwk], { JWT_JWKS_TIMEOUT_MS: '300', JWT_JWKS_COOLDOWN_MS: '0' }, async (flaky, gw) => {
+    // The deadline ends the wait on the hung endpoint below, and must not end the start-up fetch before it: 5 s.
+    await withKeyServer([first.jwk], { JWT_JWKS_TIMEOUT_MS: '5000', JWT_JWKS_COOLDOWN_MS: '0' }, async (flaky, gw) => {
       await expectAccepted(gw, await sign(first));
       flaky.hang = true;
       // A kid the set did not hold: maybe a key the identity provider has just added, which it cannot be asked for.
@@ -482,7 +489,12 @@ describe('JWKS rotation and outages', () => {
   });
 
   it('keeps verifying with the keys it fetched last once they are past their age, while a refetch fails', async () => {
-    await withKeyServer([first.jwk], { JWT_JWKS_MAX_AGE_MS: '1000', JWT_JWKS_TIMEOUT_MS: '300', JWT_JWKS_COOLDOWN_MS: '0' }, async (flaky, gw) => {
+    // Made before the backoff starts: what is checked during it must fit in its 5 s, and an RSA key pair takes a
+    // loaded machine seconds to generate.
+    const unknown = await signingKey();
+    const forger = await signingKey(first.kid);
+    const next = await signingKey('key-2025');
+    await withKeyServer([first.jwk], { JWT_JWKS_MAX_AGE_MS: '1000', JWT_JWKS_COOLDOWN_MS: '0' }, async (flaky, gw) => {
       await expectAccepted(gw, await sign(first));
       flaky.fault = { status: 503, body: '' };
       await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -492,13 +504,11 @@ describe('JWKS rotation and outages', () => {
       await until(async () => (await failuresCounted(gw)) >= 1);
       // During the backoff no fetch is made, and the known key still verifies; an unknown one cannot be checked.
       await expectAccepted(gw, await sign(first, { n: 2 }));
-      await expectUncheckable(gw, await sign(await signingKey()), 'UPSTREAM_UNAVAILABLE');
+      await expectUncheckable(gw, await sign(unknown), 'UPSTREAM_UNAVAILABLE');
       expect(flaky.requests).toBe(2);
       // A forged token with the known kid is still refused: the kept keys check signatures as before.
-      const forger = await signingKey(first.kid);
       await expectRejected(gw, await sign(forger));
       // The identity provider back, with a rotated set: the new key verifies once the backoff has passed.
-      const next = await signingKey('key-2025');
       flaky.fault = null;
       flaky.keys = [next.jwk];
       await new Promise((resolve) => setTimeout(resolve, 5_100));

@@ -21,6 +21,13 @@ export interface GatewayProcess {
   exitedWithin(ms: number): Promise<number | null | 'still running'>;
 }
 
+/**
+ * The timeout of a test that starts the gateway as a process: the start (given up to 30 s below), the test's own
+ * checks and the stop (10 s before SIGKILL) do not fit the default 20 s per test on a loaded machine, where one such
+ * test took 19 s and another timed out.
+ */
+export const SPAWNED_GATEWAY_TEST_MS = 60_000;
+
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');

@@ -82,6 +82,26 @@ function http10Exchanges(requests: string[]): Promise<{ heads: string[]; bodies:
   });
 }
 
+/**
+ * Sends only the head of a POST declaring a body of `declared` bytes, and resolves with what is answered before the
+ * connection closes ('' if nothing comes within `patienceMs`: a gateway waiting for the body it was told of).
+ */
+function declareBody(declared: number, patienceMs = 10_000): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = '';
+    const socket = connect(Number(new URL(gateway.url).port), '127.0.0.1', () =>
+      socket.write(`POST /web/graphql HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n\r\n`),
+    );
+    const patience = setTimeout(() => socket.destroy(), patienceMs);
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(patience);
+      resolve(answer);
+    });
+  });
+}
+
 const http10Post = (body: string, extra = '') =>
   `POST /web/graphql HTTP/1.0\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
   `connection: keep-alive\r\n${extra}\r\n${body}`;
@@ -142,6 +162,9 @@ describe.each(EDGE_MODES)('A MAX_BODY_BYTES over the 1 MiB drain, served by $edg
   });
 
   // The drain's 1 MiB bound is for bodies over the limit: one under a larger limit is read and served, as before.
+  // One over both is refused from its Content-Length, before it is read (src/http/body.ts); a client still sending it
+  // then meets a closed connection (EPIPE), and whether fetch read the 413 first is a race between two events. So the
+  // refusal is asked with the head alone: only an answer that does not wait for the body comes back.
   it('serves a 1.5 MB body under a 2 MB limit, and refuses one over it', async () => {
     const post = (pad: number) =>
       fetch(`${gateway.url}/web/graphql`, {
@@ -152,6 +175,8 @@ describe.each(EDGE_MODES)('A MAX_BODY_BYTES over the 1 MiB drain, served by $edg
     const served = await post(1_500_000);
     expect(served.status).toBe(200);
     expect(await served.json()).toMatchObject({ data: { __typename: 'Query' } });
-    expect((await post(2_000_000)).status).toBe(413);
+    const refused = await declareBody(2_000_100);
+    expect(refused).toMatch(/^HTTP\/1\.1 413 /);
+    expect(refused).toContain('"code":"BAD_REQUEST"');
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { SPAWNED_GATEWAY_TEST_MS, spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { tempFile } from '../helpers/temp-file.js';
 
 /**
@@ -95,7 +95,7 @@ describe('A listener that cannot accept a connection', () => {
     gateway.child.kill('SIGUSR2');
     await gateway.waitFor(/"msg":"accept errors reported"/);
     await expectServingWithWarning(gateway);
-  });
+  }, SPAWNED_GATEWAY_TEST_MS);
 
   it('on the edge thread, is logged too, and the gateway goes on serving', async () => {
     const preload = tempFile('edge-accept-errors.mjs', EDGE_THREAD_PRELOAD);
@@ -103,7 +103,7 @@ describe('A listener that cannot accept a connection', () => {
     gateway.child.kill('SIGUSR2');
     await gateway.waitFor(/"msg":"a listener failed/);
     await expectServingWithWarning(gateway);
-  });
+  }, SPAWNED_GATEWAY_TEST_MS);
 
   it('does not hide the edge thread failing: that still ends the process', async () => {
     const preload = tempFile('failing-edge-thread.mjs', FAILING_EDGE_THREAD);
@@ -112,5 +112,5 @@ describe('A listener that cannot accept a connection', () => {
     gateway.child.kill('SIGUSR2');
     expect(await gateway.exitedWithin(15_000)).toBe(1);
     expect(gateway.output()).not.toContain('a listener failed');
-  }, 30_000);
+  }, SPAWNED_GATEWAY_TEST_MS);
 });

@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBinary, skippedOutsideCi } from '../helpers/binary.js';
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { SPAWNED_GATEWAY_TEST_MS, spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
 const prlimit = findBinary('prlimit');
 
@@ -49,5 +49,5 @@ describe.skipIf(skippedOutsideCi(prlimit, 'Skipping the file-descriptor test: it
     // The ratio the BffGatewayFileDescriptors alert reads (deploy/prometheus/alerts.yml): 1, never 0.
     expect(sample(metrics.body, 'process_open_fds')).toBe(sample(metrics.body, 'process_max_fds'));
     agent.destroy();
-  });
+  }, SPAWNED_GATEWAY_TEST_MS);
 });

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { holdProductCalls, startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { EDGE_MODES } from '../helpers/gateway.js';
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { SPAWNED_GATEWAY_TEST_MS, spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 
 let upstream: FixtureUpstream | undefined;
 let gateway: GatewayProcess | undefined;
@@ -21,7 +21,7 @@ describe.each(EDGE_MODES)('SIGTERM, served by $edge', ({ edgeThread }) => {
     expect(await gateway.stop()).toBe(0);
     expect(gateway.output()).toContain('"msg":"shutdown complete"');
     expect(gateway.output()).not.toContain('drain time over');
-  });
+  }, SPAWNED_GATEWAY_TEST_MS);
 
   it('stops accepting, completes the request in flight with its full 200, then exits 0', async () => {
     const { held, release, fixture } = await holdProductCalls();
@@ -42,7 +42,7 @@ describe.each(EDGE_MODES)('SIGTERM, served by $edge', ({ edgeThread }) => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ data: { product: { id: 'fx-p1', name: 'Fx Anvil' } } });
     expect(await gateway.stop()).toBe(0);
-  });
+  }, SPAWNED_GATEWAY_TEST_MS);
 
   it('answers /readyz 503 from the moment SIGTERM arrives, keeps serving through SHUTDOWN_DELAY_MS, and completes the request in flight', async () => {
     const { held, release, fixture } = await holdProductCalls();
@@ -66,7 +66,7 @@ describe.each(EDGE_MODES)('SIGTERM, served by $edge', ({ edgeThread }) => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ data: { product: { id: 'fx-p1', name: 'Fx Anvil' } } });
     expect(await gateway.stop()).toBe(0);
-  });
+  }, SPAWNED_GATEWAY_TEST_MS);
 
   // Each step of a shutdown ran on its own clock: the drain cut requests 25 s after the delay, and the
   // trace flush then waited up to 5 s more, so a hung upstream and a receiver that never replies took
@@ -100,7 +100,7 @@ describe.each(EDGE_MODES)('SIGTERM, served by $edge', ({ edgeThread }) => {
     } finally {
       receiver.close();
     }
-  });
+  }, SPAWNED_GATEWAY_TEST_MS);
 });
 
 

@@ -7,8 +7,8 @@ import { expectNothingLeaked, type FaultRig, SECRET, startFaultRig } from './gat
 let rig: FaultRig;
 let alice: Record<string, string>;
 beforeAll(async () => {
-  // A deadline well above a loaded machine's latency: only the users fault may cause an error here.
-  rig = await startFaultRig({ CIRCUIT_FAILURE_THRESHOLD: '1000', UPSTREAM_TIMEOUT_MS: '1500' });
+  // The rig's deadline, well above a loaded machine's latency: only the users fault may cause an error here.
+  rig = await startFaultRig({ CIRCUIT_FAILURE_THRESHOLD: '1000' });
   alice = bearer(await tokenFor('fx-alice', { tier: 'pro' }));
 });
 afterEach(() => rig.reset());

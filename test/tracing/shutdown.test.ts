@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
-import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
+import { SPAWNED_GATEWAY_TEST_MS, spawnGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { PRODUCT_PAGE } from '../operations/contract.js';
 
@@ -43,5 +43,5 @@ describe('Tracing on SIGTERM', () => {
     expect(receiver.spans.filter((s) => s.kind === SPAN_KIND.CLIENT)).toHaveLength(upstream.requests.length);
     expect(receiver.spans.find((s) => s.name === 'query ProductPage')?.attributes).toMatchObject({ 'graphql.operation.name': 'ProductPage', 'bff.cost.actual': expect.any(Number) });
     expect(receiver.spans.every((s) => s.traceId === '4bf92f3577b34da6a3ce929d0e0e4736')).toBe(true);
-  });
+  }, SPAWNED_GATEWAY_TEST_MS);
 });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ab -- --against <checkout> [--scenario Catalog] [--cache off] [--rounds 3] [--duration 6] [--tracing this|against|both] [--rate 500]`:
+ * `npm run bench:ab -- --against <checkout> [--scenario Catalog] [--cache off] [--rounds 3] [--duration 6] [--tracing this|against|both] [--by-id this|against|both] [--rate 500]`:
  * the CPU per request of this checkout's compiled gateway against another
  * checkout's (for example `git worktree add ../before <commit>`, then
  * `npm ci` or a `node_modules` link and `npm run build` there), alternated
@@ -24,6 +24,9 @@
  * `--env this:NAME=value` (or `against:`, repeatable) sets a variable for
  * one side's gateway only: `--against . --env this:OVERLOAD_EDGE_THREAD=on`
  * is what the edge thread costs, on the same build.
+ * `--by-id this` sends one side the apps' documents by their manifest id
+ * (`documentId`), as the apps do in production, and the other the full
+ * query text: `--against . --by-id this` is what a persisted document saves.
  * `--accept-encoding gzip` sends that header with every request, as browsers
  * and mobile HTTP stacks do (autocannon sends none): with `--env
  * against:RESPONSE_COMPRESSION=off` it is what compressing the answers costs.
@@ -43,7 +46,7 @@ import { machineLine } from './machine.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { CACHE_MODES, oneOf } from './options.js';
 import { cpuMs, ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess } from './processes.js';
-import { createScenarios, SCENARIO_NAMES, type BenchRequest, type ScenarioName } from './scenarios.js';
+import { BENCH_USER, createScenarios, SCENARIO_NAMES, type BenchRequest, type DocumentForm, type ScenarioName } from './scenarios.js';
 
 const FIXED = ['healthz', 'typename', 'refusal'] as const;
 type Target = ScenarioName | (typeof FIXED)[number];
@@ -60,6 +63,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '4' },
     connections: { type: 'string', default: '10' },
     tracing: { type: 'string' },
+    'by-id': { type: 'string' },
     together: { type: 'boolean', default: false },
     rate: { type: 'string' },
     // `--env this:OVERLOAD_EDGE_THREAD=on` (repeatable): an environment variable for one side's gateway only.
@@ -74,6 +78,7 @@ if (against === undefined || !existsSync(join(against, 'dist', 'main.js'))) {
   throw new Error('--against <checkout>: another checkout of the project with its dist/ built (npm run build there)');
 }
 const traced = values.tracing === undefined ? [] : oneOf(values.tracing, ['this', 'against', 'both'] as const, 'tracing') === 'both' ? ['this', 'against'] : [values.tracing];
+const byId = values['by-id'] === undefined ? [] : oneOf(values['by-id'], ['this', 'against', 'both'] as const, 'by-id') === 'both' ? ['this', 'against'] : [values['by-id']];
 const rounds = Number(values.rounds);
 const seconds = Number(values.duration);
 const warmupSeconds = Number(values.warmup);
@@ -86,18 +91,18 @@ for (const setting of values.env) {
   sideEnv[match[1] as 'this' | 'against'][match[2]!] = match[3]!;
 }
 
-function requestFor(token: string): BenchRequest {
-  const request = targetRequest(token);
+function requestFor(token: string, which: Side): BenchRequest {
+  const request = targetRequest(token, byId.includes(which) ? 'id' : 'text');
   const acceptEncoding = values['accept-encoding'];
   return acceptEncoding === undefined ? request : { ...request, headers: { ...request.headers, 'accept-encoding': acceptEncoding } };
 }
 
-function targetRequest(token: string): BenchRequest {
+function targetRequest(token: string, form: DocumentForm): BenchRequest {
   if (target === 'healthz') return { method: 'GET', path: '/healthz', headers: {} };
   if (target === 'typename' || target === 'refusal') {
     return { method: 'POST', path: '/web/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) };
   }
-  return createScenarios(token)[target].gateway;
+  return createScenarios(token, BENCH_USER, form)[target].gateway;
 }
 
 // Read before pinning this process, which would make it see one core.
@@ -128,7 +133,7 @@ type Gateway = Awaited<ReturnType<typeof startSide>>;
 
 /** Loads each gateway with its own generator, all at once; the CPU each spent per request. */
 async function loadTogether(sides: { which: Side; gateway: Gateway; load: LoadWorker }[]): Promise<string[]> {
-  const jobs = sides.map(({ gateway }) => ({ url: gateway.url, requests: [requestFor(gateway.token)], connections, ...(rate === undefined ? {} : { rate }) }));
+  const jobs = sides.map(({ which, gateway }) => ({ url: gateway.url, requests: [requestFor(gateway.token, which)], connections, ...(rate === undefined ? {} : { rate }) }));
   await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: warmupSeconds })));
   const before = sides.map(({ gateway }) => cpuMs(gateway.process.pid));
   const runs = await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: seconds })));
@@ -199,9 +204,10 @@ const envNote = (['this', 'against'] as const)
   .filter((which) => Object.keys(sideEnv[which]).length > 0)
   .map((which) => `; ${which} with ${Object.entries(sideEnv[which]).map(([k, v]) => `${k}=${v}`).join(' ')}`)
   .join('');
+const byIdNote = byId.length === 0 ? '' : `; the apps' documents sent by manifest id to ${byId.join(' and ')}`;
 const mode = values.together ? 'both gateways at once, each with its own generator' : 'one gateway at a time';
 const encodingNote = values['accept-encoding'] === undefined ? '' : ` with Accept-Encoding: ${values['accept-encoding']}`;
-console.log(`\n${target}${encodingNote}, cache ${cache}, ${connections} connections${rate === undefined ? '' : ` at ${rate} req/s`}, ${rounds} rounds of ${seconds} s after ${warmupSeconds} s of warm-up, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}${envNote}`);
+console.log(`\n${target}${encodingNote}, cache ${cache}, ${connections} connections${rate === undefined ? '' : ` at ${rate} req/s`}, ${rounds} rounds of ${seconds} s after ${warmupSeconds} s of warm-up, ${mode}; ${split ? 'gateways on CPU 0' : 'CPUs shared'}${tracingNote}${byIdNote}${envNote}`);
 console.log(`machine: ${machineBefore}`);
 console.log(`| checkout | CPU µs per request, each run | median |`);
 console.log(`| --- | --- | --: |`);

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [--quick] [--scenario ProductPage,OrderHistory] [--latency 0,20]
  * [--cache on,off] [--rows throughput,light,rotating,memory] [--duration 10]
- * [--connections 10] [--warmup 1] [--soak 10] [--no-cache] [--dev] [--source] [--profile] [--tracing]`.
+ * [--connections 10] [--warmup 1] [--soak 10] [--no-cache] [--dev] [--source] [--profile] [--tracing] [--persisted]`.
  */
 import { parseArgs } from 'node:util';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
@@ -39,6 +39,11 @@ export interface BenchOptions {
   profile: boolean;
   /** Run every phase a second time with OpenTelemetry tracing on (ratio 1.0, exporting to a local sink). */
   tracing: boolean;
+  /**
+   * Run every phase a second time with the mobile and web documents sent by their manifest id (`documentId`), the
+   * gateway requiring trusted documents as it does in production by default.
+   */
+  persisted: boolean;
 }
 
 /** The default warm-up with `--tracing` (BENCHMARKS.md, "Warm-up, and where a steady traced request's CPU goes"). */
@@ -46,9 +51,10 @@ const TRACING_WARMUP_S = 15;
 
 export const USAGE = `usage: npm run bench -- [--quick] [--scenario ${SCENARIO_NAMES.join(',')}] [--latency 0,20]
   [--cache on,off] [--rows ${ROW_KINDS.join(',')}] [--duration 10] [--connections 10] [--warmup 1]
-  [--soak <seconds, default: duration>] [--no-cache] [--dev] [--source] [--profile] [--tracing]
+  [--soak <seconds, default: duration>] [--no-cache] [--dev] [--source] [--profile] [--tracing] [--persisted]
   --quick: 0 ms only, 3 s runs, 5 s soak (about 2 minutes); --no-cache: --cache off; --tracing: each phase again with tracing on
-  (warm-up 15 s unless --warmup is given: a traced gateway settles later)`;
+  (warm-up 15 s unless --warmup is given: a traced gateway settles later); --persisted: each phase again with the apps'
+  documents sent by manifest id, trusted documents required as in production`;
 
 function count(raw: string | undefined, name: string, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -94,6 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       source: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       tracing: { type: 'boolean', default: false },
+      persisted: { type: 'boolean', default: false },
     },
   });
   if (values['no-cache'] && values.cache !== undefined) throw new Error(`--no-cache and --cache are exclusive\n${USAGE}`);
@@ -115,5 +122,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     source: values.source,
     profile: values.profile,
     tracing: values.tracing,
+    persisted: values.persisted,
   };
 }

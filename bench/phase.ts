@@ -11,7 +11,7 @@ import type { BenchOptions, CacheMode } from './options.js';
 import { cpuMs, rssKb, sampleRss } from './processes.js';
 import { formatProfile, mainThreadProfile, monotonicUs, topSelfTime, type Window } from './profile.js';
 import type { Measurement, Row } from './report.js';
-import { createScenarios, ROTATING_USERS, rotatingRequests, SCENARIO_NAMES, type BenchRequest, type Scenario } from './scenarios.js';
+import { BENCH_USER, createScenarios, ROTATING_USERS, rotatingRequests, SCENARIO_NAMES, type BenchRequest, type DocumentForm, type Scenario } from './scenarios.js';
 import { startStack, type Stack } from './stack.js';
 
 const PROFILE_DIR = 'bench/profiles';
@@ -29,6 +29,11 @@ export interface Setup {
   rotatingTokens: string[];
   /** Set for the `--tracing` pass: the gateway exports every span (ratio 1.0) to this OTLP/HTTP endpoint. */
   otlpEndpoint?: string;
+  /**
+   * Set to `id` for the `--persisted` pass: the apps' documents are sent by manifest id, and the gateway keeps its
+   * trusted-documents default (production: `required` for mobile and web). Otherwise full text, modes `off`.
+   */
+  documents?: DocumentForm;
 }
 
 /** What the phases report, accumulated over the run. */
@@ -100,7 +105,8 @@ async function heapUsedMb(gatewayUrl: string): Promise<string> {
  * has exited (Node writes it then).
  */
 export async function runPhase(options: BenchOptions, cache: CacheMode, latencyMs: number, setup: Setup, load: LoadWorker, log: (line: string) => void, out: Outcome): Promise<void> {
-  const scenarios = createScenarios(setup.token);
+  const form = setup.documents ?? 'text';
+  const scenarios = createScenarios(setup.token, BENCH_USER, form);
   const selected = options.scenarios.map((name) => scenarios[name]);
   const profileDir = join(PROFILE_DIR, `${new Date().toISOString().replace(/[:.]/g, '-')}-${latencyMs}ms-cache-${cache}`);
   if (options.profile) mkdirSync(profileDir, { recursive: true });
@@ -116,6 +122,7 @@ export async function runPhase(options: BenchOptions, cache: CacheMode, latencyM
     apiKeysFile: setup.apiKeysFile,
     profileDir: options.profile ? profileDir : null,
     ...(setup.otlpEndpoint === undefined ? {} : { otlpEndpoint: setup.otlpEndpoint }),
+    trustedDocumentsAsDeployed: form === 'id',
   });
   out.notes.push(`RSS right after start @${latencyMs} ms, cache ${cache}: gateway ${mb(rssKb(stack.gateway.pid))} MB, baseline ${mb(rssKb(stack.baseline.pid))} MB`);
   log(`  servers up: gateway ${stack.gatewayUrl}, baseline ${stack.baselineUrl}`);
@@ -126,7 +133,7 @@ export async function runPhase(options: BenchOptions, cache: CacheMode, latencyM
     return list;
   };
   try {
-    const rotatingOrders = rotatingRequests('OrderHistory', setup.rotatingTokens);
+    const rotatingOrders = rotatingRequests('OrderHistory', setup.rotatingTokens, form);
     // The rotating rows ask for other users than u1: check two of them too (one with few orders, the pool's last).
     const extra = options.rows.includes('rotating') && firstLatency && options.scenarios.includes('OrderHistory')
       ? [1, ROTATING_USERS.length - 1].map((i) => ({ ...scenarios.OrderHistory, ...rotatingOrders[i]!, label: `OrderHistory(first: 20) as ${ROTATING_USERS[i]}` }))
@@ -179,7 +186,7 @@ export async function runPhase(options: BenchOptions, cache: CacheMode, latencyM
     if (options.rows.includes('memory') && options.soakS > 0 && firstLatency) {
       const label = `memory: ${selected.length === 4 ? 'all four' : selected.map((s) => s.name).join('+')} mixed, rotating users, ${options.soakS} s`;
       // Per pool user, one request of each selected scenario with that user's token.
-      const perUser = ROTATING_USERS.map((_, i) => createScenarios(setup.rotatingTokens[i]!, ROTATING_USERS[i]));
+      const perUser = ROTATING_USERS.map((_, i) => createScenarios(setup.rotatingTokens[i]!, ROTATING_USERS[i], form));
       const mixedRequests = perUser.flatMap((byName) => SCENARIO_NAMES.filter((name) => options.scenarios.includes(name)).map((name) => byName[name].gateway));
       const mixed: Target = { side: 'gateway', url: stack.gatewayUrl, requests: mixedRequests, staggerStep: selected.length };
       const gateway = await measure(stack, load, mixed, MANY_CONNECTIONS, options.soakS, 0, windowsFor(`${label} (${MANY_CONNECTIONS} conns)`));

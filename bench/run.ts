@@ -89,6 +89,13 @@ async function runTracedPhase(options: BenchOptions, cache: CacheMode, latencyMs
   out.notes.push(`tracing on @${latencyMs} ms, cache ${cache}: the sink received ${requests} OTLP exports, ${(bytes / 1_048_576).toFixed(1)} MB`);
 }
 
+/** `--persisted`: the same phase again with the apps' documents sent by manifest id; its rows say so. */
+async function runPersistedPhase(options: BenchOptions, cache: CacheMode, latencyMs: number, setup: Setup, load: ReturnType<typeof startLoadWorker>, out: Outcome): Promise<void> {
+  const first = out.rows.length;
+  await runPhase(options, cache, latencyMs, { ...setup, documents: 'id' }, load, log, out);
+  for (const row of out.rows.slice(first)) row.label = `${row.label} [by id]`;
+}
+
 async function main(): Promise<number> {
   let options: BenchOptions;
   try {
@@ -110,6 +117,8 @@ async function main(): Promise<number> {
         await runPhase(options, cache, latencyMs, setup, load, log, out);
         if (out.mismatch) break phases;
         if (options.tracing) await runTracedPhase(options, cache, latencyMs, setup, load, out);
+        if (options.persisted) await runPersistedPhase(options, cache, latencyMs, setup, load, out);
+        if (out.mismatch) break phases;
       }
     }
   } finally {

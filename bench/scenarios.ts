@@ -3,6 +3,7 @@
  * it, and the same question as the baseline receives it (a plain GET whose
  * JSON answer equals the gateway's `data`).
  */
+import { readFileSync } from 'node:fs';
 import { CATALOG, MOBILE_DASHBOARD, ORDER_HISTORY, PRODUCT_PAGE } from '../test/operations/contract.js';
 
 export const SCENARIO_NAMES = ['ProductPage', 'MobileDashboard', 'OrderHistory', 'Catalog'] as const;
@@ -48,17 +49,39 @@ export const BENCH_API_KEY = 'demo-public-key-pro';
  */
 export const ROTATING_USERS = Array.from({ length: 50 }, (_, i) => `u${i + 1}`);
 
-function graphql(audience: string, query: string, variables: Record<string, unknown>, auth: Record<string, string>): BenchRequest {
+interface Manifest {
+  operations: { id: string; name: string }[];
+}
+const manifests: Partial<Record<'mobile' | 'web', Manifest>> = {};
+
+/** The id an app's manifest (`operations/<app>.manifest.json`) gives the operation named `name`, as the app sends it. */
+function manifestId(app: 'mobile' | 'web', name: string): string {
+  const manifest = (manifests[app] ??= JSON.parse(readFileSync(new URL(`../operations/${app}.manifest.json`, import.meta.url), 'utf8')) as Manifest);
+  const entry = manifest.operations.find((operation) => operation.name === name);
+  if (entry === undefined) throw new Error(`operations/${app}.manifest.json has no operation ${name}`);
+  return entry.id;
+}
+
+/**
+ * How the gateway is asked: `text`, the full query text (what every document sends the first time, and what
+ * partners send); `id`, the mobile and web apps' documents by their manifest id (`documentId`), as the apps send
+ * them in production. The public API has no manifest: it is asked by text either way.
+ */
+export type DocumentForm = 'text' | 'id';
+
+function graphql(audience: string, query: string, variables: Record<string, unknown>, auth: Record<string, string>, form: DocumentForm): BenchRequest {
+  const name = /^\s*query (\w+)/.exec(query)?.[1] ?? '';
+  const document = form === 'id' && (audience === 'mobile' || audience === 'web') ? { documentId: `sha256:${manifestId(audience, name)}` } : { query };
   return {
     method: 'POST',
     path: `/${audience}/graphql`,
     headers: { 'content-type': 'application/json', ...auth },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ ...document, variables }),
   };
 }
 
-/** The four scenarios, with the bearer token the gateway is to see for `user`. */
-export function createScenarios(token: string, user = BENCH_USER): Record<ScenarioName, Scenario> {
+/** The four scenarios, with the bearer token the gateway is to see for `user`, its documents sent in `form`. */
+export function createScenarios(token: string, user = BENCH_USER, form: DocumentForm = 'text'): Record<ScenarioName, Scenario> {
   const bearer = { authorization: `Bearer ${token}` };
   // The baseline trusts these headers: it measures aggregation, not authentication.
   const viewer = { 'x-user-id': user, 'x-user-tier': BENCH_TIER };
@@ -66,7 +89,7 @@ export function createScenarios(token: string, user = BENCH_USER): Record<Scenar
     ProductPage: {
       name: 'ProductPage',
       label: 'ProductPage',
-      gateway: graphql('web', PRODUCT_PAGE, { id: 'p1' }, bearer),
+      gateway: graphql('web', PRODUCT_PAGE, { id: 'p1' }, bearer, form),
       baseline: { method: 'GET', path: '/api/product/p1', headers: viewer },
       // products, inventory, review summary, prices, reviews page; then the authors.
       minUpstreamCalls: 6,
@@ -75,7 +98,7 @@ export function createScenarios(token: string, user = BENCH_USER): Record<Scenar
     MobileDashboard: {
       name: 'MobileDashboard',
       label: 'MobileDashboard',
-      gateway: graphql('mobile', MOBILE_DASHBOARD, {}, bearer),
+      gateway: graphql('mobile', MOBILE_DASHBOARD, {}, bearer, form),
       baseline: { method: 'GET', path: '/dashboard', headers: viewer },
       // user, recent orders, unread count: one level.
       minUpstreamCalls: 3,
@@ -84,7 +107,7 @@ export function createScenarios(token: string, user = BENCH_USER): Record<Scenar
     OrderHistory: {
       name: 'OrderHistory',
       label: 'OrderHistory(first: 20)',
-      gateway: graphql('web', ORDER_HISTORY, { first: 20 }, bearer),
+      gateway: graphql('web', ORDER_HISTORY, { first: 20 }, bearer, form),
       baseline: { method: 'GET', path: '/api/orders?first=20', headers: viewer },
       // user + orders page; then one products and one inventory batch for every line.
       minUpstreamCalls: 4,
@@ -93,7 +116,7 @@ export function createScenarios(token: string, user = BENCH_USER): Record<Scenar
     Catalog: {
       name: 'Catalog',
       label: 'Catalog(first: 50)',
-      gateway: graphql('public', CATALOG, { first: 50 }, { 'x-api-key': BENCH_API_KEY }),
+      gateway: graphql('public', CATALOG, { first: 50 }, { 'x-api-key': BENCH_API_KEY }, form),
       baseline: { method: 'GET', path: '/api/catalog?first=50', headers: { 'x-user-tier': BENCH_TIER } },
       // products page; then prices, inventory and review summaries batches.
       minUpstreamCalls: 4,
@@ -103,9 +126,9 @@ export function createScenarios(token: string, user = BENCH_USER): Record<Scenar
 }
 
 /** `scenario` asked once per pool user, in pool order, with that user's token (`tokens[i]` is `ROTATING_USERS[i]`'s). */
-export function rotatingRequests(scenario: ScenarioName, tokens: readonly string[]): UserRequests[] {
+export function rotatingRequests(scenario: ScenarioName, tokens: readonly string[], form: DocumentForm = 'text'): UserRequests[] {
   return ROTATING_USERS.map((user, i) => {
-    const { gateway, baseline } = createScenarios(tokens[i]!, user)[scenario];
+    const { gateway, baseline } = createScenarios(tokens[i]!, user, form)[scenario];
     return { gateway, baseline };
   });
 }

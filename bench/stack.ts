@@ -30,6 +30,11 @@ export interface StackOptions {
   profileDir: string | null;
   /** Tracing on, every span exported to this OTLP/HTTP endpoint; absent: tracing off (as shipped). */
   otlpEndpoint?: string;
+  /**
+   * Leave `TRUSTED_DOCUMENTS` unset, so the gateway keeps its default (production: the apps' manifests required),
+   * for requests that send the apps' documents by id. False: `mobile=off,web=off`, for full query text.
+   */
+  trustedDocumentsAsDeployed?: boolean;
 }
 
 export interface Stack {
@@ -71,8 +76,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       RATE_LIMITS_FILE: options.rateLimitsFile,
       ...(options.production ? { NODE_ENV: 'production', API_KEYS_FILE: options.apiKeysFile } : {}),
       // Production requires the apps' trusted documents by default; the benchmark sends the contract's
-      // full query text, the path every document takes the first time (ignored by a gateway without the knob).
-      TRUSTED_DOCUMENTS: 'mobile=off,web=off',
+      // full query text, the path every document takes the first time (ignored by a gateway without the knob),
+      // unless it sends the apps' documents by id (`--persisted`).
+      ...(options.trustedDocumentsAsDeployed ? {} : { TRUSTED_DOCUMENTS: 'mobile=off,web=off' }),
       // One log line per request would be measured too; warnings still show problems.
       LOG_LEVEL: 'warn',
       // The default sampler (parent-based, ratio 1.0): every request traced and exported.

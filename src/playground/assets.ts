@@ -10,7 +10,7 @@ import { projectDir } from '../project-root.js';
 export interface PlaygroundAsset {
   contentType: string;
   body: Buffer;
-  /** A short content hash: the page links `?v=<version>`, so a long immutable cache is safe across upgrades. */
+  /** A short content hash: the page links `<version>/<name>`, so a long immutable cache is safe across upgrades. */
   version: string;
   /**
    * The gzip-compressed body, computed on first use (GraphiQL's bundle is 3.5 MB, about 0.8 MB gzipped) on

@@ -24,6 +24,8 @@ export function isBrowserVisit(req: IncomingMessage, url: URL): boolean {
   return (req.method === 'GET' || req.method === 'HEAD') && prefersHtml(req.headers.accept) && !GRAPHQL_PARAMS.some((p) => url.searchParams.has(p));
 }
 const ONE_YEAR = 'public, max-age=31536000, immutable';
+/** An asset's path as the page links it: `<content hash>/<name>`. */
+const VERSIONED_ASSET = /^([0-9a-f]{12})\/([^/]+)$/;
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
   res.writeHead(status, { ...headers, 'content-length': String(body.length) });
@@ -31,8 +33,10 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, headers
 }
 
 /**
- * Kept for a year only under the URL the page links (`?v=<content hash>`): during a rolling upgrade a page from one
- * release can ask a replica running another, whose file must not be cached under the other's hash.
+ * Kept for a year only under the URL the page links (`<content hash>/<name>`): during a rolling upgrade a page from
+ * one release can ask a replica running another, whose file must not be cached under the other's hash. The hash is in
+ * the path, not in a `?v=` (which pages of earlier releases still ask for): an earlier release's replica answers any
+ * `?v=` with its own file, cached for a year, and answers this path 404, which no cache keeps.
  */
 function sendAsset(req: IncomingMessage, res: ServerResponse, asset: PlaygroundAsset, version: string | null): void {
   const gzip = acceptsGzip(req.headers['accept-encoding']);
@@ -89,9 +93,10 @@ export async function createPlayground(config: Config, manifests: ReadonlyMap<Au
     handle(req, res, url) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       if (url.pathname.startsWith(ASSET_PATH)) {
-        const asset = assets.get(url.pathname.slice(ASSET_PATH.length));
+        const linked = VERSIONED_ASSET.exec(url.pathname.slice(ASSET_PATH.length));
+        const asset = assets.get(linked ? linked[2]! : url.pathname.slice(ASSET_PATH.length));
         if (!asset) return false;
-        sendAsset(req, res, asset, url.searchParams.get('v'));
+        sendAsset(req, res, asset, linked ? linked[1]! : url.searchParams.get('v'));
         return true;
       }
       const audience = audienceOfPath(url.pathname);

@@ -53,7 +53,7 @@ export function renderPlaygroundPage(config: PlaygroundPageConfig, assets: Reado
   const href = (name: string): string => {
     const asset = assets.get(name);
     if (!asset) throw new Error(`playground asset ${name} is not loaded`);
-    return escapeHtml(`${ASSET_PATH}${name}?v=${asset.version}`);
+    return escapeHtml(`${ASSET_PATH}${asset.version}/${name}`);
   };
   return `<!doctype html>
 <html lang="en">

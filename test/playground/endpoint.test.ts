@@ -54,7 +54,7 @@ describe('Playground endpoint (development defaults)', () => {
     const html = await (await openAsBrowser(gateway.url, 'public')).text();
     const urls = links(html).filter((url) => !url.startsWith('data:'));
     expect(urls).toHaveLength(6);
-    for (const url of urls) expect(url).toMatch(/^\/playground\/assets\/[a-z.-]+\?v=[0-9a-f]{12}$/);
+    for (const url of urls) expect(url).toMatch(/^\/playground\/assets\/[0-9a-f]{12}\/[a-z.-]+$/);
     const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]!);
     for (const attributes of scripts) expect(attributes).toMatch(/\bsrc="|type="application\/json"/);
   });
@@ -98,13 +98,30 @@ describe('Playground endpoint (development defaults)', () => {
 
   it('caches an asset for a year only under the content hash the page links, so an upgrade never pins another file there', async () => {
     const html = await (await openAsBrowser(gateway.url, 'public')).text();
-    const linked = links(html).find((url) => url.startsWith('/playground/assets/playground.js?v='))!;
+    const linked = links(html).find((url) => url.endsWith('/playground.js'))!;
+    const hash = /^\/playground\/assets\/([0-9a-f]{12})\//.exec(linked)![1]!;
     expect((await fetch(`${gateway.url}${linked}`)).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    // A page from another release (a rolling upgrade) asking this replica, or a URL without a version.
-    for (const url of ['/playground/assets/playground.js?v=000000000000', '/playground/assets/playground.js']) {
+    // The form earlier releases link, with this file's hash: the same file.
+    const earlierForm = await fetch(`${gateway.url}/playground/assets/playground.js?v=${hash}`);
+    expect(earlierForm.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // A page from another release (a rolling upgrade) asking this replica, in either form, or a URL without a version.
+    for (const url of ['/playground/assets/000000000000/playground.js', '/playground/assets/playground.js?v=000000000000', '/playground/assets/playground.js']) {
       const response = await fetch(`${gateway.url}${url}`);
       expect(response.status, url).toBe(200);
       expect(response.headers.get('cache-control'), url).toBe('no-store');
+    }
+  });
+
+  // Earlier releases answer `/playground/assets/<name>` whatever its `?v=`, with their own file cached for a year: a
+  // page of this release linking `?v=<hash>` and asking such a replica during a rolling upgrade had the earlier
+  // file pinned in the browser under this release's hash, for a year. A path they do not serve is a 404 there.
+  it('links each asset by a path holding its content hash, not by a ?v= an earlier release would answer with its own file', async () => {
+    const html = await (await openAsBrowser(gateway.url, 'public')).text();
+    const urls = links(html).filter((url) => url.startsWith('/'));
+    expect(urls).toHaveLength(6);
+    for (const url of urls) {
+      expect(new URL(url, gateway.url).search, url).toBe('');
+      expect(url, url).not.toMatch(/^\/playground\/assets\/[^/]+$/);
     }
   });
 

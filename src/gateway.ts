@@ -330,9 +330,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const operations = config.operationsPort === null ? null : await listenOperations(config.operationsPort);
   const operationsUrl = operations ? urlOf(operations.address() as AddressInfo) : null;
 
-  /** Drains within `deadline` (a `Date.now()` time): in-flight requests first, then the last spans, then the clients. */
-  const close = async (deadline = Date.now() + config.shutdownTimeoutMs): Promise<void> => {
-    const graceMs = Math.max(SHUTDOWN_MIN_DRAIN_MS, deadline - Date.now() - SHUTDOWN_FLUSH_MS - SHUTDOWN_CLOSE_MS);
+  /**
+   * Drains within `deadline` (a `performance.now()` time, which a step of the wall clock does not move): in-flight
+   * requests first, then the last spans, then the clients.
+   */
+  const close = async (deadline = performance.now() + config.shutdownTimeoutMs): Promise<void> => {
+    const graceMs = Math.max(SHUTDOWN_MIN_DRAIN_MS, deadline - performance.now() - SHUTDOWN_FLUSH_MS - SHUTDOWN_CLOSE_MS);
     readiness.drain();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -355,7 +358,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     }
     await Promise.all([...servers.values()].map((s) => s.stop()));
     // Every request has finished, so every span has ended: send what the batch processor still holds.
-    await tracing?.shutdown(Math.max(0, Math.min(SHUTDOWN_FLUSH_MS, deadline - Date.now() - SHUTDOWN_CLOSE_MS)));
+    await tracing?.shutdown(Math.max(0, Math.min(SHUTDOWN_FLUSH_MS, deadline - performance.now() - SHUTDOWN_CLOSE_MS)));
     await budgets.close();
     await persistedQueries?.close();
     await clients.close();
@@ -377,7 +380,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     async shutdown() {
       readiness.drain();
       // The whole shutdown stays inside the grace the orchestrator gives before SIGKILL.
-      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const deadline = performance.now() + config.shutdownTimeoutMs;
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       await close(deadline);
     },

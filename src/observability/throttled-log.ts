@@ -9,7 +9,8 @@ export function throttledWarn(logger: Logger, message: string, intervalMs = 30_0
   let last = -Infinity;
   let suppressed = 0;
   return (error) => {
-    const now = Date.now();
+    // Not the wall clock: stepped back an hour, it silenced the warning for the hour.
+    const now = performance.now();
     if (now - last < intervalMs) {
       suppressed += 1;
       return;

@@ -13,8 +13,11 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 /**
  * What one attempt says about the service's health. 4xx answers are
  * `success`: the service is up and judged the request, not itself.
+ * `local`: the attempt failed here before reaching the service (no file
+ * descriptor, no local port): it says nothing either way, and a probe that
+ * ends so leaves the next call to probe.
  */
-export type AttemptVerdict = 'success' | 'failure';
+export type AttemptVerdict = 'success' | 'failure' | 'local';
 
 /** Leave to make one attempt; `report` it exactly once when the attempt is over. */
 export interface Permit {
@@ -67,6 +70,10 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       report(verdict) {
         if (reported || issuedIn !== generation) return;
         reported = true;
+        if (verdict === 'local') {
+          if (stored === 'half-open') probing = false;
+          return;
+        }
         if (stored === 'half-open') {
           move(verdict === 'success' ? 'closed' : 'open');
           return;

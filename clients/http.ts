@@ -17,7 +17,7 @@ import { isSafeHeaderValue, traceHeaders, upstreamHeaders } from './headers.js';
 import { DEFAULT_CONNECTION_MAX_AGE_MS, DEFAULT_MAX_RESPONSE_BYTES, type CallEvent, type Http, type HttpCall, type HttpOptions } from './http-types.js';
 import type { RequestMeta } from './index.js';
 import { codeForStatus, codeForTransportError, failureReason, upstreamError } from './map-error.js';
-import { isRetryableStatus, isRetryableTransportError, MIN_ATTEMPT_MS, retryDelayMs } from './retry-policy.js';
+import { isLocalTransportError, isRetryableStatus, isRetryableTransportError, MIN_ATTEMPT_MS, retryDelayMs } from './retry-policy.js';
 import { createServiceGuards } from './service-guards.js';
 import { createTransport, type Attempt, type Deadline, type Outcome, type Transport, type TransportOptions } from './transport.js';
 
@@ -239,6 +239,7 @@ function traced(attempt: Attempt, trace: CallTrace, number: number): Attempt {
 /** A 5xx or no usable answer counts against the service; any other answer shows it is up. */
 function verdictOf(outcome: Outcome): AttemptVerdict {
   if (outcome.kind === 'response') return outcome.status >= 500 ? 'failure' : 'success';
+  if (outcome.kind === 'error' && isLocalTransportError(outcome.error)) return 'local';
   // An oversized body still shows the service answered.
   return outcome.kind === 'too-large' ? 'success' : 'failure';
 }

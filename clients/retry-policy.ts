@@ -36,6 +36,18 @@ export function isRetryableTransportError(error: unknown): boolean {
   return code === 'ETIMEDOUT';
 }
 
+/**
+ * Failures of this process, not of the service: no file descriptor
+ * (`EMFILE`, `ENFILE`), no local port (`EADDRNOTAVAIL`), no kernel memory
+ * (`ENOBUFS`, `ENOMEM`). The call fails, and the service's circuit does not
+ * count it.
+ */
+const LOCAL_FAILURES = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS', 'ENOMEM']);
+
+export function isLocalTransportError(error: unknown): boolean {
+  return error instanceof Error && LOCAL_FAILURES.has((error as { code?: unknown }).code as string);
+}
+
 /** Parses `Retry-After` (delta-seconds or HTTP-date, RFC 9110 §10.2.3) into milliseconds. */
 export function retryAfterMs(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

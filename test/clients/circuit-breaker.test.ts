@@ -48,6 +48,25 @@ describe('Circuit breaker state machine', () => {
     expect(breaker.acquire()).toBeDefined();
   });
 
+  // An attempt that failed in this process (no descriptor, no local port) never reached the service.
+  it('counts a local failure neither way, and a probe that fails locally leaves the next call to probe', () => {
+    const c = clock();
+    const breaker = createCircuitBreaker({ failureThreshold: 2, cooldownMs: 100, now: c.now });
+    breaker.acquire()!.report('failure');
+    for (let i = 0; i < 5; i++) breaker.acquire()!.report('local');
+    expect(breaker.state()).toBe('closed');
+    breaker.acquire()!.report('failure');
+    expect(breaker.state()).toBe('open');
+    c.advance(100);
+    breaker.acquire()!.report('local');
+    expect(breaker.state()).toBe('half-open');
+    const probe = breaker.acquire();
+    expect(probe).toBeDefined();
+    expect(breaker.acquire()).toBeUndefined();
+    probe!.report('success');
+    expect(breaker.state()).toBe('closed');
+  });
+
   it('ignores the late report of an attempt started before the circuit changed state', () => {
     const c = clock();
     const breaker = createCircuitBreaker({ failureThreshold: 1, cooldownMs: 100, now: c.now });

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { isatty } from 'node:tty';
 import { ConfigError, loadConfig } from './config.js';
 import { describeConfiguration, loadConfigurationFiles, startGateway, type Gateway } from './gateway.js';
@@ -38,6 +39,19 @@ async function main(): Promise<void> {
     started.logger.info({ signal: 'SIGHUP', apiKeys: outcome ?? 'no API_KEYS_FILE' }, 'API_KEYS_FILE read again');
   };
   process.on('SIGHUP', hangup);
+  // SIGTERM and SIGINT are listened to from the start too. As PID 1 of a container (`command: ["node", "dist/main.js"]`)
+  // the kernel drops a signal that has no listener instead of ending the process: one sent while the gateway started
+  // (a pod deleted during a rollout) was lost, and the gateway went on to serve until the grace period ended and it
+  // was killed. Until the gateway is up nothing has been served, so it ends at once, as the signal's default action
+  // ends it elsewhere (exit code 128 + the signal's number, as a shell reports a process the signal ended).
+  let stop: ((signal: 'SIGTERM' | 'SIGINT') => void) | undefined;
+  const terminate = (signal: 'SIGTERM' | 'SIGINT') => {
+    if (stop !== undefined) return stop(signal);
+    process.stderr.write(`${signal} while starting: exiting without serving\n`);
+    process.exit(128 + constants.signals[signal]);
+  };
+  process.on('SIGTERM', () => terminate('SIGTERM'));
+  process.on('SIGINT', () => terminate('SIGINT'));
   try {
     config = loadConfig();
     logger = createLogger(config.logLevel, undefined, config.logBufferBytes);
@@ -56,7 +70,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const stop = (signal: string) => {
+  const drain = (signal: string) => {
     if (stopping) return;
     stopping = true;
     // Started before the line is logged: once a client can read it, readiness answers 503 and (with no delay) the
@@ -84,10 +98,8 @@ async function main(): Promise<void> {
   };
   started = { gateway, logger };
   if (hangupWhileStarting) hangup();
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  // Only now: a supervisor that reads this line and signals at once must find the handlers in place (until the
-  // first listener is added, the signal's default action ends the process without a drain).
+  stop = drain;
+  // Only now: a supervisor that reads this line and signals at once must get a drain, not an exit without one.
   logger.info(
     {
       url: gateway.url,

@@ -15,18 +15,18 @@ export const BUNDLE = join(ROOT, 'dist', 'main.js');
 const SOURCE_DIRS = ['src', 'clients', 'resolvers'];
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/build-state.mjs'];
 
-/** @param {string} path @returns {number} modification time in ms, 0 when missing */
+/** @param {string} path @returns {number} modification time in ms, -Infinity when missing */
 function mtime(path) {
   try {
     return statSync(path).mtimeMs;
   } catch {
-    return 0;
+    return Number.NEGATIVE_INFINITY;
   }
 }
 
 /** @param {string} dir @returns {number} the newest modification time of a `.ts` file under `dir` */
 function newestTs(dir) {
-  let newest = 0;
+  let newest = Number.NEGATIVE_INFINITY;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isFile() && entry.name.endsWith('.ts')) newest = Math.max(newest, mtime(join(entry.parentPath, entry.name)));
   }
@@ -38,8 +38,12 @@ export function newestSource() {
   return Math.max(...SOURCE_DIRS.map((dir) => newestTs(join(ROOT, dir))), ...SOURCE_FILES.map((file) => mtime(join(ROOT, file))));
 }
 
-/** True when the bundle is missing or older than a source file. */
+/**
+ * True when the bundle is missing or older than a source file. A bundle as old as the sources is current: an image
+ * built with every file's time set to one value (0, or `SOURCE_DATE_EPOCH`, for reproducible builds) was rebuilt at
+ * every start, which a read-only filesystem refuses.
+ */
 export function isStale() {
   const built = mtime(BUNDLE);
-  return built === 0 || built < newestSource();
+  return built === Number.NEGATIVE_INFINITY || built < newestSource();
 }

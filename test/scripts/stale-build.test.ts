@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,5 +72,18 @@ describe('`npm start` builds dist/ when it is missing or older than the sources'
     const { stdout, stderr } = await npmStart();
     expect(stderr).toContain('building');
     expect(stdout).toContain('"msg":"gateway listening (rebuilt)"');
+  }, 90_000);
+
+  // Reproducible image builds give every file one time (0, or SOURCE_DATE_EPOCH): a bundle as old as its sources read
+  // as stale, so every start rebuilt it, which a read-only root filesystem refuses.
+  it('starts without building when every file has the same time, as in a reproducible image', async () => {
+    for (const entry of readdirSync(project, { withFileTypes: true, recursive: true })) {
+      const path = join(entry.parentPath, entry.name);
+      if (!path.includes('node_modules') && entry.isFile()) utimesSync(path, 0, 0);
+    }
+    const { stdout, stderr } = await npmStart();
+    expect(stderr).not.toContain('building');
+    expect(stdout).toContain('"msg":"gateway listening');
+    expect(statSync(bundle()).mtimeMs).toBe(0);
   }, 90_000);
 });

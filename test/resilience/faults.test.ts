@@ -173,6 +173,60 @@ describe('One failing upstream nulls only the fields that need it', () => {
   }, 30_000);
 });
 
+/**
+ * The rig above runs at the production default (5 s) with a wide margin, so it cannot tell UPSTREAM_TIMEOUT_MS
+ * honoured from ignored, nor a deadline from one far past it. A warm gateway (its plan compiled, its connections
+ * open) with a deadline well under the default can: each fault must be answered after that deadline has fired and
+ * before the default one would have.
+ */
+describe('The deadline UPSTREAM_TIMEOUT_MS sets, on a warm gateway', () => {
+  const SHORT_MS = 1_500;
+  /** Past SHORT_MS: scheduling on loaded cores. Ends before the default deadline (5 s), and long before no deadline. */
+  const LATE_MS = SHORT_MS + 2_000;
+  let short: FaultRig;
+  beforeAll(async () => {
+    short = await startFaultRig({ UPSTREAM_TIMEOUT_MS: String(SHORT_MS), CIRCUIT_FAILURE_THRESHOLD: '1000' });
+  });
+  afterEach(() => short.reset());
+  afterAll(() => short.close());
+
+  /** The faulted operation's answer, or 'no answer' once LATE_MS is over. */
+  async function answerWithin(fault: (req: FixtureRequest) => void | FixtureOverride | Promise<void | FixtureOverride>) {
+    const warm = await timedGql(short.gateway, 'web', PRODUCT);
+    expect(warm.body.errors).toBeUndefined();
+    short.reset();
+    short.hook(onInventory(fault));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'no answer'>((resolve) => (timer = setTimeout(() => resolve('no answer'), LATE_MS * 2)));
+    const answer = await Promise.race([timedGql(short.gateway, 'web', PRODUCT), late]).finally(() => clearTimeout(timer));
+    expect(answer).not.toBe('no answer');
+    return answer as Awaited<ReturnType<typeof timedGql>>;
+  }
+
+  it.each<[string, (req: FixtureRequest) => void | FixtureOverride | Promise<void | FixtureOverride>]>([
+    ['a response that never comes', () => new Promise<void>(() => {})],
+    ['a body dripping one byte a second', () => ({ status: 200, body: JSON.stringify({ items: [] }), dripMs: 1_000 })],
+  ])('%s: UPSTREAM_TIMEOUT once the deadline has fired, well before the default one would', async (_, fault) => {
+    const { status, body, ms } = await answerWithin(fault);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ product: { id: 'fx-p1', name: 'Fx Anvil', inStock: null, reviewCount: expect.any(Number) } });
+    expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual([[['product', 'inStock'], 'UPSTREAM_TIMEOUT']]);
+    // Not before the deadline (the fault, not something else, was cut), and not at the default's 5 s or later.
+    expect(ms).toBeGreaterThanOrEqual(SHORT_MS);
+    expect(ms).toBeLessThan(LATE_MS);
+    expect(short.upstream.requests.filter((r) => r.service === 'inventory')).toHaveLength(1);
+  });
+
+  it('answers a 429 with Retry-After: 3600 before the deadline, having waited for nothing', async () => {
+    const { body, ms } = await answerWithin(() => ({ status: 429, headers: { 'retry-after': '3600' }, body: SECRET }));
+    expect(body.errors!.map((e) => [e.path, e.extensions!['code']])).toEqual([[['product', 'inStock'], 'UPSTREAM_UNAVAILABLE']]);
+    expectNothingLeaked(body);
+    // Waiting out the deadline for a retry it can never make would take SHORT_MS.
+    expect(ms).toBeLessThan(SHORT_MS);
+    expect(short.upstream.requests.filter((r) => r.service === 'inventory')).toHaveLength(1);
+  });
+});
+
 describe('Retries seen from the gateway', () => {
   it('succeeds after one retry when a GET gets 503 then 200', async () => {
     let failed = false;

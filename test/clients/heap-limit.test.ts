@@ -21,6 +21,15 @@ describe('The old space limit the memory budgets are taken from', () => {
     expect(oldSpaceLimitBytes(['--inspect'], '--max-old-space-size=0', 4144 * MIB)).toBe(4144 * MIB);
   });
 
+  // Node 24's flag for containers: a share of the memory available, which Node then uses instead of any size given.
+  it('is the share --max-old-space-size-percentage gives of the memory available, over a size given beside it', () => {
+    expect(oldSpaceLimitBytes([], '--max-old-space-size-percentage=75', 4096 * MIB, 256 * MIB)).toBe(192 * MIB);
+    expect(oldSpaceLimitBytes(['--max-old-space-size-percentage=50'], '--max-old-space-size=512', 4096 * MIB, 1000 * MIB)).toBe(500 * MIB);
+    expect(oldSpaceLimitBytes([], '--max-old-space-size-percentage=12.5', 4096 * MIB, 1024 * MIB)).toBe(128 * MIB);
+    // Not a percentage Node accepts: the size given, as without it.
+    expect(oldSpaceLimitBytes([], '--max-old-space-size-percentage=0 --max-old-space-size=96', 4096 * MIB, 1024 * MIB)).toBe(96 * MIB);
+  });
+
   it('agrees with the running process', () => {
     expect(oldSpaceLimitBytes()).toBeGreaterThan(0);
   });

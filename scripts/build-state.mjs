@@ -39,9 +39,9 @@ export function newestSource() {
 }
 
 /**
- * True when the bundle is missing or older than a source file. A bundle as old as the sources is current: an image
- * built with every file's time set to one value (0, or `SOURCE_DATE_EPOCH`, for reproducible builds) was rebuilt at
- * every start, which a read-only filesystem refuses.
+ * True when the bundle is missing or older than a source file. A bundle as old as the sources is current, at time 0
+ * too: an image built with every file's time set to 0 (reproducible builds) read as one without a bundle, and was
+ * rebuilt at every start, which a read-only filesystem refuses.
  */
 export function isStale() {
   const built = mtime(BUNDLE);

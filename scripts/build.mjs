@@ -2,7 +2,8 @@
 /**
  * `npm run build`: bundles the gateway (`src/main.ts` and everything it
  * imports from src/, clients/, resolvers/) into `dist/main.js` with esbuild;
- * what it imports on demand (the tracing, when it is on) is in `dist/chunks/`.
+ * what it imports on demand is in `dist/chunks/`: the rest of the gateway,
+ * once `main.ts` listens to signals, and the tracing, when it is on.
  * Packages stay external (loaded from node_modules as under tsx), so the
  * bundle holds only the project's own code. Files read at run time (schema/,
  * operations/, the playground's static files) are not copied: the code finds

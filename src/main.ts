@@ -1,8 +1,7 @@
 import { constants } from 'node:os';
 import { isatty } from 'node:tty';
-import { ConfigError, loadConfig } from './config.js';
-import { describeConfiguration, loadConfigurationFiles, startGateway, type Gateway } from './gateway.js';
-import { createLogger, limitLogFlushAtExit, type Logger } from './logger.js';
+import type { Gateway } from './gateway.js';
+import type { Logger } from './logger.js';
 
 /**
  * `npm start`: read the configuration, start the gateway, and on SIGTERM or
@@ -52,6 +51,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => terminate('SIGTERM'));
   process.on('SIGINT', () => terminate('SIGINT'));
+  // The rest only now: loading the packages (graphql, Apollo, pino…) is most of a start, and imported statically they
+  // were all loaded before the first line here ran, with no listener yet.
+  const [{ ConfigError, loadConfig }, { describeConfiguration, loadConfigurationFiles, startGateway }, { createLogger, limitLogFlushAtExit }] =
+    await Promise.all([import('./config.js'), import('./gateway.js'), import('./logger.js')]);
   try {
     config = loadConfig();
     logger = createLogger(config.logLevel, undefined, config.logBufferBytes);

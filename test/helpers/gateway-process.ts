@@ -112,14 +112,17 @@ export async function spawnGateway(
       }
       return child.exitCode;
     },
-    async exitedWithin(ms) {
-      let timer: NodeJS.Timeout | undefined;
-      const running = new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), ms)));
-      try {
-        return await Promise.race([exited, running]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    exitedWithin: (ms) => exitedWithin(exited, ms),
   };
+}
+
+/** The exit code once `exited` resolves, or 'still running' after `ms`. */
+export async function exitedWithin(exited: Promise<number | null>, ms: number): Promise<number | null | 'still running'> {
+  let timer: NodeJS.Timeout | undefined;
+  const running = new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), ms)));
+  try {
+    return await Promise.race([exited, running]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,9 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBinary, skippedOutsideCi } from '../helpers/binary.js';
 import { TEST_JWT_SECRET } from '../helpers/gateway.js';
-import { SPAWNED_GATEWAY_TEST_MS } from '../helpers/gateway-process.js';
+import { exitedWithin, SPAWNED_GATEWAY_TEST_MS } from '../helpers/gateway-process.js';
+import { tempFile } from '../helpers/temp-file.js';
 
 const unshare = findBinary('unshare');
 
@@ -60,15 +62,7 @@ function startAsPidOne(env: Record<string, string>, onFirstOutput?: (gateway: Pi
     },
     output: () => stdout,
     errors: () => stderr,
-    async exitedWithin(ms) {
-      let timer: NodeJS.Timeout | undefined;
-      const running = new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), ms)));
-      try {
-        return await Promise.race([exited, running]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    exitedWithin: (ms) => exitedWithin(exited, ms),
   };
   child.stdout!.on('data', (chunk: Buffer) => {
     if (stdout === '') onFirstOutput?.(gateway);
@@ -79,6 +73,29 @@ function startAsPidOne(env: Record<string, string>, onFirstOutput?: (gateway: Pi
 }
 
 const SIGNAL_NUMBERS = { SIGTERM: 15, SIGINT: 2 } as const;
+
+/**
+ * `NODE_OPTIONS` holding the start at its first package for 3 s, while `loading packages` is on stderr: loading them
+ * (graphql, Apollo, pino…) is most of a start, before the gateway's first log line.
+ */
+function holdAtFirstPackage(): string {
+  const hooks = tempFile(
+    'hold-packages.mjs',
+    `import { writeSync } from 'node:fs';
+let held = false;
+export async function load(url, context, nextLoad) {
+  if (!held && url.includes('/node_modules/')) {
+    held = true;
+    writeSync(2, 'loading packages\\n');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+  }
+  return nextLoad(url, context);
+}
+`,
+  );
+  const register = tempFile('register.mjs', `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  return `--import=${pathToFileURL(register).href}`;
+}
 
 /**
  * A container's command (`node dist/main.js`, docs/readiness.md "Kubernetes")
@@ -109,6 +126,16 @@ describe.skipIf(skippedOutsideCi(namespace && unshare, `Skipping the PID 1 tests
       expect(code).toBe(128 + SIGNAL_NUMBERS[signal]);
       expect(gateway.errors()).toContain(`${signal} while starting: exiting without serving`);
     }
+  }, SPAWNED_GATEWAY_TEST_MS);
+
+  // Before the fix the listeners came once every package was loaded: a signal sent meanwhile was dropped.
+  it.each(['SIGTERM', 'SIGINT'] as const)('ends on %s sent while its packages load', async (signal) => {
+    gateway = startAsPidOne({ NODE_OPTIONS: holdAtFirstPackage() });
+    await expect.poll(() => gateway!.errors().includes('loading packages'), { timeout: 30_000, interval: 50 }).toBe(true);
+    process.kill(gateway.pid(), signal);
+    expect(await gateway.exitedWithin(15_000)).toBe(128 + SIGNAL_NUMBERS[signal]);
+    expect(gateway.errors()).toContain(`${signal} while starting: exiting without serving`);
+    expect(gateway.output()).not.toContain('"msg":"gateway listening"');
   }, SPAWNED_GATEWAY_TEST_MS);
 
   it.each(['off', 'on'])('drains on SIGTERM once started and exits 0, with no process left behind (edge thread %s)', async (edgeThread) => {

@@ -74,8 +74,8 @@ describe('`npm start` builds dist/ when it is missing or older than the sources'
     expect(stdout).toContain('"msg":"gateway listening (rebuilt)"');
   }, 90_000);
 
-  // Reproducible image builds give every file one time (0, or SOURCE_DATE_EPOCH): a bundle as old as its sources read
-  // as stale, so every start rebuilt it, which a read-only root filesystem refuses.
+  // Reproducible image builds give every file one time, often 0: a bundle at time 0 read as missing, so every start
+  // rebuilt it, which a read-only root filesystem refuses.
   it('starts without building when every file has the same time, as in a reproducible image', async () => {
     for (const entry of readdirSync(project, { withFileTypes: true, recursive: true })) {
       const path = join(entry.parentPath, entry.name);

@@ -1,8 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCircuitBreaker } from '../../clients/circuit-breaker.js';
+import { createCircuitBreaker, type CircuitBreaker } from '../../clients/circuit-breaker.js';
 import { UpstreamError } from '../../clients/index.js';
 import { type Harness, rejectionOf, startHarness } from './harness.js';
+
+/** A half-open circuit lets one probe through, no second call beside it, and the probe's success closes it. */
+function expectOneProbeThatCloses(breaker: CircuitBreaker): void {
+  expect(breaker.state()).toBe('half-open');
+  const probe = breaker.acquire();
+  expect(probe).toBeDefined();
+  expect(breaker.acquire()).toBeUndefined();
+  probe!.report('success');
+  expect(breaker.state()).toBe('closed');
+}
 
 describe('Circuit breaker state machine', () => {
   const clock = () => {
@@ -26,12 +36,7 @@ describe('Circuit breaker state machine', () => {
     c.advance(99);
     expect(breaker.acquire()).toBeUndefined();
     c.advance(1);
-    expect(breaker.state()).toBe('half-open');
-    const probe = breaker.acquire();
-    expect(probe).toBeDefined();
-    expect(breaker.acquire()).toBeUndefined();
-    probe!.report('success');
-    expect(breaker.state()).toBe('closed');
+    expectOneProbeThatCloses(breaker);
     expect(breaker.acquire()).toBeDefined();
   });
 
@@ -59,12 +64,7 @@ describe('Circuit breaker state machine', () => {
     expect(breaker.state()).toBe('open');
     c.advance(100);
     breaker.acquire()!.report('local');
-    expect(breaker.state()).toBe('half-open');
-    const probe = breaker.acquire();
-    expect(probe).toBeDefined();
-    expect(breaker.acquire()).toBeUndefined();
-    probe!.report('success');
-    expect(breaker.state()).toBe('closed');
+    expectOneProbeThatCloses(breaker);
   });
 
   it('ignores the late report of an attempt started before the circuit changed state', () => {

@@ -40,14 +40,18 @@ describe.skipIf(skippedOutsideCi(prlimit, 'Skipping the file-descriptor test: it
     gateway = upstream = undefined;
   });
 
-  /** Lowers the gateway's descriptor limit to what it holds now plus a few, then holds idle connections until none is left. */
-  async function exhaustDescriptors(gw: GatewayProcess): Promise<void> {
+  /**
+   * Lowers the gateway's descriptor limit to what it holds now plus a few, then holds idle connections until none is
+   * left; resolves with the limit.
+   */
+  async function exhaustDescriptors(gw: GatewayProcess): Promise<number> {
     const pid = gw.child.pid!;
     const limit = readdirSync(`/proc/${pid}/fd`).length + 20;
     execFileSync(prlimit!, ['--pid', String(pid), `--nofile=${limit}:`]);
     const { port } = new URL(gw.url);
     for (let i = 0; i < 60; i++) clients.push(connect(Number(port), '127.0.0.1').on('error', () => {}));
     await expect.poll(() => readdirSync(`/proc/${pid}/fd`).length, { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(limit);
+    return limit;
   }
 
   it('answers on the connections it has, /metrics saying every descriptor is in use', async () => {
@@ -72,7 +76,7 @@ describe.skipIf(skippedOutsideCi(prlimit, 'Skipping the file-descriptor test: it
     gateway = await spawnGateway(upstream.urls, { AUDIENCES: 'web', CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_COOLDOWN_MS: '600000' });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     expect((await get(agent, gateway.url, '/healthz')).status).toBe(200);
-    await exhaustDescriptors(gateway);
+    const limit = await exhaustDescriptors(gateway);
     const product = JSON.stringify({ query: '{ product(id: "fx-p1") { id name } }' });
     // No socket to the products service can be opened: each request's call fails, and the process keeps answering.
     for (let i = 0; i < 3; i++) {
@@ -82,7 +86,8 @@ describe.skipIf(skippedOutsideCi(prlimit, 'Skipping the file-descriptor test: it
     }
     const callsBefore = upstream.requests.length;
     for (const socket of clients.splice(0)) socket.destroy();
-    await expect.poll(() => readdirSync(`/proc/${gateway!.child.pid!}/fd`).length, { timeout: 10_000, interval: 50 }).toBeLessThan(60);
+    // Room again for the calls of one request (a loaded machine closes the gateway's side of those connections later).
+    await expect.poll(() => readdirSync(`/proc/${gateway!.child.pid!}/fd`).length, { timeout: 10_000, interval: 50 }).toBeLessThanOrEqual(limit - 10);
     const served = await send(agent, gateway.url, '/web/graphql', product);
     const answer = JSON.parse(served.body) as { data: unknown; errors?: unknown };
     expect(answer.errors).toBeUndefined();

@@ -77,8 +77,14 @@ const against = values.against === undefined ? undefined : resolve(values.agains
 if (against === undefined || !existsSync(join(against, 'dist', 'main.js'))) {
   throw new Error('--against <checkout>: another checkout of the project with its dist/ built (npm run build there)');
 }
-const traced = values.tracing === undefined ? [] : oneOf(values.tracing, ['this', 'against', 'both'] as const, 'tracing') === 'both' ? ['this', 'against'] : [values.tracing];
-const byId = values['by-id'] === undefined ? [] : oneOf(values['by-id'], ['this', 'against', 'both'] as const, 'by-id') === 'both' ? ['this', 'against'] : [values['by-id']];
+/** The sides a `this|against|both` option names (none when it is not given). */
+function sidesOf(value: string | undefined, option: string): Side[] {
+  if (value === undefined) return [];
+  const which = oneOf(value, ['this', 'against', 'both'] as const, option);
+  return which === 'both' ? ['this', 'against'] : [which];
+}
+const traced = sidesOf(values.tracing, 'tracing');
+const byId = sidesOf(values['by-id'], 'by-id');
 const rounds = Number(values.rounds);
 const seconds = Number(values.duration);
 const warmupSeconds = Number(values.warmup);

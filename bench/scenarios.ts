@@ -3,7 +3,9 @@
  * it, and the same question as the baseline receives it (a plain GET whose
  * JSON answer equals the gateway's `data`).
  */
-import { readFileSync } from 'node:fs';
+import type { Audience } from '../src/context.js';
+import { loadTrustedDocuments, type TrustedDocuments } from '../src/persisted/manifest.js';
+import { isFirstParty } from '../src/persisted/mode.js';
 import { CATALOG, MOBILE_DASHBOARD, ORDER_HISTORY, PRODUCT_PAGE } from '../test/operations/contract.js';
 
 export const SCENARIO_NAMES = ['ProductPage', 'MobileDashboard', 'OrderHistory', 'Catalog'] as const;
@@ -49,16 +51,15 @@ export const BENCH_API_KEY = 'demo-public-key-pro';
  */
 export const ROTATING_USERS = Array.from({ length: 50 }, (_, i) => `u${i + 1}`);
 
-interface Manifest {
-  operations: { id: string; name: string }[];
-}
-const manifests: Partial<Record<'mobile' | 'web', Manifest>> = {};
+/** The apps' manifests, read (and checked) as the gateway reads them, once. */
+const manifests = new Map<Audience, TrustedDocuments>();
 
-/** The id an app's manifest (`operations/<app>.manifest.json`) gives the operation named `name`, as the app sends it. */
-function manifestId(app: 'mobile' | 'web', name: string): string {
-  const manifest = (manifests[app] ??= JSON.parse(readFileSync(new URL(`../operations/${app}.manifest.json`, import.meta.url), 'utf8')) as Manifest);
-  const entry = manifest.operations.find((operation) => operation.name === name);
-  if (entry === undefined) throw new Error(`operations/${app}.manifest.json has no operation ${name}`);
+/** The id an app's manifest gives the operation named `name`, as the app sends it. */
+function manifestId(app: Audience, name: string): string {
+  let documents = manifests.get(app);
+  if (!documents) manifests.set(app, (documents = loadTrustedDocuments(app)));
+  const entry = [...documents.values()].find((operation) => operation.name === name);
+  if (entry === undefined) throw new Error(`the ${app} manifest has no operation ${name}`);
   return entry.id;
 }
 
@@ -69,9 +70,9 @@ function manifestId(app: 'mobile' | 'web', name: string): string {
  */
 export type DocumentForm = 'text' | 'id';
 
-function graphql(audience: string, query: string, variables: Record<string, unknown>, auth: Record<string, string>, form: DocumentForm): BenchRequest {
+function graphql(audience: Audience, query: string, variables: Record<string, unknown>, auth: Record<string, string>, form: DocumentForm): BenchRequest {
   const name = /^\s*query (\w+)/.exec(query)?.[1] ?? '';
-  const document = form === 'id' && (audience === 'mobile' || audience === 'web') ? { documentId: `sha256:${manifestId(audience, name)}` } : { query };
+  const document = form === 'id' && isFirstParty(audience) ? { documentId: `sha256:${manifestId(audience, name)}` } : { query };
   return {
     method: 'POST',
     path: `/${audience}/graphql`,

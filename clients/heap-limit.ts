@@ -47,5 +47,5 @@ export function oldSpaceLimitBytes(
     percentage !== undefined && percentage > 0 && percentage <= 100
       ? Math.floor((Math.floor(availableBytes / MIB) * percentage) / 100)
       : lastValue(args, OLD_SPACE_FLAG);
-  return mib !== undefined && Number.isFinite(mib) && mib > 0 ? Math.min(mib * MIB, heapSizeLimit) : heapSizeLimit;
+  return mib !== undefined && mib > 0 ? Math.min(mib * MIB, heapSizeLimit) : heapSizeLimit;
 }

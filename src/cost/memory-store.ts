@@ -44,7 +44,9 @@ export class MemoryBudgetStore implements BudgetStore {
     return this.buckets.size;
   }
 
-  private load(key: string, policy: BucketPolicy, wall: number, at: number): Bucket {
+  /** `key`'s bucket, refilled up to now and in `wall`'s quota window. */
+  private load(key: string, policy: BucketPolicy, wall: number): Bucket {
+    const at = this.elapsed();
     const window = policy.quota ? Math.floor(wall / 1000 / policy.quota.windowSeconds) : 0;
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -88,7 +90,7 @@ export class MemoryBudgetStore implements BudgetStore {
 
   async take(key: string, cost: number, policy: BucketPolicy): Promise<BudgetDecision> {
     const wall = this.now();
-    const bucket = this.load(key, policy, wall, this.elapsed());
+    const bucket = this.load(key, policy, wall);
     if (policy.quota && bucket.quotaUsed >= policy.quota.limit) {
       return { allowed: false, reason: 'quota', ...this.state(bucket, policy, wall) };
     }
@@ -100,7 +102,7 @@ export class MemoryBudgetStore implements BudgetStore {
 
   async refund(key: string, points: number, policy: BucketPolicy): Promise<BudgetState> {
     const wall = this.now();
-    const bucket = this.load(key, policy, wall, this.elapsed());
+    const bucket = this.load(key, policy, wall);
     bucket.tokens = Math.min(policy.capacity, bucket.tokens + points);
     return this.state(bucket, policy, wall);
   }
@@ -111,7 +113,7 @@ export class MemoryBudgetStore implements BudgetStore {
     if (!existing) {
       return this.state({ tokens: policy.capacity, at: 0, quotaWindow: 0, quotaUsed: 0, capacity: policy.capacity, restorePerSecond: policy.restorePerSecond, quotaWindowSeconds: 0 }, policy, wall);
     }
-    return this.state(this.load(key, policy, wall, this.elapsed()), policy, wall);
+    return this.state(this.load(key, policy, wall), policy, wall);
   }
 
   async close(): Promise<void> {

@@ -93,8 +93,9 @@ export async function createPlayground(config: Config, manifests: ReadonlyMap<Au
     handle(req, res, url) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       if (url.pathname.startsWith(ASSET_PATH)) {
-        const linked = VERSIONED_ASSET.exec(url.pathname.slice(ASSET_PATH.length));
-        const asset = assets.get(linked ? linked[2]! : url.pathname.slice(ASSET_PATH.length));
+        const path = url.pathname.slice(ASSET_PATH.length);
+        const linked = VERSIONED_ASSET.exec(path);
+        const asset = assets.get(linked ? linked[2]! : path);
         if (!asset) return false;
         sendAsset(req, res, asset, linked ? linked[1]! : url.searchParams.get('v'));
         return true;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:overload [-- --duration 10 --multiple 3 --connections 10 --per-second --no-floor]`:
+ * `npm run bench:overload [-- --duration 10 --multiple 3 --connections 10 --per-second --no-floor --generator native]`:
  * what the overload shedding does. Against the demo services at 0 ms, with
  * the gateway's default limits (NODE_ENV=production):
  *
@@ -31,6 +31,7 @@ import { overloadSettingsFromEnv, startGatewayUnderTest } from '../chaos/gateway
 import { machineLine } from '../machine.js';
 import { ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess } from '../processes.js';
 import { createScenarios, SCENARIO_NAMES } from '../scenarios.js';
+import { nativeOpenLoop } from './native.js';
 import { closedLoop, openLoop, type Answer } from './open-loop.js';
 
 const { values } = parseArgs({
@@ -46,11 +47,15 @@ const { values } = parseArgs({
     'gateway-flags': { type: 'string', default: '' },
     // Skip the floor row (a bare server refusing everything on the gateway's core at the same rate).
     'no-floor': { type: 'boolean', default: false },
+    // Who sends the 3× schedule (and the floor's): `node` (./open-loop.ts) or `native` (./loadgen.c, built with the machine's C compiler).
+    generator: { type: 'string', default: 'node' },
   },
 });
 const seconds = Number(values.duration);
 const multiple = Number(values.multiple);
 const connections = Number(values.connections);
+if (values.generator !== 'node' && values.generator !== 'native') throw new Error(`--generator is node or native, not ${values.generator}`);
+const sendOpenLoop = values.generator === 'native' ? nativeOpenLoop : openLoop;
 
 function p(sorted: number[], q: number): string {
   if (sorted.length === 0) return '—';
@@ -133,7 +138,7 @@ try {
   const rate = Math.round(capacity * multiple);
   process.stderr.write(`${multiple}× load: ${rate} req/s offered for ${seconds} s\n`);
   const overWatch = watchGateway(gateway.url);
-  const { answers: over, lagP99Ms, lagMaxMs, loopDelayBySecond, connections: pool } = await openLoop(gateway.url, requests, rate, seconds);
+  const { answers: over, lagP99Ms, lagMaxMs, loopDelayBySecond, connections: pool } = await sendOpenLoop(gateway.url, requests, rate, seconds);
   const seen = await overWatch.stop();
   if (values['per-second']) {
     for (let second = 0; second < seconds; second += 1) {
@@ -159,7 +164,7 @@ try {
     const refuser = spawnNode('bench/overload/refuser.ts', {}, split ? { cpus: split.gateway } : {});
     try {
       const { url } = (await jsonLines(refuser)()) as { url: string };
-      const run = await openLoop(url, requests, rate, seconds);
+      const run = await sendOpenLoop(url, requests, rate, seconds);
       floor = run.answers;
       floorLagP99Ms = run.lagP99Ms;
     } finally {
@@ -176,6 +181,7 @@ try {
   console.log(`\nmachine before: ${machineBefore}`);
   console.log(`limits: ${Object.entries(limits).map(([name, value]) => `${name}=${value}`).join(' ') || 'the defaults'}`);
   console.log(split ? `CPUs: gateway on ${split.gateway}, generator and demo services on ${split.others}` : 'CPUs: shared (one core or no taskset)');
+  console.log(`generator: ${values.generator === 'native' ? 'native (./loadgen.c)' : 'node (./open-loop.ts)'}`);
   console.log(`generator lag against its schedule at ${multiple}×: p99 ${lagP99Ms.toFixed(1)} ms, worst ${lagMaxMs.toFixed(1)} ms`);
   if (floor.length > 0) {
     console.log(`floor: no refusal can be measured faster than the bare server's (p99 above; generator lag p99 ${floorLagP99Ms.toFixed(1)} ms there), and the 10 ms target is out of this machine's reach when that p99 is over it`);

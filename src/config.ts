@@ -130,6 +130,13 @@ export interface OverloadConfig {
   retryAfterSeconds: number;
   /** A worker thread owns the public port and refuses over-limit requests itself (`OVERLOAD_EDGE_THREAD=on`; src/http/edge-thread.ts). */
   edgeThread: boolean;
+  /**
+   * With the edge thread: added to the nice value of every thread of the
+   * process but the edge thread's once it listens (`OVERLOAD_MAIN_THREAD_NICE`,
+   * Linux), so that where they share a core the kernel runs the edge thread
+   * as soon as a request arrives; 0 leaves them.
+   */
+  mainThreadNice: number;
 }
 
 export class ConfigError extends Error {
@@ -150,7 +157,7 @@ export const URL_VARIABLES: Record<ServiceName, string> = {
 };
 
 /** Checked with `npm run bench:overload` (BENCHMARKS.md, "Overload"). */
-export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: false };
+export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: false, mainThreadNice: 10 };
 
 /** The least drain a shutdown gives in-flight requests, and the time kept at its end for closing clients and Redis. */
 export const SHUTDOWN_MIN_DRAIN_MS = 1_000;
@@ -597,6 +604,7 @@ export function loadConfig(env: Env = process.env): Config {
       targetEventLoopDelayMs: integer(env, 'OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS', DEFAULT_OVERLOAD.targetEventLoopDelayMs, 0, 60_000, problems),
       retryAfterSeconds: integer(env, 'OVERLOAD_RETRY_AFTER_SECONDS', DEFAULT_OVERLOAD.retryAfterSeconds, 1, 3_600, problems),
       edgeThread: onOff(env, 'OVERLOAD_EDGE_THREAD', DEFAULT_OVERLOAD.edgeThread, problems),
+      mainThreadNice: integer(env, 'OVERLOAD_MAIN_THREAD_NICE', DEFAULT_OVERLOAD.mainThreadNice, 0, 19, problems),
     },
     compression: readCompression(env, problems),
     logLevel,

@@ -310,6 +310,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     tracing,
     maxBodyBytes: config.maxBodyBytes,
     edgeThread: config.overload.edgeThread,
+    mainThreadNice: config.overload.mainThreadNice,
   });
   const listenerFailed = throttledWarn(logger, 'a listener failed (out of file descriptors?): connections already open are still served');
   await listenOn(server, config.port, 'PORT', config, listenerFailed);

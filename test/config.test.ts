@@ -76,7 +76,8 @@ describe('Configuration', () => {
   });
 
   it('reads the overload limits and the shutdown delay, with 0 turning a limit off', () => {
-    expect(loadConfig({}).overload).toEqual({ maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: false });
+    expect(loadConfig({}).overload).toEqual({ maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: false, mainThreadNice: 10 });
+    expect(loadConfig({ OVERLOAD_MAIN_THREAD_NICE: '0' }).overload.mainThreadNice).toBe(0);
     expect(loadConfig({ OVERLOAD_EDGE_THREAD: 'on' }).overload.edgeThread).toBe(true);
     expect(loadConfig({ OVERLOAD_EDGE_THREAD: 'OFF' }).overload.edgeThread).toBe(false);
     expect(loadConfig({}).shutdownDelayMs).toBe(0);
@@ -84,11 +85,12 @@ describe('Configuration', () => {
     const off = loadConfig({ OVERLOAD_MAX_IN_FLIGHT: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: '0', SHUTDOWN_DELAY_MS: '250' });
     expect(off.overload).toMatchObject({ maxEventLoopDelayMs: 0, maxInFlight: 0, targetEventLoopDelayMs: 0 });
     expect(off.shutdownDelayMs).toBe(250);
-    expect(problemsOf({ OVERLOAD_MAX_IN_FLIGHT: '-1', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: 'soon', OVERLOAD_RETRY_AFTER_SECONDS: '0', OVERLOAD_EDGE_THREAD: 'yes' })).toEqual([
+    expect(problemsOf({ OVERLOAD_MAX_IN_FLIGHT: '-1', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: 'soon', OVERLOAD_RETRY_AFTER_SECONDS: '0', OVERLOAD_EDGE_THREAD: 'yes', OVERLOAD_MAIN_THREAD_NICE: '20' })).toEqual([
       expect.stringContaining('OVERLOAD_MAX_IN_FLIGHT'),
       expect.stringContaining('OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS'),
       expect.stringContaining('OVERLOAD_RETRY_AFTER_SECONDS'),
       'OVERLOAD_EDGE_THREAD must be on or off (got "yes").',
+      expect.stringContaining('OVERLOAD_MAIN_THREAD_NICE'),
     ]);
   });
 

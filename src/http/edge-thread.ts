@@ -20,13 +20,16 @@
  * or finished after its client went away), as the guard counts; the main thread
  * learns of each refusal the same way
  * (counted in `bff_shed_total`, shown by `/readyz`), at latest when it next
- * serves a request. A request refused
- * because the main thread's event loop lags is refused there, as without the
- * edge thread.
+ * serves a request. While the main thread's event loop lags, the limit
+ * published is 0 and the worker refuses every GraphQL request; the main
+ * thread refuses none of those the worker forwarded (it counts them in
+ * flight), so no refusal waits for the main thread's loop.
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AUDIENCES, type Audience } from '../context.js';
@@ -37,7 +40,7 @@ import { EXPOSED_HEADERS } from './cors.js';
 import { broughtCorrelationId, VALID_CORRELATION_ID } from './correlation.js';
 import { bodyTooLarge, COMPRESSED_BODY, DRAINED_BODY_BYTES, isEncoded } from './body.js';
 import { GRAPHQL_PATH } from './endpoints.js';
-import { OVERLOADED_MESSAGE, type OverloadGuard } from './overload.js';
+import { OVERLOADED_MESSAGE, type OverloadGuard, type ShedReason } from './overload.js';
 import { CLIENT_ERROR_STATUS, clientErrorAnswers, graphQLErrorBody } from './respond.js';
 
 /** What the gateway needs of its listening server: `node:http`'s `Server`, or the edge thread. */
@@ -61,7 +64,15 @@ export interface EdgeThreadOptions {
   audiences: readonly Audience[];
   guard: OverloadGuard;
   /** One refusal by the worker, for the metrics and the shed log. */
-  onShed(audience: Audience): void;
+  onShed(audience: Audience, reason: ShedReason): void;
+  /**
+   * Added to the nice value of every thread of the process but the worker's, once it listens (Linux): where they
+   * share a core, the kernel then runs the worker as soon as a request arrives instead of after the main thread's
+   * (or the collector's) time slice. 0 leaves them.
+   */
+  mainThreadNice: number;
+  /** The nice values could not be changed (a sandbox forbidding it): the edge thread works, its refusals wait more. */
+  onNiceRefused?: (error: unknown) => void;
   /** A GraphQL request the worker answered 413: its log line and count. */
   onRefused?: (refusal: EdgeRefusal) => void;
   /**
@@ -72,7 +83,8 @@ export interface EdgeThreadOptions {
 }
 
 /**
- * Shared slots: the in-flight limit the worker applies, 1 once the listener
+ * Shared slots: the limit the worker applies (the in-flight limit, 0 while the
+ * main thread's loop lags: every GraphQL request refused), 1 once the listener
  * is closing, how many forwarded GraphQL requests the main thread has settled
  * (the work for each over: answered, or finished after the client went away),
  * then one refusal counter per audience.
@@ -269,7 +281,12 @@ server.on('clientError', (error, socket) => {
   const answer = options.clientErrors[options.clientErrorStatus[error.code] || 400];
   socket.end(answer.head + 'X-Correlation-ID: ' + randomUUID() + '\\r\\n\\r\\n' + answer.body);
 });
-server.listen(options.port, options.host, () => post({ type: 'listening', address: server.address() }));
+// This thread's id (Linux), so the main thread can lower every thread of the process but this one.
+let threadId = null;
+try {
+  threadId = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+} catch {}
+server.listen(options.port, options.host, () => post({ type: 'listening', address: server.address(), threadId }));
 `;
 
 type Body = string | Uint8Array;
@@ -371,6 +388,33 @@ function requestFrom(posted: PostedRequest): IncomingMessage {
   return req as unknown as IncomingMessage;
 }
 
+/**
+ * Adds `by` (at most to 19) to the nice value of every thread of this
+ * process but the edge thread's: the main thread, V8's compiler and collector
+ * threads, libuv's pool (threads started later take their creator's value).
+ * On Linux a nice value is a thread's, and `setpriority` of a thread id sets
+ * that thread's alone; any process may raise its own threads' values, so this
+ * needs no privilege (lowering them back would). Elsewhere (no `/proc`, or no
+ * thread id from the worker) nothing changes.
+ */
+function lowerAllThreadsBut(edgeThreadId: number | null, by: number, onRefused?: (error: unknown) => void): void {
+  if (edgeThreadId === null) return;
+  try {
+    for (const entry of readdirSync('/proc/self/task')) {
+      const tid = Number(entry);
+      if (tid === edgeThreadId) continue;
+      try {
+        setPriority(tid, Math.min(19, getPriority(tid) + by));
+      } catch (error) {
+        // A thread that ended meanwhile.
+        if ((error as { code?: string }).code !== 'ESRCH') throw error;
+      }
+    }
+  } catch (error) {
+    onRefused?.(error);
+  }
+}
+
 /** The edge's listener: its promise settles when the work for the request is over (answered, or given up). */
 export type EdgeRequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -393,15 +437,17 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
       if (refused === seen[i]) continue;
       // In 32 bits, as the counter wraps.
       const fresh = (refused - seen[i]!) | 0;
-      for (let n = 0; n < fresh; n += 1) options.onShed(AUDIENCES[i]!);
+      // The worker refuses every request while the loop lags (the published limit is 0), else at the limit.
+      const reason = Atomics.load(slots, LIMIT) === 0 ? 'event_loop_delay' : 'in_flight';
+      for (let n = 0; n < fresh; n += 1) options.onShed(AUDIENCES[i]!, reason);
       seen[i] = refused;
       options.guard.refusedElsewhere();
     }
   };
-  /** Every 20 ms: the refusals, and the guard's limit now for the worker. */
+  /** Every 20 ms: the refusals, and the limit a new request meets now for the worker (0 while the loop lags). */
   const sync = () => {
     takeRefusals();
-    Atomics.store(slots, LIMIT, options.guard.stats().inFlightLimit);
+    Atomics.store(slots, LIMIT, options.guard.admissionLimit());
   };
 
   /** Answers for the worker, posted once per turn of this loop: one wake-up of the worker for all of them. */
@@ -458,11 +504,12 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
         },
       });
       worker.on('error', (error) => events.emit('error', error));
-      type Message = { type: string } & Partial<PostedRequest> & { address?: AddressInfo; code?: string; syscall?: string; message?: string; audience?: string; correlationId?: string; status?: number; elapsedMs?: number; app?: SentApp };
+      type Message = { type: string } & Partial<PostedRequest> & { threadId?: number | null; address?: AddressInfo; code?: string; syscall?: string; message?: string; audience?: string; correlationId?: string; status?: number; elapsedMs?: number; app?: SentApp };
       const take = (message: Message) => {
         switch (message.type) {
           case 'listening':
             address = message.address ?? null;
+            if (options.mainThreadNice > 0) lowerAllThreadsBut(message.threadId ?? null, options.mainThreadNice, options.onNiceRefused);
             publisher = setInterval(sync, 20);
             publisher.unref();
             callback();

@@ -20,12 +20,21 @@ export interface OverloadGuard {
    * refuses it.
    */
   admit(): ShedReason | null;
+  /**
+   * Counts in flight a GraphQL request the edge thread already admitted
+   * against this guard's limit and lag (published to it every 20 ms): never
+   * refused here, so no refusal of a forwarded request waits for this event
+   * loop. `release` ends it as `admit`'s.
+   */
+  enter(): void;
   /** The work for an admitted request is over (answered, or given up after its client left). */
   release(): void;
   /** New requests were refused at the limit by the edge thread: the limit counts as reached, and `/readyz` reports shedding. */
   refusedElsewhere(): void;
   /** True while the guard is refusing, or refused within the last second: `/readyz` answers 503. */
   shedding(): boolean;
+  /** The limit a new request meets now: the in-flight limit, or 0 while the event loop lags (every request refused). For the edge thread. */
+  admissionLimit(): number;
   /** In-flight requests, the in-flight limit now (adaptive) and the last sampled event-loop delay (ms), for metrics and the verbose status. */
   stats(): { inFlight: number; inFlightLimit: number; eventLoopDelayMs: number };
   close(): void;
@@ -42,14 +51,21 @@ export const MIN_ADAPTIVE_LIMIT = 8;
 /**
  * The in-flight limit for the next window (AIMD, as TCP and Envoy's adaptive
  * concurrency do): a window whose event-loop delay was over `targetMs` *and*
- * in which the limit was reached cuts it by a quarter; a window under the
+ * in which the limit was reached cuts it by a quarter to a half (by how late
+ * it ran: `targetMs ÷ delay`, within those bounds); a window under the
  * target grows it by a tenth (at least 1), up to `cap`. A late loop with the
  * limit never reached leaves it alone: requests that the limit does not hold
  * back (a saturated but not overloaded process, a noisy neighbour) are not
  * refused because of it.
  */
 export function adaptLimit(limit: number, delayMs: number, reached: boolean, cap: number, targetMs: number): number {
-  if (delayMs > targetMs) return reached ? Math.max(Math.min(MIN_ADAPTIVE_LIMIT, cap), Math.floor(limit * 0.75)) : limit;
+  if (delayMs > targetMs) {
+    if (!reached) return limit;
+    // The later the loop, the deeper the cut: a quarter just over the target, half at twice the target or more, so
+    // an overload that starts at the cap reaches a limit the core can keep in three windows rather than seven.
+    const factor = Math.max(0.5, Math.min(0.75, targetMs / delayMs));
+    return Math.max(Math.min(MIN_ADAPTIVE_LIMIT, cap), Math.floor(limit * factor));
+  }
   return Math.min(cap, limit + Math.max(1, Math.floor(limit * 0.1)));
 }
 
@@ -73,7 +89,7 @@ export function adaptLimit(limit: number, delayMs: number, reached: boolean, cap
  */
 // Monotonic: with the wall clock, the system clock set back (an NTP step, a VM resumed) after a refusal kept
 // `/readyz` at 503 for as long as the step.
-export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread'>, now: () => number = () => performance.now()): OverloadGuard {
+export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread' | 'mainThreadNice'>, now: () => number = () => performance.now()): OverloadGuard {
   let inFlight = 0;
   let lastShedAt = -Infinity;
   let eventLoopDelayMs = 0;
@@ -123,13 +139,18 @@ export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread'>, 
       if (inFlight >= limit) reached = true;
       return null;
     },
+    enter() {
+      inFlight += 1;
+      if (inFlight >= limit) reached = true;
+    },
     release() {
       inFlight -= 1;
     },
     refusedElsewhere() {
-      reached = true;
-      refuse('in_flight');
+      if (!lagging) reached = true;
+      refuse(lagging ? 'event_loop_delay' : 'in_flight');
     },
+    admissionLimit: () => (lagging ? 0 : config.maxInFlight > 0 ? limit : 2 ** 31 - 1),
     shedding: () => lagging || now() - lastShedAt < SHEDDING_MEMORY_MS,
     stats: () => ({ inFlight, inFlightLimit: limit, eventLoopDelayMs }),
     close() {

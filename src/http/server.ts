@@ -44,6 +44,8 @@ export interface EdgeOptions {
   maxBodyBytes: number;
   /** True: a worker thread owns the public port and refuses over-limit GraphQL requests itself (src/http/edge-thread.ts). */
   edgeThread?: boolean;
+  /** With the edge thread: added to the nice value of every thread but the edge thread's once it listens (0: left as they are). */
+  mainThreadNice?: number;
   /** OpenTelemetry tracing; null or absent: off, and no request is traced. */
   tracing?: Pick<Tracing, 'startRequest'> | null;
 }
@@ -81,6 +83,12 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   const trusted = trustedProxies(options.trustedProxies);
   const origins = new Set(options.corsOrigins);
   const served = new Set(options.audiences);
+  // With the edge thread, the worker has refused over the guard's limit and lag before forwarding a request: here a
+  // forwarded request is only counted, so no refusal waits for this event loop (its turns and collector pauses).
+  const guard = options.overload;
+  const overload: Pick<OverloadGuard, 'check' | 'admit' | 'release'> = options.edgeThread
+    ? { check: () => null, admit: () => (guard.enter(), null), release: () => guard.release() }
+    : guard;
 
   async function route(req: IncomingMessage, res: ServerResponse, correlationId: string, startedAt: number): Promise<void> {
     // Routed by the path as sent: `//x/metrics`, `/a/../metrics` or `http://x/metrics` resolve to /metrics, past a
@@ -106,7 +114,7 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       return refuseUnread(req, res, { audience, correlationId, startedAt }, 405, 'Use GET or POST.', { allow: 'GET, POST' });
     }
     // Before the body is read, the credentials checked or anything parsed: a refusal must cost next to nothing.
-    const early = options.overload.check();
+    const early = overload.check();
     if (early !== null) return refuse(res, audience, early);
     // The body arrives before the request takes a slot, as on the edge thread: a client trickling its body
     // holds a connection (until Node's request time-out, or the drain), never a slot of the in-flight limit.
@@ -124,13 +132,13 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       if (received === null) return;
       body = received;
     }
-    const shed = options.overload.admit();
+    const shed = overload.admit();
     if (shed !== null) return refuse(res, audience, shed);
     try {
       return await options.graphql(req, res, { audience, correlationId, clientAddress: clientAddress(req, trusted), url, trace, body, startedAt });
     } finally {
       // Held while work is done for the request, even after its client has gone: the limit bounds the work itself.
-      options.overload.release();
+      overload.release();
     }
   }
 
@@ -197,7 +205,9 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
       corsOrigins: options.corsOrigins,
       audiences: options.audiences,
       guard: options.overload,
-      onShed: (audience) => options.onShed?.(audience, 'in_flight'),
+      onShed: (audience, reason) => options.onShed?.(audience, reason),
+      mainThreadNice: options.mainThreadNice ?? 0,
+      onNiceRefused: (error) => options.logger.warn({ err: error }, 'could not lower the other threads\' priority below the edge thread\'s: its refusals may wait for the main thread under overload'),
       ...(options.onRefused ? { onRefused: options.onRefused } : {}),
     });
   }

@@ -34,6 +34,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     // A test process shares a loaded machine with others: event-loop delay there says nothing about the gateway.
     // The overload tests set it themselves.
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: '0',
+    // In process, the gateway's main thread is the test runner's: with the edge thread on, its priority is left alone
+    // (a spawned gateway's is checked in test/http/edge-thread-priority.test.ts).
+    OVERLOAD_MAIN_THREAD_NICE: '0',
     ...urlEnv,
     ...options.env,
   });

@@ -17,6 +17,7 @@ describe("The edge thread's counts of requests in flight", () => {
       },
       {
         limits: {},
+        mainThreadNice: 0,
         maxBodyBytes: 1_000,
         retryAfterSeconds: 1,
         corsOrigins: [],

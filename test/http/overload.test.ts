@@ -172,6 +172,63 @@ describe('The edge thread (OVERLOAD_EDGE_THREAD=on)', () => {
   });
 });
 
+describe('The edge thread (OVERLOAD_EDGE_THREAD=on) with the other limits', () => {
+  let gateway: Gateway | undefined;
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('serves every request with no in-flight limit (OVERLOAD_MAX_IN_FLIGHT=0)', async () => {
+    gateway = await startTestGateway({ env: { OVERLOAD_MAX_IN_FLIGHT: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_EDGE_THREAD: 'on' } });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`${gateway!.url}/public/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 20 }, () => 200));
+    expect(await (await fetch(`${gateway.url}/metrics`)).text()).not.toMatch(/^bff_shed_total\{[^}]*\} [1-9]/m);
+  });
+
+  it('refuses every GraphQL request itself while the main thread\'s loop lags, before the main thread runs again', async () => {
+    await gateway?.close();
+    gateway = await startTestGateway({ env: { OVERLOAD_MAX_IN_FLIGHT: '64', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '50', OVERLOAD_EDGE_THREAD: 'on' } });
+    const url = gateway.url;
+    const client = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const http = require('node:http');
+       parentPort.once('message', () => {
+         const answers = [];
+         for (let i = 0; i < 3; i += 1) {
+           const req = http.request(workerData.url + '/public/graphql', { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+             res.resume();
+             res.on('end', () => {
+               answers.push({ status: res.statusCode, at: Date.now() });
+               if (answers.length === 3) parentPort.postMessage(answers);
+             });
+           });
+           req.end('{"query":"{ __typename }"}');
+         }
+       });
+       parentPort.postMessage('ready');`,
+      { eval: true, workerData: { url } },
+    );
+    await new Promise((resolve) => client.once('message', resolve));
+    const answers = new Promise<{ status: number; at: number }[]>((resolve) => client.once('message', resolve));
+    // The main thread (this test's) lags until /readyz says so: two 250 ms windows over 50 ms, then (in the gap
+    // after each slice) the 20 ms publication to the worker. Then it blocks at once, while the client sends.
+    await starving(300, async () => (await fetch(`${url}/readyz`)).status).toBe(503);
+    const busyUntil = Date.now() + 1_000;
+    client.postMessage('go');
+    while (Date.now() < busyUntil);
+    const heard = await answers;
+    await client.terminate();
+    // Before the worker applied the lag, these were forwarded and refused here, after the main thread's turn.
+    expect(heard.map((a) => a.status)).toEqual([503, 503, 503]);
+    for (const answer of heard) expect(answer.at).toBeLessThan(busyUntil);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^bff_shed_total\{audience="public",reason="event_loop_delay"\} 3$/m);
+    // Once the loop keeps time again, requests are served.
+    await expect.poll(async () => (await fetch(`${url}/public/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).status, { timeout: 5_000 }).toBe(200);
+  });
+});
+
 /**
  * Polls `read` while starving the event loop in `sliceMs` slices, with a
  * short gap after each so the guard's 250 ms sampler runs in between.
@@ -217,6 +274,28 @@ describe('Overload shedding on event-loop delay', () => {
     }
   });
 
+  it("tells the edge thread the limit a new request meets (0 while the loop lags, unbounded with no in-flight limit) and counts what it admitted without refusing it", async () => {
+    const unbounded = createOverloadGuard({ maxEventLoopDelayMs: 0, maxInFlight: 0, targetEventLoopDelayMs: 0, retryAfterSeconds: 1 });
+    expect(unbounded.admissionLimit()).toBe(2 ** 31 - 1);
+    unbounded.close();
+    const guard = createOverloadGuard({ maxEventLoopDelayMs: 50, maxInFlight: 2, targetEventLoopDelayMs: 0, retryAfterSeconds: 1 });
+    try {
+      expect(guard.admissionLimit()).toBe(2);
+      // The worker decided on these against the limit it last read: counted here, never refused here.
+      for (let i = 0; i < 3; i++) guard.enter();
+      expect(guard.stats().inFlight).toBe(3);
+      expect(guard.admit()).toBe('in_flight');
+      for (let i = 0; i < 3; i++) guard.release();
+      await starving(300, () => guard.admissionLimit()).toBe(0);
+      // Refusals by the worker while the loop lags are the loop's.
+      guard.refusedElsewhere();
+      expect(guard.shedding()).toBe(true);
+      await expect.poll(() => guard.admissionLimit(), { timeout: 5_000 }).toBe(2);
+    } finally {
+      guard.close();
+    }
+  });
+
   it('never sheds with both limits at 0', () => {
     const guard = createOverloadGuard({ maxEventLoopDelayMs: 0, maxInFlight: 0, targetEventLoopDelayMs: 50, retryAfterSeconds: 1 });
     for (let i = 0; i < 10_000; i++) expect(guard.admit()).toBeNull();
@@ -226,9 +305,12 @@ describe('Overload shedding on event-loop delay', () => {
 });
 
 describe('The adaptive in-flight limit', () => {
-  it('cuts the limit by a quarter per window over the target with the limit reached, never below 8 (or the cap), and grows it back by a tenth up to the cap', () => {
-    expect(adaptLimit(64, 150, true, 64, 100)).toBe(48);
-    expect(adaptLimit(48, 150, true, 64, 100)).toBe(36);
+  it('cuts the limit by a quarter to a half per window over the target with the limit reached (deeper the later the loop), never below 8 (or the cap), and grows it back by a tenth up to the cap', () => {
+    expect(adaptLimit(64, 120, true, 64, 100)).toBe(48);
+    expect(adaptLimit(48, 120, true, 64, 100)).toBe(36);
+    expect(adaptLimit(64, 150, true, 64, 100)).toBe(42);
+    expect(adaptLimit(64, 200, true, 64, 100)).toBe(32);
+    expect(adaptLimit(64, 900, true, 64, 100)).toBe(32);
     expect(adaptLimit(9, 150, true, 64, 100)).toBe(MIN_ADAPTIVE_LIMIT);
     expect(adaptLimit(MIN_ADAPTIVE_LIMIT, 500, true, 64, 100)).toBe(MIN_ADAPTIVE_LIMIT);
     expect(adaptLimit(4, 500, true, 4, 100)).toBe(4);

@@ -7,11 +7,14 @@
  * Built by the harness with the machine's C compiler (bench/overload/native.ts).
  *
  * usage: loadgen HOST PORT RATE SECONDS CONNECTIONS REQUESTS_FILE
- *   REQUESTS_FILE holds the raw HTTP/1.1 requests to send in turn, each as
- *   "<byte length>\n<bytes>".
+ *   REQUESTS_FILE holds raw HTTP/1.1 requests, each as "<byte length>\n<bytes>":
+ *   the first is sent once on every connection before the clock starts (a
+ *   warm-up, as open-loop.ts's /healthz), the others in turn on the schedule.
  * stdout: one line per request, in schedule order:
  *   "<op> <due µs> <sent µs> <answered µs> <status> <overloaded 0|1> <retry-after 0|1>"
- *   (times from the schedule's start; status 0 = the connection failed),
+ *   (times from the schedule's start; sent: when the generator sent it on its
+ *   way, before any wait for a free connection, as open-loop.ts times it;
+ *   status 0 = the connection failed or no answer came),
  *   then "connections <opened> <closed>".
  */
 #define _GNU_SOURCE
@@ -20,6 +23,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +64,7 @@ static char **reqs;
 static size_t *req_lens;
 static int nreqs;
 static int64_t t0;
-static long total, answered_count, opened, closed;
+static long total, warming, answered_count, opened, closed;
 
 static int64_t now_us(void) {
   struct timespec ts;
@@ -123,7 +127,6 @@ static void flush(Conn *c) {
 
 static void send_on(Conn *c, long i) {
   Answer *a = &answers[i];
-  a->sent = now_us() - t0;
   c->state = BUSY;
   c->answer = i;
   c->out = reqs[a->op];
@@ -146,6 +149,8 @@ static void release(Conn *c) {
 }
 
 static void dispatch(long i) {
+  /* Timed from here, as open-loop.ts does: a wait for a free connection is the server's latency, not the generator's lag. */
+  answers[i].sent = now_us() - t0;
   while (idle_top > 0) {
     Conn *c = &conns[idle_stack[--idle_top]];
     c->stacked = 0;
@@ -159,6 +164,18 @@ static void dispatch(long i) {
     if (conns[k].state == CLOSED) {
       open_conn(&conns[k]);
       return;
+    }
+  }
+}
+
+/* Requests waiting with no connection on its way for each (the server closed some under them): open closed ones. */
+static void reopen_for_pending(void) {
+  long waiting = pending_tail - pending_head;
+  for (int k = 0; k < nconns && waiting > 0; k++) if (conns[k].state == CONNECTING) waiting--;
+  for (int k = 0; k < nconns && waiting > 0; k++) {
+    if (conns[k].state == CLOSED) {
+      open_conn(&conns[k]);
+      waiting--;
     }
   }
 }
@@ -180,7 +197,9 @@ static int parse(Conn *c) {
   const char *cl = find_header(c->buf, head_len, "content-length:");
   const char *body = c->buf + head_len;
   size_t body_len;
-  if (cl) {
+  int status = atoi(c->buf + 9);
+  if (status == 204 || status == 304) body_len = 0;
+  else if (cl) {
     body_len = strtoul(cl, NULL, 10);
     if (c->len < head_len + body_len) return 0;
   } else {
@@ -194,7 +213,7 @@ static int parse(Conn *c) {
   Answer *a = &answers[c->answer];
   a->answered = now_us() - t0;
   answered_count++;
-  a->status = atoi(c->buf + 9);
+  a->status = status;
   a->overloaded = memmem(body, body_len, "\"OVERLOADED\"", 12) != NULL;
   a->retry_after = find_header(c->buf, head_len, "retry-after:") != NULL;
   const char *conn_header = find_header(c->buf, head_len, "connection:");
@@ -249,7 +268,7 @@ static void read_requests(const char *path) {
     req_lens[nreqs++] = len;
   }
   fclose(f);
-  if (nreqs == 0) die("no requests");
+  if (nreqs < 2) die("no requests");
 }
 
 static void pump_until(int64_t deadline_us, int (*done)(void)) {
@@ -263,10 +282,12 @@ static void pump_until(int64_t deadline_us, int (*done)(void)) {
     int n = epoll_wait(epfd, events, 256, (int)(left / 1000) + 1);
     if (n < 0 && errno != EINTR) die("epoll_wait");
     for (int k = 0; k < n; k++) on_event(&conns[events[k].data.u32], events[k].events);
+    if (pending_head < pending_tail) reopen_for_pending();
   }
 }
 
 static int all_answered(void) { return answered_count == total; }
+static int all_warm(void) { return answered_count == warming; }
 static int all_connected(void) {
   for (int k = 0; k < nconns; k++) if (conns[k].state == CONNECTING) return 0;
   return 1;
@@ -282,9 +303,10 @@ int main(int argc, char **argv) {
   if (inet_pton(AF_INET, argv[1], &addr.sin_addr) != 1) die("address");
   double rate = atof(argv[3]), seconds = atof(argv[4]);
   nconns = atoi(argv[5]);
+  signal(SIGPIPE, SIG_IGN); /* a write to a connection the server reset is a lost request, not the end of the run */
   read_requests(argv[6]);
   total = (long)(rate * seconds + 0.5);
-  answers = calloc((size_t)total, sizeof *answers);
+  answers = calloc((size_t)(total + nconns), sizeof *answers);
   pending = calloc((size_t)total, sizeof *pending);
   conns = calloc((size_t)nconns, sizeof *conns);
   idle_stack = calloc((size_t)nconns, sizeof *idle_stack);
@@ -292,12 +314,24 @@ int main(int argc, char **argv) {
   int timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
   if (epfd < 0 || timer < 0 || !answers || !pending || !conns || !idle_stack) die("setup");
   for (long i = 0; i < total; i++) {
-    answers[i].op = (int)(i % nreqs);
+    answers[i].op = 1 + (int)(i % (nreqs - 1));
     answers[i].answered = -1;
   }
   /* Every connection opened before the clock starts, as a load balancer's keep-alive pool would be. */
   for (int k = 0; k < nconns; k++) open_conn(&conns[k]);
   pump_until(now_us() + 10000000, all_connected);
+  /* ...and each through one request and its answer: the server has accepted it (a connection still in its accept
+     queue would make the schedule's first requests wait for the server's accept loop). */
+  t0 = now_us();
+  for (int k = 0; k < nconns; k++) {
+    if (conns[k].state != IDLE) continue;
+    answers[total + warming].op = 0;
+    send_on(&conns[k], total + warming);
+    warming++;
+  }
+  pump_until(now_us() + 10000000, all_warm);
+  for (int k = 0; k < nconns; k++) if (conns[k].state == BUSY) close_conn(&conns[k]); /* a warm-up never answered */
+  answered_count = 0;
   struct epoll_event tev = {.events = EPOLLIN, .data.u32 = (uint32_t)nconns};
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, timer, &tev) < 0) die("epoll_ctl timer");
 
@@ -323,11 +357,14 @@ int main(int argc, char **argv) {
         (void)!read(timer, &expirations, sizeof expirations);
       } else on_event(&conns[events[k].data.u32], events[k].events);
     }
+    if (pending_head < pending_tail) reopen_for_pending();
   }
   pump_until(now_us() + 60000000, all_answered);
+  int64_t gave_up = now_us() - t0;
   for (long i = 0; i < total; i++) {
     Answer *a = &answers[i];
-    printf("%d %lld %lld %lld %d %d %d\n", a->op, (long long)a->due, (long long)a->sent, (long long)a->answered, a->status, a->overloaded, a->retry_after);
+    if (a->answered < 0) a->answered = gave_up; /* never answered: status 0, timed to the deadline */
+    printf("%d %lld %lld %lld %d %d %d\n", a->op - 1, (long long)a->due, (long long)a->sent, (long long)a->answered, a->status, a->overloaded, a->retry_after);
   }
   printf("connections %ld %ld\n", opened, closed);
   return 0;

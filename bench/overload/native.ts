@@ -10,9 +10,10 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BenchRequest } from '../scenarios.js';
 import type { Answer, OpenLoopResult } from './open-loop.js';
 
@@ -29,7 +30,7 @@ function compiled(): string {
   mkdirSync(dir, { recursive: true });
   for (const compiler of ['cc', 'gcc', 'clang']) {
     try {
-      execFileSync(compiler, ['-O2', '-o', binary, SOURCE.pathname], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync(compiler, ['-O2', '-o', binary, fileURLToPath(SOURCE)], { stdio: ['ignore', 'ignore', 'pipe'] });
       return binary;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -58,7 +59,8 @@ export async function nativeOpenLoop(url: string, requests: BenchRequest[], rate
   const file = join(tmpdir(), 'bff-bench', `requests-${process.pid}`);
   writeFileSync(
     file,
-    Buffer.concat(requests.flatMap((request) => {
+    // The first is the warm-up sent once on every connection before the clock starts, as open-loop.ts's.
+    Buffer.concat([{ method: 'GET', path: '/healthz', headers: {} } as BenchRequest, ...requests].flatMap((request) => {
       const bytes = raw(request, host);
       return [Buffer.from(`${bytes.length}\n`), bytes];
     })),
@@ -67,6 +69,7 @@ export async function nativeOpenLoop(url: string, requests: BenchRequest[], rate
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  rmSync(file, { force: true });
   if (code !== 0) throw new Error(`the native generator exited with ${code}`);
   const answers: Answer[] = [];
   const lags: number[] = [];

@@ -22,8 +22,8 @@
  * (counted in `bff_shed_total`, shown by `/readyz`), at latest when it next
  * serves a request. While the main thread's event loop lags, the limit
  * published is 0 and the worker refuses every GraphQL request; the main
- * thread refuses none of those the worker forwarded (it counts them in
- * flight), so no refusal waits for the main thread's loop.
+ * thread refuses none of those the worker counted (it counts them in flight
+ * too), so no refusal waits for the main thread's loop.
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -165,8 +165,10 @@ function onRequest(req, res, expectsContinue) {
   }
   const arrived = performance.now();
   const url = req.url || '/';
-  const query = url.indexOf('?');
-  const match = GRAPHQL.exec(query < 0 ? url : url.slice(0, query));
+  // The path as the main thread routes it (endpoints.ts's urlAsSent): up to the query or the fragment, so what the
+  // main thread serves as GraphQL is counted and refused here (it decides itself only on what the worker did not count).
+  const end = url.search(/[?#]/);
+  const match = GRAPHQL.exec(end < 0 ? url : url.slice(0, end));
   const graphql = match !== null && served.has(match[1]) && (req.method === 'GET' || req.method === 'POST');
   if (graphql && inFlight() >= Atomics.load(shared, ${LIMIT})) {
     Atomics.add(shared, ${REFUSALS} + AUDIENCES.indexOf(match[1]), 1);
@@ -406,8 +408,8 @@ function lowerAllThreadsBut(edgeThreadId: number | null, by: number, onRefused?:
       try {
         setPriority(tid, Math.min(19, getPriority(tid) + by));
       } catch (error) {
-        // A thread that ended meanwhile.
-        if ((error as { code?: string }).code !== 'ESRCH') throw error;
+        // A thread that ended meanwhile: os.getPriority/setPriority throw ERR_SYSTEM_ERROR, the errno's name in `info`.
+        if ((error as { info?: { code?: string } }).info?.code !== 'ESRCH') throw error;
       }
     }
   } catch (error) {
@@ -415,8 +417,13 @@ function lowerAllThreadsBut(edgeThreadId: number | null, by: number, onRefused?:
   }
 }
 
-/** The edge's listener: its promise settles when the work for the request is over (answered, or given up). */
-export type EdgeRequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/**
+ * The edge's listener: its promise settles when the work for the request is over (answered, or given up).
+ * `counted`: the edge thread took it for a GraphQL request and admitted it against the limit (the main thread only
+ * counts it then); any other request (its own, or one whose target the worker did not read as GraphQL) is decided
+ * by the main thread's guard.
+ */
+export type EdgeRequestListener = (req: IncomingMessage, res: ServerResponse, counted?: boolean) => Promise<void>;
 
 export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThreadOptions): EdgeListener {
   const shared = new SharedArrayBuffer(4 * (REFUSALS + AUDIENCES.length));
@@ -468,7 +475,7 @@ export function createEdgeThread(listener: EdgeRequestListener, options: EdgeThr
     replies.set(posted.id, reply);
     // The worker counts a GraphQL request in flight until the work for it is over here, as the guard does:
     // a client that went away frees nothing while its operation still runs.
-    void listener(requestFrom(posted), reply as unknown as ServerResponse).finally(() => {
+    void listener(requestFrom(posted), reply as unknown as ServerResponse, posted.graphql).finally(() => {
       if (posted.graphql) Atomics.add(slots, SETTLED, 1);
     });
   };

@@ -83,14 +83,13 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   const trusted = trustedProxies(options.trustedProxies);
   const origins = new Set(options.corsOrigins);
   const served = new Set(options.audiences);
-  // With the edge thread, the worker has refused over the guard's limit and lag before forwarding a request: here a
-  // forwarded request is only counted, so no refusal waits for this event loop (its turns and collector pauses).
+  // A GraphQL request the edge thread counted was admitted there against the guard's limit and lag: here it is only
+  // counted, so no refusal waits for this event loop (its turns and collector pauses). Any other is decided here.
   const guard = options.overload;
-  const overload: Pick<OverloadGuard, 'check' | 'admit' | 'release'> = options.edgeThread
-    ? { check: () => null, admit: () => (guard.enter(), null), release: () => guard.release() }
-    : guard;
+  const counted: Pick<OverloadGuard, 'check' | 'admit' | 'release'> = { check: () => null, admit: () => (guard.enter(), null), release: () => guard.release() };
 
-  async function route(req: IncomingMessage, res: ServerResponse, correlationId: string, startedAt: number): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, correlationId: string, startedAt: number, countedByEdge: boolean): Promise<void> {
+    const overload = countedByEdge ? counted : guard;
     // Routed by the path as sent: `//x/metrics`, `/a/../metrics` or `http://x/metrics` resolve to /metrics, past a
     // proxy's rule that keeps that path internal.
     const url = urlAsSent(req.url ?? '/');
@@ -184,13 +183,13 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
   }
 
   /** Serves one request; settles when the work for it is over (the edge thread frees the request's slot then). */
-  const listener: EdgeRequestListener = (req, res) => {
+  const listener: EdgeRequestListener = (req, res, countedByEdge = false) => {
     const correlationId = correlationIdFrom(req.headers);
     res.setHeader('x-correlation-id', correlationId);
     res.setHeader('x-content-type-options', 'nosniff');
     // Draining: keep-alive clients reconnect, through the load balancer, to a replica that stays.
     if (options.readiness.state() === 'draining') res.setHeader('connection', 'close');
-    return route(req, res, correlationId, performance.now()).catch((error: unknown) => {
+    return route(req, res, correlationId, performance.now(), countedByEdge).catch((error: unknown) => {
       options.logger.error({ err: error, correlationId }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error.');
       else res.destroy();

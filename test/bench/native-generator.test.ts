@@ -17,6 +17,12 @@ describe('The native open-loop generator (bench/overload/loadgen.c)', () => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
+        // The warm-up sent once on each connection before the clock starts.
+        if (req.url === '/healthz') {
+          res.writeHead(200, { 'content-length': 2 });
+          res.end('ok');
+          return;
+        }
         seen.push({ path: req.url ?? '', body });
         const n = seen.length;
         if (req.url === '/refuse') {

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
@@ -353,5 +354,37 @@ describe('The adaptive in-flight limit', () => {
     } finally {
       guard.close();
     }
+  });
+});
+
+describe.each(EDGE_MODES)('The in-flight limit with a fragment in the request target, refused by $edge', ({ edgeThread }) => {
+  let upstream: FixtureUpstream;
+  let gateway: Gateway;
+  let release!: () => void;
+  afterAll(async () => {
+    release();
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('holds for `/web/graphql#x` (routed to /web/graphql) as for `/web/graphql`', async () => {
+    const held = new Promise<void>((resolve) => (release = resolve));
+    upstream = await startFixtureUpstream({ onRequest: async (req) => void (req.service === 'products' && req.path !== '/health' && (await held)) });
+    gateway = await startTestGateway({ upstreams: upstream.urls, env: { OVERLOAD_MAX_IN_FLIGHT: '2', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_EDGE_THREAD: edgeThread } });
+    // node:http sends the target as given (fetch would drop the fragment).
+    const send = (i: number) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${gateway.url}/`, { path: '/web/graphql#x', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ query: QUERY, variables: { id: `fx-p${(i % 2) + 1}` } }));
+      });
+    const admitted = [send(0), send(1)];
+    await expect.poll(() => upstream.requests.filter((r) => r.service === 'products').length).toBe(2);
+    expect(await Promise.all([2, 3, 4].map(send))).toEqual([503, 503, 503]);
+    release();
+    expect(await Promise.all(admitted)).toEqual([200, 200]);
   });
 });

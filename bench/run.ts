@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { hashApiKey } from '../src/auth/api-keys.js';
+import { overloadSettingsFromEnv } from './chaos/gateway.js';
 import { startLoadWorker } from './load-worker.js';
 import { machineLine } from './machine.js';
 import { ensureBuilt } from './processes.js';
@@ -54,6 +55,7 @@ function report(options: BenchOptions, out: Outcome, before: string): number {
   const mode = [
     `gateway (${options.source ? 'TypeScript sources under tsx' : 'compiled build'}) in ${options.dev ? 'development mode' : 'NODE_ENV=production'}`,
     `gateway cache ${options.caches.join(' and ')} (off: upstreams answer no-store, so the gateway response cache stores nothing)`,
+    ...Object.entries(overloadSettingsFromEnv()).map(([name, value]) => `${name}=${value}`),
   ].join(', ');
   console.log(`\n${formatTable(out.rows)}\n`);
   for (const line of out.answers) console.log(line);

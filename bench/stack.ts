@@ -6,6 +6,7 @@
  */
 import { SERVICE_NAMES, type ServiceName } from '../clients/errors.js';
 import { URL_VARIABLES } from '../src/config.js';
+import { overloadSettingsFromEnv } from './chaos/gateway.js';
 import { freePort, jsonLines, spawnNode, stopProcess, waitForHttp, type NodeProcess } from './processes.js';
 
 export interface StackOptions {
@@ -89,6 +90,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...(process.env['GRAPHQL_EXECUTOR'] ? { GRAPHQL_EXECUTOR: process.env['GRAPHQL_EXECUTOR'] } : {}),
       // `BENCH_GATEWAY_NODE_OPTIONS='--max-semi-space-size=8' npm run bench …`: the gateway with V8 heap settings, as NODE_OPTIONS would set them in production.
       ...(process.env['BENCH_GATEWAY_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_GATEWAY_NODE_OPTIONS'] } : {}),
+      // `OVERLOAD_EDGE_THREAD=on npm run bench …`: the gateway with other overload settings (the light-load rows with the edge thread).
+      ...overloadSettingsFromEnv(),
     },
     { flags, tailStdout: true },
   );

@@ -15,11 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchRequest } from '../scenarios.js';
-import type { Answer, OpenLoopResult } from './open-loop.js';
+import { MAX_CONNECTIONS, percentile, type Answer, type OpenLoopResult } from './open-loop.js';
 
 const SOURCE = new URL('./loadgen.c', import.meta.url);
-/** As open-loop.ts: at most this many connections, all opened before the clock starts. */
-const MAX_CONNECTIONS = 512;
 
 /** The compiled generator's path, built on first use (and again whenever its source changes). */
 function compiled(): string {
@@ -46,10 +44,6 @@ function raw(request: BenchRequest, host: string): Buffer {
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
   return Buffer.concat([Buffer.from(`${request.method} ${request.path} HTTP/1.1\r\n${headers}\r\n`), body]);
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((q / 100) * sorted.length) - 1)]!;
 }
 
 /** open-loop.ts's `openLoop`, sent by the C generator; it has no event loop, so `loopDelayBySecond` is empty. */

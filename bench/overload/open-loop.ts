@@ -38,7 +38,7 @@ export interface OpenLoopResult {
 }
 
 /** At most this many connections to the server; a request with none free waits in the generator (and that wait counts). */
-const MAX_CONNECTIONS = 512;
+export const MAX_CONNECTIONS = 512;
 
 function headerText(value: string | string[] | undefined): string | null {
   return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value;
@@ -69,7 +69,7 @@ async function sendOne(pool: Pool, request: BenchRequest, from: number): Promise
   }
 }
 
-function percentile(sorted: number[], q: number): number {
+export function percentile(sorted: number[], q: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((q / 100) * sorted.length) - 1)]!;
 }
 

@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import type { ServiceName } from '../../clients/errors.js';
 import { overloadSettingsFromEnv, startGatewayUnderTest } from '../chaos/gateway.js';
 import { machineLine } from '../machine.js';
+import { oneOf } from '../options.js';
 import { ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess } from '../processes.js';
 import { createScenarios, SCENARIO_NAMES } from '../scenarios.js';
 import { nativeOpenLoop } from './native.js';
@@ -54,8 +55,8 @@ const { values } = parseArgs({
 const seconds = Number(values.duration);
 const multiple = Number(values.multiple);
 const connections = Number(values.connections);
-if (values.generator !== 'node' && values.generator !== 'native') throw new Error(`--generator is node or native, not ${values.generator}`);
-const sendOpenLoop = values.generator === 'native' ? nativeOpenLoop : openLoop;
+const generator = oneOf(values.generator, ['node', 'native'] as const, 'generator');
+const sendOpenLoop = generator === 'native' ? nativeOpenLoop : openLoop;
 
 function p(sorted: number[], q: number): string {
   if (sorted.length === 0) return '—';
@@ -181,7 +182,7 @@ try {
   console.log(`\nmachine before: ${machineBefore}`);
   console.log(`limits: ${Object.entries(limits).map(([name, value]) => `${name}=${value}`).join(' ') || 'the defaults'}`);
   console.log(split ? `CPUs: gateway on ${split.gateway}, generator and demo services on ${split.others}` : 'CPUs: shared (one core or no taskset)');
-  console.log(`generator: ${values.generator === 'native' ? 'native (./loadgen.c)' : 'node (./open-loop.ts)'}`);
+  console.log(`generator: ${generator === 'native' ? 'native (./loadgen.c)' : 'node (./open-loop.ts)'}`);
   console.log(`generator lag against its schedule at ${multiple}×: p99 ${lagP99Ms.toFixed(1)} ms, worst ${lagMaxMs.toFixed(1)} ms`);
   if (floor.length > 0) {
     console.log(`floor: no refusal can be measured faster than the bare server's (p99 above; generator lag p99 ${floorLagP99Ms.toFixed(1)} ms there), and the 10 ms target is out of this machine's reach when that p99 is over it`);

@@ -1,19 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnGateway, SPAWNED_GATEWAY_TEST_MS, type GatewayProcess } from '../helpers/gateway-process.js';
-
-/** Each thread's nice value, by thread id (Linux: the 19th field of /proc/<pid>/task/<tid>/stat, after the name). */
-function niceByThread(pid: number): Map<number, number> {
-  const nice = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    // The name is in parentheses and may hold spaces: the fields after it are counted from its closing one.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    nice.set(Number(tid), Number(fields[16]));
-  }
-  return nice;
-}
+import { niceByThread } from '../helpers/proc.js';
 
 const served = async (gateway: GatewayProcess) =>
   (await fetch(`${gateway.url}/public/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).status;

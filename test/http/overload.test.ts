@@ -110,37 +110,8 @@ describe('The edge thread (OVERLOAD_EDGE_THREAD=on)', () => {
     const admitted = [send('fx-p1'), send('fx-p2')];
     await expect.poll(() => upstream.requests.filter((r) => r.service === 'products').length).toBe(2);
 
-    // A client on a thread of its own, so it sends and hears back while this thread (the gateway's main thread) is blocked.
-    const client = new Worker(
-      `const { parentPort, workerData } = require('node:worker_threads');
-       const http = require('node:http');
-       parentPort.once('message', () => {
-         const answers = [];
-         for (let i = 0; i < 5; i += 1) {
-           const headers = { 'content-type': 'application/json', 'x-correlation-id': 'busy-' + i, ...(i === 0 ? { origin: 'https://app.example' } : {}) };
-           const req = http.request(workerData.url + '/web/graphql', { method: 'POST', headers }, (res) => {
-             let body = '';
-             res.on('data', (chunk) => (body += chunk));
-             res.on('end', () => {
-               answers.push({ status: res.statusCode, at: Date.now(), body, retryAfter: res.headers['retry-after'], correlationId: res.headers['x-correlation-id'], allowOrigin: res.headers['access-control-allow-origin'] });
-               if (answers.length === 5) parentPort.postMessage(answers);
-             });
-           });
-           req.end(workerData.body);
-         }
-       });
-       parentPort.postMessage('ready');`,
-      { eval: true, workerData: { url: gateway.url, body: JSON.stringify({ query: QUERY, variables: { id: 'fx-p3' } }) } },
-    );
-    await new Promise((resolve) => client.once('message', resolve));
-    type Answer = { status: number; at: number; body: string; retryAfter?: string; correlationId?: string; allowOrigin?: string };
-    const answers = new Promise<Answer[]>((resolve) => client.once('message', resolve));
-    client.postMessage('go');
-    // The main thread is busy for a second: nothing of the gateway's own code runs meanwhile.
-    const busyUntil = Date.now() + 1_000;
-    while (Date.now() < busyUntil);
-    const heard = await answers;
-    await client.terminate();
+    const headers = [0, 1, 2, 3, 4].map((i) => ({ 'content-type': 'application/json', 'x-correlation-id': `busy-${i}`, ...(i === 0 ? { origin: 'https://app.example' } : {}) }));
+    const { heard, busyUntil } = await sentWhileBlocked(`${gateway.url}/web/graphql`, headers, JSON.stringify({ query: QUERY, variables: { id: 'fx-p3' } }));
     expect(heard.map((a) => a.status)).toEqual([503, 503, 503, 503, 503]);
     for (const answer of heard) {
       expect(answer.at).toBeLessThan(busyUntil);
@@ -192,35 +163,12 @@ describe('The edge thread (OVERLOAD_EDGE_THREAD=on) with the other limits', () =
     await gateway?.close();
     gateway = await startTestGateway({ env: { OVERLOAD_MAX_IN_FLIGHT: '64', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '50', OVERLOAD_EDGE_THREAD: 'on' } });
     const url = gateway.url;
-    const client = new Worker(
-      `const { parentPort, workerData } = require('node:worker_threads');
-       const http = require('node:http');
-       parentPort.once('message', () => {
-         const answers = [];
-         for (let i = 0; i < 3; i += 1) {
-           const req = http.request(workerData.url + '/public/graphql', { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-             res.resume();
-             res.on('end', () => {
-               answers.push({ status: res.statusCode, at: Date.now() });
-               if (answers.length === 3) parentPort.postMessage(answers);
-             });
-           });
-           req.end('{"query":"{ __typename }"}');
-         }
-       });
-       parentPort.postMessage('ready');`,
-      { eval: true, workerData: { url } },
-    );
-    await new Promise((resolve) => client.once('message', resolve));
-    const answers = new Promise<{ status: number; at: number }[]>((resolve) => client.once('message', resolve));
-    // The main thread (this test's) lags until /readyz says so: two 250 ms windows over 50 ms, then (in the gap
-    // after each slice) the 20 ms publication to the worker. Then it blocks at once, while the client sends.
-    await starving(300, async () => (await fetch(`${url}/readyz`)).status).toBe(503);
-    const busyUntil = Date.now() + 1_000;
-    client.postMessage('go');
-    while (Date.now() < busyUntil);
-    const heard = await answers;
-    await client.terminate();
+    const json = { 'content-type': 'application/json' };
+    const { heard, busyUntil } = await sentWhileBlocked(`${url}/public/graphql`, [json, json, json], '{"query":"{ __typename }"}', async () => {
+      // The main thread (this test's) lags until /readyz says so: two 250 ms windows over 50 ms, then (in the gap
+      // after each slice) the 20 ms publication to the worker. Then it blocks at once, while the client sends.
+      await starving(300, async () => (await fetch(`${url}/readyz`)).status).toBe(503);
+    });
     // Before the worker applied the lag, these were forwarded and refused here, after the main thread's turn.
     expect(heard.map((a) => a.status)).toEqual([503, 503, 503]);
     for (const answer of heard) expect(answer.at).toBeLessThan(busyUntil);
@@ -229,6 +177,56 @@ describe('The edge thread (OVERLOAD_EDGE_THREAD=on) with the other limits', () =
     await expect.poll(async () => (await fetch(`${url}/public/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).status, { timeout: 5_000 }).toBe(200);
   });
 });
+
+interface HeardAnswer {
+  status: number;
+  /** `Date.now()` when the client had the whole answer. */
+  at: number;
+  body: string;
+  retryAfter?: string;
+  correlationId?: string;
+  allowOrigin?: string;
+}
+
+/**
+ * POSTs `body` to `url` once per entry of `headers` from a client on a thread of its own, so it sends and hears back
+ * while this thread (the gateway's main thread, in process) is blocked for a second; `before` runs once the client
+ * is ready, right before the block. Resolves with the answers as they came and when the block ended.
+ */
+async function sentWhileBlocked(url: string, headers: Record<string, string>[], body: string, before?: () => Promise<void>): Promise<{ heard: HeardAnswer[]; busyUntil: number }> {
+  const client = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const http = require('node:http');
+     parentPort.once('message', () => {
+       const answers = [];
+       for (const headers of workerData.headers) {
+         const req = http.request(workerData.url, { method: 'POST', headers }, (res) => {
+           let body = '';
+           res.on('data', (chunk) => (body += chunk));
+           res.on('end', () => {
+             answers.push({ status: res.statusCode, at: Date.now(), body, retryAfter: res.headers['retry-after'], correlationId: res.headers['x-correlation-id'], allowOrigin: res.headers['access-control-allow-origin'] });
+             if (answers.length === workerData.headers.length) parentPort.postMessage(answers);
+           });
+         });
+         req.end(workerData.body);
+       }
+     });
+     parentPort.postMessage('ready');`,
+    { eval: true, workerData: { url, headers, body } },
+  );
+  try {
+    await new Promise((resolve) => client.once('message', resolve));
+    const answers = new Promise<HeardAnswer[]>((resolve) => client.once('message', resolve));
+    await before?.();
+    client.postMessage('go');
+    // Blocked for a second: nothing of the gateway's own code on this thread runs meanwhile.
+    const busyUntil = Date.now() + 1_000;
+    while (Date.now() < busyUntil);
+    return { heard: await answers, busyUntil };
+  } finally {
+    await client.terminate();
+  }
+}
 
 /**
  * Polls `read` while starving the event loop in `sliceMs` slices, with a

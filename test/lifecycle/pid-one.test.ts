@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findBinary, skippedOutsideCi } from '../helpers/binary.js';
 import { TEST_JWT_SECRET } from '../helpers/gateway.js';
+import { childrenOf } from '../helpers/proc.js';
 import { exitedWithin, SPAWNED_GATEWAY_TEST_MS } from '../helpers/gateway-process.js';
 
 const unshare = findBinary('unshare');
@@ -27,8 +28,6 @@ function pidNamespace(): string[] | null {
 const namespace = pidNamespace();
 const NEEDS_NAMESPACE = 'the PID 1 tests need `unshare` (util-linux) and PID namespaces (root, or user namespaces allowed)';
 
-const childrenOf = (pid: number) =>
-  existsSync(`/proc/${pid}/task/${pid}/children`) ? readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number) : [];
 
 interface PidOne {
   /** `unshare`, which ends with the gateway's exit code. */

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TEST_JWT_SECRET } from '../helpers/gateway.js';
+import { alive, childrenOf } from '../helpers/proc.js';
 
 const NEEDS_SCRIPT = 'the terminal test needs `script`, which runs a command on a terminal of its own: install util-linux (Debian: bsdutils)';
 
@@ -24,9 +24,6 @@ function scriptMissing(): boolean {
   return true;
 }
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-const childrenOf = (pid: number) =>
-  existsSync(`/proc/${pid}/task/${pid}/children`) ? readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number) : [];
 
 /**
  * SIGHUP reads API_KEYS_FILE again; but the gateway started in a terminal

@@ -157,7 +157,7 @@ export const URL_VARIABLES: Record<ServiceName, string> = {
 };
 
 /** Checked with `npm run bench:overload` (BENCHMARKS.md, "Overload"). */
-export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: false, mainThreadNice: 10 };
+export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: true, mainThreadNice: 10 };
 
 /** The least drain a shutdown gives in-flight requests, and the time kept at its end for closing clients and Redis. */
 export const SHUTDOWN_MIN_DRAIN_MS = 1_000;

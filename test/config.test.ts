@@ -76,10 +76,10 @@ describe('Configuration', () => {
   });
 
   it('reads the overload limits and the shutdown delay, with 0 turning a limit off', () => {
-    expect(loadConfig({}).overload).toEqual({ maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: false, mainThreadNice: 10 });
+    expect(loadConfig({}).overload).toEqual({ maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: true, mainThreadNice: 10 });
     expect(loadConfig({ OVERLOAD_MAIN_THREAD_NICE: '0' }).overload.mainThreadNice).toBe(0);
-    expect(loadConfig({ OVERLOAD_EDGE_THREAD: 'on' }).overload.edgeThread).toBe(true);
-    expect(loadConfig({ OVERLOAD_EDGE_THREAD: 'OFF' }).overload.edgeThread).toBe(false);
+    expect(loadConfig({ OVERLOAD_EDGE_THREAD: 'off' }).overload.edgeThread).toBe(false);
+    expect(loadConfig({ OVERLOAD_EDGE_THREAD: 'ON' }).overload.edgeThread).toBe(true);
     expect(loadConfig({}).shutdownDelayMs).toBe(0);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), AUDIENCES: 'web' }).shutdownDelayMs).toBe(5_000);
     const off = loadConfig({ OVERLOAD_MAX_IN_FLIGHT: '0', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: '0', SHUTDOWN_DELAY_MS: '250' });

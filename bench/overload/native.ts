@@ -19,22 +19,30 @@ import { MAX_CONNECTIONS, percentile, type Answer, type OpenLoopResult } from '.
 
 const SOURCE = new URL('./loadgen.c', import.meta.url);
 
+/** The first C compiler on the PATH (`cc`, `gcc`, `clang`), or null. */
+export function cCompiler(): string | null {
+  for (const compiler of ['cc', 'gcc', 'clang']) {
+    try {
+      execFileSync(compiler, ['--version'], { stdio: 'ignore' });
+      return compiler;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return null;
+}
+
 /** The compiled generator's path, built on first use (and again whenever its source changes). */
 function compiled(): string {
   const source = readFileSync(SOURCE);
   const dir = join(tmpdir(), 'bff-bench');
   const binary = join(dir, `loadgen-${createHash('sha256').update(source).digest('hex').slice(0, 12)}`);
   if (existsSync(binary)) return binary;
+  const compiler = cCompiler();
+  if (compiler === null) throw new Error('--generator native needs a C compiler (cc, gcc or clang): install build-essential, or pass --generator node');
   mkdirSync(dir, { recursive: true });
-  for (const compiler of ['cc', 'gcc', 'clang']) {
-    try {
-      execFileSync(compiler, ['-O2', '-o', binary, fileURLToPath(SOURCE)], { stdio: ['ignore', 'ignore', 'pipe'] });
-      return binary;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  throw new Error('--generator native needs a C compiler (cc, gcc or clang): install build-essential, or drop the option');
+  execFileSync(compiler, ['-O2', '-o', binary, fileURLToPath(SOURCE)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return binary;
 }
 
 /** The request as it goes on the wire, HTTP/1.1 with a length. */

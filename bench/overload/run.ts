@@ -1,5 +1,5 @@
 /**
- * `npm run bench:overload [-- --duration 10 --multiple 3 --connections 10 --per-second --no-floor --generator native]`:
+ * `npm run bench:overload [-- --duration 10 --multiple 3 --connections 10 --per-second --no-floor --generator auto|native|node]`:
  * what the overload shedding does. Against the demo services at 0 ms, with
  * the gateway's default limits (NODE_ENV=production):
  *
@@ -32,7 +32,7 @@ import { machineLine } from '../machine.js';
 import { oneOf } from '../options.js';
 import { ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess } from '../processes.js';
 import { createScenarios, SCENARIO_NAMES } from '../scenarios.js';
-import { nativeOpenLoop } from './native.js';
+import { cCompiler, nativeOpenLoop } from './native.js';
 import { closedLoop, openLoop, type Answer } from './open-loop.js';
 
 const { values } = parseArgs({
@@ -48,14 +48,19 @@ const { values } = parseArgs({
     'gateway-flags': { type: 'string', default: '' },
     // Skip the floor row (a bare server refusing everything on the gateway's core at the same rate).
     'no-floor': { type: 'boolean', default: false },
-    // Who sends the 3× schedule (and the floor's): `node` (./open-loop.ts) or `native` (./loadgen.c, built with the machine's C compiler).
-    generator: { type: 'string', default: 'node' },
+    // Who sends the 3× schedule (and the floor's): `native` (./loadgen.c, built with the machine's C compiler), `node`
+    // (./open-loop.ts), or `auto` (native where there is a compiler).
+    generator: { type: 'string', default: 'auto' },
   },
 });
 const seconds = Number(values.duration);
 const multiple = Number(values.multiple);
 const connections = Number(values.connections);
-const generator = oneOf(values.generator, ['node', 'native'] as const, 'generator');
+const asked = oneOf(values.generator, ['auto', 'node', 'native'] as const, 'generator');
+const generator = asked !== 'auto' ? asked : cCompiler() !== null ? 'native' : 'node';
+if (asked === 'auto' && generator === 'node') {
+  process.stderr.write('no C compiler (cc, gcc or clang): the 3× load is sent from Node, whose own pauses put the floor near or over the 10 ms refusal target; install build-essential for the native generator\n');
+}
 const sendOpenLoop = generator === 'native' ? nativeOpenLoop : openLoop;
 
 function p(sorted: number[], q: number): string {

@@ -89,17 +89,17 @@ describe('A listener that cannot accept a connection', () => {
     gateway = undefined;
   });
 
-  it('is logged, and the gateway goes on serving', async () => {
+  it('on the main thread (OVERLOAD_EDGE_THREAD=off), is logged, and the gateway goes on serving', async () => {
     const preload = tempFile('accept-errors.mjs', PRELOAD);
-    gateway = await spawnGateway(null, { NODE_OPTIONS: `--import=${preload}`, AUDIENCES: 'public' });
+    gateway = await spawnGateway(null, { NODE_OPTIONS: `--import=${preload}`, AUDIENCES: 'public', OVERLOAD_EDGE_THREAD: 'off' });
     gateway.child.kill('SIGUSR2');
     await gateway.waitFor(/"msg":"accept errors reported"/);
     await expectServingWithWarning(gateway);
   }, SPAWNED_GATEWAY_TEST_MS);
 
-  it('on the edge thread, is logged too, and the gateway goes on serving', async () => {
+  it('on the edge thread (the default), is logged too, and the gateway goes on serving', async () => {
     const preload = tempFile('edge-accept-errors.mjs', EDGE_THREAD_PRELOAD);
-    gateway = await spawnGateway(null, { NODE_OPTIONS: `--import=${preload}`, AUDIENCES: 'public', OVERLOAD_EDGE_THREAD: 'on' });
+    gateway = await spawnGateway(null, { NODE_OPTIONS: `--import=${preload}`, AUDIENCES: 'public' });
     gateway.child.kill('SIGUSR2');
     await gateway.waitFor(/"msg":"a listener failed/);
     await expectServingWithWarning(gateway);
@@ -107,7 +107,7 @@ describe('A listener that cannot accept a connection', () => {
 
   it('does not hide the edge thread failing: that still ends the process', async () => {
     const preload = tempFile('failing-edge-thread.mjs', FAILING_EDGE_THREAD);
-    gateway = await spawnGateway(null, { NODE_OPTIONS: `--import=${preload}`, AUDIENCES: 'public', OVERLOAD_EDGE_THREAD: 'on' });
+    gateway = await spawnGateway(null, { NODE_OPTIONS: `--import=${preload}`, AUDIENCES: 'public' });
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     gateway.child.kill('SIGUSR2');
     expect(await gateway.exitedWithin(15_000)).toBe(1);

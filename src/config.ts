@@ -134,9 +134,10 @@ export interface OverloadConfig {
    * With the edge thread: added to the nice value of every thread of the
    * process but the edge thread's once it listens (`OVERLOAD_MAIN_THREAD_NICE`,
    * Linux), so that where they share a core the kernel runs the edge thread
-   * as soon as a request arrives; 0 leaves them.
+   * as soon as a request arrives; 0 leaves them. `auto`: 10 where the process
+   * may run on one CPU only, else 0 (src/http/edge-thread.ts, `mainThreadNiceFor`).
    */
-  mainThreadNice: number;
+  mainThreadNice: number | 'auto';
 }
 
 export class ConfigError extends Error {
@@ -157,7 +158,7 @@ export const URL_VARIABLES: Record<ServiceName, string> = {
 };
 
 /** Checked with `npm run bench:overload` (BENCHMARKS.md, "Overload"). */
-export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: true, mainThreadNice: 10 };
+export const DEFAULT_OVERLOAD: OverloadConfig = { maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: true, mainThreadNice: 'auto' };
 
 /** The least drain a shutdown gives in-flight requests, and the time kept at its end for closing clients and Redis. */
 export const SHUTDOWN_MIN_DRAIN_MS = 1_000;
@@ -287,6 +288,15 @@ function redisUrlProblem(value: string): string | null {
     return `${form}: the password has a % that is not percent-encoding (write it as %25)`;
   }
   return null;
+}
+
+/** `OVERLOAD_MAIN_THREAD_NICE`: `auto` (the default) or a nice increment from 0 to 19. */
+function niceSetting(env: Env, problems: string[]): number | 'auto' {
+  const raw = env['OVERLOAD_MAIN_THREAD_NICE']?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  if (/^\d+$/.test(raw) && Number(raw) <= 19) return Number(raw);
+  problems.push(`OVERLOAD_MAIN_THREAD_NICE must be auto or an integer from 0 to 19 (got "${env['OVERLOAD_MAIN_THREAD_NICE']}").`);
+  return DEFAULT_OVERLOAD.mainThreadNice;
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
@@ -604,7 +614,7 @@ export function loadConfig(env: Env = process.env): Config {
       targetEventLoopDelayMs: integer(env, 'OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS', DEFAULT_OVERLOAD.targetEventLoopDelayMs, 0, 60_000, problems),
       retryAfterSeconds: integer(env, 'OVERLOAD_RETRY_AFTER_SECONDS', DEFAULT_OVERLOAD.retryAfterSeconds, 1, 3_600, problems),
       edgeThread: onOff(env, 'OVERLOAD_EDGE_THREAD', DEFAULT_OVERLOAD.edgeThread, problems),
-      mainThreadNice: integer(env, 'OVERLOAD_MAIN_THREAD_NICE', DEFAULT_OVERLOAD.mainThreadNice, 0, 19, problems),
+      mainThreadNice: niceSetting(env, problems),
     },
     compression: readCompression(env, problems),
     logLevel,

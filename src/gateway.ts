@@ -19,7 +19,7 @@ import { createAudienceServer } from './graphql/audience-server.js';
 import { createGraphQLHandler } from './http/graphql-handler.js';
 import { createOverloadGuard } from './http/overload.js';
 import { createReadiness } from './http/readiness.js';
-import type { EdgeListener } from './http/edge-thread.js';
+import { mainThreadNiceFor, type EdgeListener } from './http/edge-thread.js';
 import { createOperationsServer, type OperationsEndpoints } from './http/operations.js';
 import { createEdgeServer, serverLimits } from './http/server.js';
 import { checkUpstreams } from './http/upstream-status.js';
@@ -310,7 +310,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     tracing,
     maxBodyBytes: config.maxBodyBytes,
     edgeThread: config.overload.edgeThread,
-    mainThreadNice: config.overload.mainThreadNice,
+    mainThreadNice: mainThreadNiceFor(config.overload.mainThreadNice),
   });
   const listenerFailed = throttledWarn(logger, 'a listener failed (out of file descriptors?): connections already open are still served');
   await listenOn(server, config.port, 'PORT', config, listenerFailed);

@@ -76,8 +76,10 @@ describe('Configuration', () => {
   });
 
   it('reads the overload limits and the shutdown delay, with 0 turning a limit off', () => {
-    expect(loadConfig({}).overload).toEqual({ maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: true, mainThreadNice: 10 });
+    expect(loadConfig({}).overload).toEqual({ maxEventLoopDelayMs: 200, maxInFlight: 64, targetEventLoopDelayMs: 30, retryAfterSeconds: 1, edgeThread: true, mainThreadNice: 'auto' });
     expect(loadConfig({ OVERLOAD_MAIN_THREAD_NICE: '0' }).overload.mainThreadNice).toBe(0);
+    expect(loadConfig({ OVERLOAD_MAIN_THREAD_NICE: '10' }).overload.mainThreadNice).toBe(10);
+    expect(loadConfig({ OVERLOAD_MAIN_THREAD_NICE: ' Auto ' }).overload.mainThreadNice).toBe('auto');
     expect(loadConfig({ OVERLOAD_EDGE_THREAD: 'off' }).overload.edgeThread).toBe(false);
     expect(loadConfig({ OVERLOAD_EDGE_THREAD: 'ON' }).overload.edgeThread).toBe(true);
     expect(loadConfig({}).shutdownDelayMs).toBe(0);
@@ -90,8 +92,9 @@ describe('Configuration', () => {
       expect.stringContaining('OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS'),
       expect.stringContaining('OVERLOAD_RETRY_AFTER_SECONDS'),
       'OVERLOAD_EDGE_THREAD must be on or off (got "yes").',
-      expect.stringContaining('OVERLOAD_MAIN_THREAD_NICE'),
+      'OVERLOAD_MAIN_THREAD_NICE must be auto or an integer from 0 to 19 (got "20").',
     ]);
+    expect(problemsOf({ OVERLOAD_MAIN_THREAD_NICE: '-1' })).toEqual(['OVERLOAD_MAIN_THREAD_NICE must be auto or an integer from 0 to 19 (got "-1").']);
   });
 
   it('compresses answers by default, and reads the compression settings only when it is on', () => {

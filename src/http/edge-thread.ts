@@ -29,7 +29,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
+import { availableParallelism, getPriority, setPriority } from 'node:os';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AUDIENCES, type Audience } from '../context.js';
@@ -415,6 +415,23 @@ function lowerAllThreadsBut(edgeThreadId: number | null, by: number, onRefused?:
   } catch (error) {
     onRefused?.(error);
   }
+}
+
+/** What `OVERLOAD_MAIN_THREAD_NICE=auto` adds where the process may run on one CPU only. */
+export const AUTO_MAIN_THREAD_NICE = 10;
+
+/**
+ * The nice increment for the rest of the process: the setting, or for
+ * `auto` 10 where the process may run on one CPU only (its affinity, as
+ * `taskset` or a cpuset leaves it), so both threads share that core and the
+ * edge thread would wait for the main thread's time slice; else 0, since the
+ * edge thread then finds another core and a lower priority would only cost
+ * the gateway CPU against other busy processes of its session or cgroup
+ * (docs/overload.md, "Priority").
+ */
+export function mainThreadNiceFor(setting: number | 'auto', cpus: number = availableParallelism()): number {
+  if (setting !== 'auto') return setting;
+  return cpus === 1 ? AUTO_MAIN_THREAD_NICE : 0;
 }
 
 /**

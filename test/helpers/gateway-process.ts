@@ -42,10 +42,11 @@ process.once('exit', () => {
 export async function spawnGateway(
   upstreams: Record<ServiceName, string> | null,
   env: Record<string, string> = {},
-  options: { onFirstOutput?(child: ChildProcess): void } = {},
+  options: { onFirstOutput?(child: ChildProcess): void; /** Run on these CPUs only (`taskset -c`, Linux). */ cpus?: string } = {},
 ): Promise<GatewayProcess> {
   const urlEnv = Object.fromEntries(Object.entries(upstreams ?? {}).map(([s, url]) => [URL_VARIABLES[s as ServiceName], url]));
-  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+  const [command, args] = options.cpus === undefined ? [process.execPath, ['scripts/start.mjs']] : ['taskset', ['-c', options.cpus, process.execPath, 'scripts/start.mjs']];
+  const child = spawn(command, args, {
     env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'info', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: '0', ...urlEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -33,7 +33,7 @@ import { oneOf } from '../options.js';
 import { ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess } from '../processes.js';
 import { createScenarios, SCENARIO_NAMES } from '../scenarios.js';
 import { cCompiler, nativeOpenLoop } from './native.js';
-import { closedLoop, openLoop, type Answer } from './open-loop.js';
+import { closedLoop, openLoop, percentile, type Answer } from './open-loop.js';
 
 const { values } = parseArgs({
   options: {
@@ -65,7 +65,7 @@ const sendOpenLoop = generator === 'native' ? nativeOpenLoop : openLoop;
 
 function p(sorted: number[], q: number): string {
   if (sorted.length === 0) return '—';
-  const value = sorted[Math.min(sorted.length - 1, Math.ceil((q / 100) * sorted.length) - 1)]!;
+  const value = percentile(sorted, q);
   return value < 10 ? value.toFixed(2) : value.toFixed(0);
 }
 

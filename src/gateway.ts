@@ -259,8 +259,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const overload = createOverloadGuard(config.overload);
   const readiness = createReadiness(overload.shedding);
   metrics.watchEdge(() => {
-    const { inFlight, inFlightLimit } = overload.stats();
-    return { ready: readiness.state() === 'ready', inFlight, inFlightLimit };
+    const { inFlight, inFlightLimit, runningLimit, waiting } = overload.stats();
+    return { ready: readiness.state() === 'ready', inFlight, inFlightLimit, runningLimit, waiting };
   });
   const redisConfigured = config.redisUrl !== null;
   metrics.watchDependencies(() => checkUpstreams(clients, { redisConfigured }), redisConfigured);

@@ -29,6 +29,18 @@ export interface OverloadGuard {
   enter(): void;
   /** The work for an admitted request is over (answered, or given up after its client left). */
   release(): void;
+  /**
+   * Called for an admitted request before any work is done for it: null when
+   * one of the running slots is free (it takes it), else a promise that
+   * settles, in arrival order, when one is. The running slots adapt: they
+   * grow while requests wait and the event loop has time to spare (slow
+   * upstreams), so that a burst that arrives at once is worked through
+   * oldest first rather than all side by side, each finished as late as the
+   * last. `finish` gives the slot back.
+   */
+  start(): Promise<void> | null;
+  /** The work for a started request is over. */
+  finish(): void;
   /** New requests were refused at the limit by the edge thread: the limit counts as reached, and `/readyz` reports shedding. */
   refusedElsewhere(): void;
   /** True while the guard is refusing, or refused within the last second: `/readyz` answers 503. */
@@ -36,15 +48,29 @@ export interface OverloadGuard {
   /** The limit a new request meets now: the in-flight limit, or 0 while the event loop lags (every request refused). For the edge thread. */
   admissionLimit(): number;
   /** In-flight requests, the in-flight limit now (adaptive) and the last sampled event-loop delay (ms), for metrics and the verbose status. */
-  stats(): { inFlight: number; inFlightLimit: number; eventLoopDelayMs: number };
+  stats(): { inFlight: number; inFlightLimit: number; eventLoopDelayMs: number; running: number; runningLimit: number; waiting: number };
   close(): void;
 }
 
 /** How often the event-loop delay is sampled; shedding starts after two windows over the limit. */
 const WINDOW_MS = 250;
+/**
+ * How often the loop's own lateness is checked between windows: a tick later
+ * than the target with the limit reached cuts the limit at once, so an
+ * abrupt overload is met within tens of milliseconds, not at the window's end.
+ */
+const TICK_MS = 25;
 const WINDOWS_OVER_TO_SHED = 2;
 /** A refusal keeps `/readyz` at 503 this long, so a probe between bursts still sees the overload. */
 const SHEDDING_MEMORY_MS = 1_000;
+/**
+ * The running slots an admitted request meets at first and decays back to
+ * (never more than the cap): enough for the normal load of a process whose
+ * upstreams answer at once, few enough that a burst is served oldest first.
+ */
+export const INITIAL_RUNNING_LIMIT = 16;
+/** A tick whose event loop was busy less than this share of the time has CPU to spare for more running requests. */
+const SPARE_UTILISATION = 0.9;
 /** The adaptive in-flight limit never falls below this (or below the cap, when the cap is lower). */
 export const MIN_ADAPTIVE_LIMIT = 8;
 
@@ -97,22 +123,68 @@ export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread' | 
   let lagging = false;
   const adaptive = config.maxInFlight > 0 && config.targetEventLoopDelayMs > 0;
   let limit = config.maxInFlight;
-  /** Whether in-flight requests reached `limit` since the last window. */
+  /** Whether in-flight requests reached `limit` since the last window, and since the last tick. */
   let reached = false;
+  let reachedSinceTick = false;
   const histogram = config.maxEventLoopDelayMs > 0 || adaptive ? monitorEventLoopDelay({ resolution: 10 }) : null;
+  // The running slots (`start`): used only with the adaptive limit, whose ticks grow them.
+  let running = 0;
+  let runningLimit = adaptive ? Math.min(config.maxInFlight, INITIAL_RUNNING_LIMIT) : Infinity;
+  /** Admitted requests waiting for a running slot, oldest first: how each is told its turn. */
+  const waiters: (() => void)[] = [];
+  let waitedThisWindow = false;
+  /** Starts as many waiting requests, oldest first, as the running slots allow. */
+  const wake = () => {
+    while (running < runningLimit && waiters.length > 0) {
+      running += 1;
+      waiters.shift()!();
+    }
+  };
+  let utilisation = performance.eventLoopUtilization();
   let timer: NodeJS.Timeout | undefined;
   if (histogram) {
     histogram.enable();
+    let windowStart = performance.now();
+    let lastTick = windowStart;
+    let cutThisWindow = false;
     timer = setInterval(() => {
+      const at = performance.now();
+      const lateMs = at - lastTick - TICK_MS;
+      lastTick = at;
+      if (adaptive) {
+        const busy = performance.eventLoopUtilization(utilisation).utilization;
+        utilisation = performance.eventLoopUtilization();
+        if (waiters.length > 0 && busy < SPARE_UTILISATION) {
+          // Requests wait for a running slot while the loop has time to spare: they wait on upstreams, not for the CPU.
+          runningLimit = Math.min(config.maxInFlight, runningLimit + Math.max(1, Math.floor(runningLimit / 4)));
+        } else if ((reachedSinceTick || inFlight >= limit) && (waiters.length > 0 || lateMs > config.targetEventLoopDelayMs)) {
+          // The fast cut, at the limit: admitted requests wait for a CPU that has none to spare (halved), or the loop
+          // ran this late (by how late). An overload that begins is met within tens of milliseconds, not at the
+          // window's end, and fewer requests admitted at its start wait for each other.
+          limit = adaptLimit(limit, waiters.length > 0 ? Math.max(lateMs, 2 * config.targetEventLoopDelayMs) : lateMs, true, config.maxInFlight, config.targetEventLoopDelayMs);
+          cutThisWindow = true;
+        }
+        wake();
+      }
+      reachedSinceTick = false;
+      if (at - windowStart < WINDOW_MS) return;
+      windowStart = at;
       eventLoopDelayMs = histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0;
       histogram.reset();
       if (config.maxEventLoopDelayMs > 0) {
         windowsOver = eventLoopDelayMs > config.maxEventLoopDelayMs ? windowsOver + 1 : 0;
         lagging = windowsOver >= WINDOWS_OVER_TO_SHED;
       }
-      if (adaptive) limit = adaptLimit(limit, eventLoopDelayMs, reached || inFlight >= limit, config.maxInFlight, config.targetEventLoopDelayMs);
+      // A window that already cut at a late tick is not judged again (nor grown back by its other ticks).
+      if (adaptive && !cutThisWindow) limit = adaptLimit(limit, eventLoopDelayMs, reached || inFlight >= limit, config.maxInFlight, config.targetEventLoopDelayMs);
       reached = false;
-    }, WINDOW_MS);
+      cutThisWindow = false;
+      // Slots no request waited for in a whole window go back, a tenth at a time, to where they started.
+      if (adaptive && !waitedThisWindow && runningLimit > INITIAL_RUNNING_LIMIT) {
+        runningLimit = Math.max(Math.min(config.maxInFlight, INITIAL_RUNNING_LIMIT), runningLimit - Math.max(1, Math.floor(runningLimit / 10)));
+      }
+      waitedThisWindow = waiters.length > 0;
+    }, TICK_MS);
     timer.unref();
   }
 
@@ -125,6 +197,7 @@ export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread' | 
     if (lagging) return refuse('event_loop_delay');
     if (config.maxInFlight > 0 && inFlight >= limit) {
       reached = true;
+      reachedSinceTick = true;
       return refuse('in_flight');
     }
     return null;
@@ -136,23 +209,35 @@ export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread' | 
       const shed = check();
       if (shed !== null) return shed;
       inFlight += 1;
-      if (inFlight >= limit) reached = true;
+      if (inFlight >= limit) reached = reachedSinceTick = true;
       return null;
     },
     enter() {
       inFlight += 1;
-      if (inFlight >= limit) reached = true;
+      if (inFlight >= limit) reached = reachedSinceTick = true;
     },
     release() {
       inFlight -= 1;
     },
+    start() {
+      if (running < runningLimit) {
+        running += 1;
+        return null;
+      }
+      waitedThisWindow = true;
+      return new Promise<void>((turn) => waiters.push(turn));
+    },
+    finish() {
+      running -= 1;
+      wake();
+    },
     refusedElsewhere() {
-      if (!lagging) reached = true;
+      if (!lagging) reached = reachedSinceTick = true;
       refuse(lagging ? 'event_loop_delay' : 'in_flight');
     },
     admissionLimit: () => (lagging ? 0 : config.maxInFlight > 0 ? limit : 2 ** 31 - 1),
     shedding: () => lagging || now() - lastShedAt < SHEDDING_MEMORY_MS,
-    stats: () => ({ inFlight, inFlightLimit: limit, eventLoopDelayMs }),
+    stats: () => ({ inFlight, inFlightLimit: limit, eventLoopDelayMs, running, runningLimit: Number.isFinite(runningLimit) ? runningLimit : 0, waiting: waiters.length }),
     close() {
       if (timer) clearInterval(timer);
       histogram?.disable();

@@ -134,7 +134,14 @@ export function createEdgeServer(options: EdgeOptions): EdgeListener {
     const shed = overload.admit();
     if (shed !== null) return refuse(res, audience, shed);
     try {
-      return await options.graphql(req, res, { audience, correlationId, clientAddress: clientAddress(req, trusted), url, trace, body, startedAt });
+      // Oldest first when more were admitted at once than run side by side (the guard's running slots).
+      const turn = guard.start();
+      if (turn !== null) await turn;
+      try {
+        return await options.graphql(req, res, { audience, correlationId, clientAddress: clientAddress(req, trusted), url, trace, body, startedAt });
+      } finally {
+        guard.finish();
+      }
     } finally {
       // Held while work is done for the request, even after its client has gone: the limit bounds the work itself.
       overload.release();

@@ -36,6 +36,15 @@ export function statusLabel(status: number): string {
   return STATUS_LABELS[status] ?? 'invalid';
 }
 
+/** What the edge's gauges read: readiness, and the overload guard's counts and limits. */
+export interface EdgeGauges {
+  ready: boolean;
+  inFlight: number;
+  inFlightLimit: number;
+  runningLimit: number;
+  waiting: number;
+}
+
 export interface RequestObservation {
   audience: string;
   operation: string | null | undefined;
@@ -63,7 +72,7 @@ export interface Metrics {
   /** One GraphQL request whose client left before its answer (src/http/graphql-handler.ts). */
   clientGone(audience: string): void;
   /** Where the edge gauges read readiness and the in-flight count at each scrape. */
-  watchEdge(read: () => { ready: boolean; inFlight: number; inFlightLimit: number }): void;
+  watchEdge(read: () => EdgeGauges): void;
   /** Where the dependency gauges probe upstream health and Redis at each scrape (the facts of `/readyz?verbose`). */
   watchDependencies(probe: () => Promise<DependencyStatus>, redisConfigured: boolean): void;
   /** One budget decision taken locally because the shared (Redis) budget store could not answer. */
@@ -198,7 +207,7 @@ export function createMetrics(atZero: SeriesAtZero = {}): Metrics {
   const rateLimited = counter('bff_rate_limited_total', 'Requests refused by the cost rate limiter.', ['audience', 'reason']);
   const shed = counter('bff_shed_total', 'GraphQL requests refused at the edge with 503 OVERLOADED, by reason.', ['audience', 'reason']);
   const clientGone = counter('bff_client_gone_total', 'GraphQL requests whose client closed the connection before its answer (no further upstream call was sent for them).', ['audience']);
-  let readEdge: (() => { ready: boolean; inFlight: number; inFlightLimit: number }) | undefined;
+  let readEdge: (() => EdgeGauges) | undefined;
   new Gauge({
     name: 'bff_ready',
     help: 'What /readyz answers: 1 ready, 0 draining or shedding load. Upstreams and Redis never count.',
@@ -221,6 +230,22 @@ export function createMetrics(atZero: SeriesAtZero = {}): Metrics {
     registers,
     collect() {
       this.set(readEdge?.().inFlightLimit ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'bff_running_limit',
+    help: 'Admitted GraphQL requests that may run side by side now; the others wait, oldest first (grows while they wait on upstreams, 0: no such limit).',
+    registers,
+    collect() {
+      this.set(readEdge?.().runningLimit ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'bff_waiting_requests',
+    help: 'Admitted GraphQL requests waiting for one of the running slots.',
+    registers,
+    collect() {
+      this.set(readEdge?.().waiting ?? 0);
     },
   });
   let probeDependencies: (() => Promise<DependencyStatus>) | undefined;

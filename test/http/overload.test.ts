@@ -1,8 +1,9 @@
 import { request } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_OVERLOAD } from '../../src/config.js';
 import type { Gateway } from '../../src/gateway.js';
-import { adaptLimit, createOverloadGuard, MIN_ADAPTIVE_LIMIT } from '../../src/http/overload.js';
+import { adaptLimit, createOverloadGuard, INITIAL_RUNNING_LIMIT, MIN_ADAPTIVE_LIMIT } from '../../src/http/overload.js';
 import { startFixtureUpstream, type FixtureUpstream } from '../helpers/fixture-upstream.js';
 import { EDGE_MODES, startTestGateway, tokenFor } from '../helpers/gateway.js';
 
@@ -352,6 +353,116 @@ describe('The adaptive in-flight limit', () => {
     } finally {
       guard.close();
     }
+  });
+});
+
+describe('The running slots', () => {
+  const adaptive = { maxEventLoopDelayMs: 0, maxInFlight: 64, targetEventLoopDelayMs: 50, retryAfterSeconds: 1 };
+
+  it('run as many admitted requests side by side as they allow, and start the others oldest first as slots come free', async () => {
+    const guard = createOverloadGuard(adaptive);
+    try {
+      for (let i = 0; i < INITIAL_RUNNING_LIMIT; i++) expect(guard.start()).toBeNull();
+      const started: number[] = [];
+      const waiting = [0, 1, 2].map((i) => guard.start()!.then(() => started.push(i)));
+      expect(guard.stats()).toMatchObject({ running: INITIAL_RUNNING_LIMIT, runningLimit: INITIAL_RUNNING_LIMIT, waiting: 3 });
+      guard.finish();
+      await waiting[0];
+      expect(started).toEqual([0]);
+      guard.finish();
+      guard.finish();
+      await Promise.all(waiting);
+      expect(started).toEqual([0, 1, 2]);
+      expect(guard.stats()).toMatchObject({ running: INITIAL_RUNNING_LIMIT, waiting: 0 });
+    } finally {
+      guard.close();
+    }
+  });
+
+  it('grow while requests wait and the event loop has time to spare (they wait on upstreams), up to the cap, and go back when no request waits', async () => {
+    const guard = createOverloadGuard(adaptive);
+    try {
+      for (let i = 0; i < INITIAL_RUNNING_LIMIT; i++) expect(guard.start()).toBeNull();
+      // Nothing finishes: every slot is held by a request waiting on its upstreams, and the loop is idle.
+      const waiting = Array.from({ length: 40 }, () => guard.start());
+      await Promise.all(waiting);
+      expect(guard.stats()).toMatchObject({ running: INITIAL_RUNNING_LIMIT + 40, waiting: 0 });
+      expect(guard.stats().runningLimit).toBeGreaterThanOrEqual(INITIAL_RUNNING_LIMIT + 40);
+      expect(guard.stats().runningLimit).toBeLessThanOrEqual(64);
+      for (let i = 0; i < INITIAL_RUNNING_LIMIT + 40; i++) guard.finish();
+      await expect.poll(() => guard.stats().runningLimit, { timeout: 20_000 }).toBe(INITIAL_RUNNING_LIMIT);
+    } finally {
+      guard.close();
+    }
+  });
+
+  it('do not grow while the event loop is busy, and then the in-flight limit is cut at the next tick, before the window ends', async () => {
+    const guard = createOverloadGuard(adaptive);
+    try {
+      for (let i = 0; i < 64; i++) expect(guard.admit()).toBeNull();
+      for (let i = 0; i < INITIAL_RUNNING_LIMIT; i++) expect(guard.start()).toBeNull();
+      const waiting = Array.from({ length: 64 - INITIAL_RUNNING_LIMIT }, () => guard.start());
+      // The loop busy for 60 ms, then the tick that was due meanwhile (before this timer, due after it): far
+      // sooner than the 250 ms window that judges the event-loop delay.
+      const end = Date.now() + 60;
+      while (Date.now() < end);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(guard.stats().inFlightLimit).toBeLessThanOrEqual(32);
+      expect(guard.stats()).toMatchObject({ runningLimit: INITIAL_RUNNING_LIMIT, waiting: 64 - INITIAL_RUNNING_LIMIT });
+      expect(guard.admit()).toBe('in_flight');
+      for (let i = 0; i < 64; i++) guard.finish();
+      await Promise.all(waiting);
+    } finally {
+      guard.close();
+    }
+  });
+
+  it('are not limited without the adaptive limit', () => {
+    const guard = createOverloadGuard({ ...adaptive, targetEventLoopDelayMs: 0 });
+    try {
+      for (let i = 0; i < 1_000; i++) expect(guard.start()).toBeNull();
+      expect(guard.stats()).toMatchObject({ running: 1_000, runningLimit: 0, waiting: 0 });
+    } finally {
+      guard.close();
+    }
+  });
+});
+
+describe.each(EDGE_MODES)('More requests than running slots, each waiting on a slow upstream, served by $edge', ({ edgeThread }) => {
+  let upstream: FixtureUpstream;
+  let gateway: Gateway;
+  let release!: () => void;
+  afterAll(async () => {
+    release();
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('all reach the upstream side by side (the slots grow while the loop idles), none refused, at the default limits', async () => {
+    const held = new Promise<void>((resolve) => (release = resolve));
+    upstream = await startFixtureUpstream({ onRequest: async (req) => void (req.service === 'products' && req.path !== '/health' && (await held)) });
+    // The production defaults (the test gateways keep a fixed in-flight limit and no lag shedding otherwise).
+    const { maxEventLoopDelayMs, targetEventLoopDelayMs } = DEFAULT_OVERLOAD;
+    gateway = await startTestGateway({
+      upstreams: upstream.urls,
+      env: { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: String(maxEventLoopDelayMs), OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: String(targetEventLoopDelayMs), OVERLOAD_EDGE_THREAD: edgeThread },
+    });
+    const count = INITIAL_RUNNING_LIMIT + 8;
+    // A product each, so no two upstream calls are coalesced.
+    const answers = Array.from({ length: count }, (_, i) =>
+      fetch(`${gateway.url}/web/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-correlation-id': `slow-${i}` },
+        body: JSON.stringify({ query: QUERY, variables: { id: `fx-slow-${i}` } }),
+      }),
+    );
+    const seen = () => new Set(upstream.requests.filter((r) => r.service === 'products').map((r) => r.headers['x-correlation-id'])).size;
+    await expect.poll(seen, { timeout: 10_000 }).toBe(count);
+    const status = (await (await fetch(`${gateway.url}/readyz?verbose`)).json()) as { running: number; runningLimit: number; waiting: number };
+    expect(status).toMatchObject({ running: count, waiting: 0 });
+    expect(status.runningLimit).toBeGreaterThanOrEqual(count);
+    release();
+    for (const response of await Promise.all(answers)) expect(response.status).toBe(200);
   });
 });
 

@@ -428,24 +428,37 @@ describe('The running slots', () => {
   });
 });
 
-describe.each(EDGE_MODES)('More requests than running slots, each waiting on a slow upstream, served by $edge', ({ edgeThread }) => {
-  let upstream: FixtureUpstream;
-  let gateway: Gateway;
-  let release!: () => void;
+/**
+ * A gateway whose calls to the products service the fixture upstream holds
+ * until `release`: started by the returned function (once per suite), closed
+ * after the suite.
+ */
+function gatewayWithHeldProducts(): (env: Record<string, string>) => Promise<{ upstream: FixtureUpstream; gateway: Gateway; release: () => void }> {
+  let started: { upstream: FixtureUpstream; gateway: Gateway; release: () => void } | undefined;
   afterAll(async () => {
-    release();
-    await gateway.close();
-    await upstream.close();
+    started?.release();
+    await started?.gateway.close();
+    await started?.upstream.close();
   });
+  return async (env) => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const upstream = await startFixtureUpstream({ onRequest: async (req) => void (req.service === 'products' && req.path !== '/health' && (await held)) });
+    started = { upstream, gateway: await startTestGateway({ upstreams: upstream.urls, env }), release };
+    return started;
+  };
+}
+
+describe.each(EDGE_MODES)('More requests than running slots, each waiting on a slow upstream, served by $edge', ({ edgeThread }) => {
+  const start = gatewayWithHeldProducts();
 
   it('all reach the upstream side by side (the slots grow while the loop idles), none refused, at the default limits', async () => {
-    const held = new Promise<void>((resolve) => (release = resolve));
-    upstream = await startFixtureUpstream({ onRequest: async (req) => void (req.service === 'products' && req.path !== '/health' && (await held)) });
     // The production defaults (the test gateways keep a fixed in-flight limit and no lag shedding otherwise).
     const { maxEventLoopDelayMs, targetEventLoopDelayMs } = DEFAULT_OVERLOAD;
-    gateway = await startTestGateway({
-      upstreams: upstream.urls,
-      env: { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: String(maxEventLoopDelayMs), OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: String(targetEventLoopDelayMs), OVERLOAD_EDGE_THREAD: edgeThread },
+    const { upstream, gateway, release } = await start({
+      OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: String(maxEventLoopDelayMs),
+      OVERLOAD_TARGET_EVENT_LOOP_DELAY_MS: String(targetEventLoopDelayMs),
+      OVERLOAD_EDGE_THREAD: edgeThread,
     });
     const count = INITIAL_RUNNING_LIMIT + 8;
     // A product each, so no two upstream calls are coalesced.
@@ -467,19 +480,10 @@ describe.each(EDGE_MODES)('More requests than running slots, each waiting on a s
 });
 
 describe.each(EDGE_MODES)('The in-flight limit with a fragment in the request target, refused by $edge', ({ edgeThread }) => {
-  let upstream: FixtureUpstream;
-  let gateway: Gateway;
-  let release!: () => void;
-  afterAll(async () => {
-    release();
-    await gateway.close();
-    await upstream.close();
-  });
+  const start = gatewayWithHeldProducts();
 
   it('holds for `/web/graphql#x` (routed to /web/graphql) as for `/web/graphql`', async () => {
-    const held = new Promise<void>((resolve) => (release = resolve));
-    upstream = await startFixtureUpstream({ onRequest: async (req) => void (req.service === 'products' && req.path !== '/health' && (await held)) });
-    gateway = await startTestGateway({ upstreams: upstream.urls, env: { OVERLOAD_MAX_IN_FLIGHT: '2', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_EDGE_THREAD: edgeThread } });
+    const { upstream, gateway, release } = await start({ OVERLOAD_MAX_IN_FLIGHT: '2', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_EDGE_THREAD: edgeThread });
     // node:http sends the target as given (fetch would drop the fragment).
     const send = (i: number) =>
       new Promise<number>((resolve, reject) => {

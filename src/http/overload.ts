@@ -47,7 +47,12 @@ export interface OverloadGuard {
   shedding(): boolean;
   /** The limit a new request meets now: the in-flight limit, or 0 while the event loop lags (every request refused). For the edge thread. */
   admissionLimit(): number;
-  /** In-flight requests, the in-flight limit now (adaptive) and the last sampled event-loop delay (ms), for metrics and the verbose status. */
+  /**
+   * In-flight requests, the in-flight limit now (adaptive), the last sampled
+   * event-loop delay (ms), and the running slots (running, their limit now or
+   * 0 without the adaptive limit, and requests waiting), for metrics and the
+   * verbose status.
+   */
   stats(): { inFlight: number; inFlightLimit: number; eventLoopDelayMs: number; running: number; runningLimit: number; waiting: number };
   close(): void;
 }
@@ -55,9 +60,11 @@ export interface OverloadGuard {
 /** How often the event-loop delay is sampled; shedding starts after two windows over the limit. */
 const WINDOW_MS = 250;
 /**
- * How often the loop's own lateness is checked between windows: a tick later
- * than the target with the limit reached cuts the limit at once, so an
- * abrupt overload is met within tens of milliseconds, not at the window's end.
+ * How often the loop is looked at between windows: with the limit reached, a
+ * tick later than the target, or one in which requests waited for a running
+ * slot while the loop had no time to spare, cuts the limit at once, so an
+ * abrupt overload is met within tens of milliseconds, not at the window's
+ * end; the running slots grow at the ticks.
  */
 const TICK_MS = 25;
 const WINDOWS_OVER_TO_SHED = 2;
@@ -106,6 +113,9 @@ export function adaptLimit(limit: number, delayMs: number, reached: boolean, cap
  *   quickly, and the CPU a refusal needs is left over; while the loop keeps
  *   time it grows back to the cap, so slow upstreams (many requests waiting,
  *   little CPU) are not limited.
+ *   Of the admitted requests, as many run side by side as the running slots
+ *   allow (`start`), the others waiting oldest first: 16 at first, more while
+ *   they wait on upstreams rather than for the CPU.
  * - event-loop delay (p99 of each 250 ms window, from `monitorEventLoopDelay`):
  *   when it stays over the limit for two windows the process is CPU-starved,
  *   and every new request is refused until a window comes back under it.

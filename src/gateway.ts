@@ -258,10 +258,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   }
   const overload = createOverloadGuard(config.overload);
   const readiness = createReadiness(overload.shedding);
-  metrics.watchEdge(() => {
-    const { inFlight, inFlightLimit, runningLimit, waiting } = overload.stats();
-    return { ready: readiness.state() === 'ready', inFlight, inFlightLimit, runningLimit, waiting };
-  });
+  metrics.watchEdge(() => ({ ...overload.stats(), ready: readiness.state() === 'ready' }));
   const redisConfigured = config.redisUrl !== null;
   metrics.watchDependencies(() => checkUpstreams(clients, { redisConfigured }), redisConfigured);
   // Shedding is a flood by nature: one line a second says it is happening and how much.

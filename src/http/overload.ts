@@ -47,14 +47,23 @@ export interface OverloadGuard {
   shedding(): boolean;
   /** The limit a new request meets now: the in-flight limit, or 0 while the event loop lags (every request refused). For the edge thread. */
   admissionLimit(): number;
-  /**
-   * In-flight requests, the in-flight limit now (adaptive), the last sampled
-   * event-loop delay (ms), and the running slots (running, their limit now or
-   * 0 without the adaptive limit, and requests waiting), for metrics and the
-   * verbose status.
-   */
-  stats(): { inFlight: number; inFlightLimit: number; eventLoopDelayMs: number; running: number; runningLimit: number; waiting: number };
+  /** What the guard sees now, for metrics and the verbose status. */
+  stats(): OverloadStats;
   close(): void;
+}
+
+/**
+ * In-flight requests, the in-flight limit now (adaptive), the last sampled
+ * event-loop delay (ms), and the running slots: requests running, their limit
+ * now (0 without the adaptive limit) and requests waiting.
+ */
+export interface OverloadStats {
+  inFlight: number;
+  inFlightLimit: number;
+  eventLoopDelayMs: number;
+  running: number;
+  runningLimit: number;
+  waiting: number;
 }
 
 /** How often the event-loop delay is sampled; shedding starts after two windows over the limit. */
@@ -139,7 +148,8 @@ export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread' | 
   const histogram = config.maxEventLoopDelayMs > 0 || adaptive ? monitorEventLoopDelay({ resolution: 10 }) : null;
   // The running slots (`start`): used only with the adaptive limit, whose ticks grow them.
   let running = 0;
-  let runningLimit = adaptive ? Math.min(config.maxInFlight, INITIAL_RUNNING_LIMIT) : Infinity;
+  const initialRunningLimit = Math.min(config.maxInFlight, INITIAL_RUNNING_LIMIT);
+  let runningLimit = adaptive ? initialRunningLimit : Infinity;
   /** Admitted requests waiting for a running slot, oldest first: how each is told its turn. */
   const waiters: (() => void)[] = [];
   let waitedThisWindow = false;
@@ -162,8 +172,9 @@ export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread' | 
       const lateMs = at - lastTick - TICK_MS;
       lastTick = at;
       if (adaptive) {
-        const busy = performance.eventLoopUtilization(utilisation).utilization;
-        utilisation = performance.eventLoopUtilization();
+        const sample = performance.eventLoopUtilization();
+        const busy = performance.eventLoopUtilization(sample, utilisation).utilization;
+        utilisation = sample;
         if (waiters.length > 0 && busy < SPARE_UTILISATION) {
           // Requests wait for a running slot while the loop has time to spare: they wait on upstreams, not for the CPU.
           runningLimit = Math.min(config.maxInFlight, runningLimit + Math.max(1, Math.floor(runningLimit / 4)));
@@ -190,8 +201,8 @@ export function createOverloadGuard(config: Omit<OverloadConfig, 'edgeThread' | 
       reached = false;
       cutThisWindow = false;
       // Slots no request waited for in a whole window go back, a tenth at a time, to where they started.
-      if (adaptive && !waitedThisWindow && runningLimit > INITIAL_RUNNING_LIMIT) {
-        runningLimit = Math.max(Math.min(config.maxInFlight, INITIAL_RUNNING_LIMIT), runningLimit - Math.max(1, Math.floor(runningLimit / 10)));
+      if (adaptive && !waitedThisWindow && runningLimit > initialRunningLimit) {
+        runningLimit = Math.max(initialRunningLimit, runningLimit - Math.max(1, Math.floor(runningLimit / 10)));
       }
       waitedThisWindow = waiters.length > 0;
     }, TICK_MS);

@@ -9,7 +9,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { CacheEvent } from '../../clients/cached-http.js';
 import { SERVICE_NAMES, type CallEvent, type CircuitState, type ServiceName } from '../../clients/index.js';
 import type { CredentialCheckUnavailable } from '../auth/credential-error.js';
-import type { ShedReason } from '../http/overload.js';
+import type { OverloadStats, ShedReason } from '../http/overload.js';
 import { droppedLogLines } from '../logger.js';
 import { createOperationLabeller, UNREAD_OPERATION } from './operation-label.js';
 
@@ -37,13 +37,7 @@ export function statusLabel(status: number): string {
 }
 
 /** What the edge's gauges read: readiness, and the overload guard's counts and limits. */
-export interface EdgeGauges {
-  ready: boolean;
-  inFlight: number;
-  inFlightLimit: number;
-  runningLimit: number;
-  waiting: number;
-}
+export type EdgeGauges = { ready: boolean } & Pick<OverloadStats, 'inFlight' | 'inFlightLimit' | 'runningLimit' | 'waiting'>;
 
 export interface RequestObservation {
   audience: string;

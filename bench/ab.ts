@@ -30,6 +30,8 @@
  * `--accept-encoding gzip` sends that header with every request, as browsers
  * and mobile HTTP stacks do (autocannon sends none): with `--env
  * against:RESPONSE_COMPRESSION=off` it is what compressing the answers costs.
+ * `--threads` splits each run's CPU by thread (the main thread, the edge
+ * thread, V8's helpers, libuv's pool), as /proc names them.
  * `--rate` holds both sides at the same request rate (below what the slower
  * one can serve): on the development VM a request's CPU depends on the rate
  * (a loop that idles between requests pays to wake up), so a flat-out run
@@ -45,7 +47,7 @@ import { startLoadWorker, type LoadWorker } from './load-worker.js';
 import { machineLine } from './machine.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { CACHE_MODES, oneOf } from './options.js';
-import { cpuMs, ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess } from './processes.js';
+import { cpuMs, ensureBuilt, jsonLines, pinBesideGateway, spawnNode, stopProcess, threadCpuMs } from './processes.js';
 import { BENCH_USER, createScenarios, SCENARIO_NAMES, type BenchRequest, type DocumentForm, type ScenarioName } from './scenarios.js';
 
 const FIXED = ['healthz', 'typename', 'refusal'] as const;
@@ -69,6 +71,8 @@ const { values } = parseArgs({
     // `--env this:OVERLOAD_EDGE_THREAD=on` (repeatable): an environment variable for one side's gateway only.
     env: { type: 'string', multiple: true, default: [] },
     'accept-encoding': { type: 'string' },
+    // Each run's CPU split by thread (main, the edge thread, V8's helpers, libuv's pool), from /proc.
+    threads: { type: 'boolean', default: false },
   },
 });
 const target: Target = oneOf(values.scenario, [...SCENARIO_NAMES, ...FIXED], 'scenario');
@@ -142,8 +146,10 @@ async function loadTogether(sides: { which: Side; gateway: Gateway; load: LoadWo
   const jobs = sides.map(({ which, gateway }) => ({ url: gateway.url, requests: [requestFor(gateway.token, which)], connections, ...(rate === undefined ? {} : { rate }) }));
   await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: warmupSeconds })));
   const before = sides.map(({ gateway }) => cpuMs(gateway.process.pid));
+  const threadsBefore = sides.map(({ gateway }) => threadCpuMs(gateway.process.pid));
   const runs = await Promise.all(sides.map(({ load: worker }, i) => worker.run({ ...jobs[i]!, durationS: seconds })));
   const after = sides.map(({ gateway }) => cpuMs(gateway.process.pid));
+  const threadsAfter = sides.map(({ gateway }) => threadCpuMs(gateway.process.pid));
   return sides.map(({ which }, i) => {
     const [start, end, run] = [before[i], after[i], runs[i]!];
     if (start === null || end === null || start === undefined || end === undefined) throw new Error('no CPU figure for the gateway (/proc)');
@@ -151,8 +157,19 @@ async function loadTogether(sides: { which: Side; gateway: Gateway; load: LoadWo
     const wrong = target === 'refusal' ? run.completed - run.non2xx : run.non2xx + run.errors;
     const perRequest = ((end - start) * 1000) / run.completed;
     results[which].push(perRequest);
-    return `${which.padEnd(7)} ${run.completed} requests (${wrong} not ${expectedStatus}), ${perRequest.toFixed(0)} µs CPU per request`;
+    const split = values.threads ? ` (${threadSplit(threadsBefore[i]!, threadsAfter[i]!, run.completed)})` : '';
+    return `${which.padEnd(7)} ${run.completed} requests (${wrong} not ${expectedStatus}), ${perRequest.toFixed(0)} µs CPU per request${split}`;
   });
+}
+
+/** µs per request by kind of thread, between two `threadCpuMs` readings. */
+function threadSplit(before: Map<string, number>, after: Map<string, number>, requests: number): string {
+  return [...after]
+    .map(([name, ms]) => [name, ((ms - (before.get(name) ?? 0)) * 1000) / requests] as const)
+    .filter(([, us]) => us >= 1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, us]) => `${name} ${us.toFixed(0)}`)
+    .join(', ');
 }
 
 async function measure(which: Side): Promise<string> {

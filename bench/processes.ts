@@ -4,7 +4,7 @@
  * an HTTP endpoint, sampling memory, and stopping them by pid.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -183,6 +183,34 @@ export function cpuMs(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU time each kind of thread of `pid` has used so far (user + system, ms),
+ * by the name the kernel knows it by (`/proc/<pid>/task/<tid>/comm`): the main
+ * thread is the first task, V8's helpers are `V8 DefaultWorke…`, libuv's pool
+ * `libuv-worker`, a worker thread its own name. Linux only; empty elsewhere.
+ */
+export function threadCpuMs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tasks) {
+    try {
+      const name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+      byName.set(name, (byName.get(name) ?? 0) + ms);
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return byName;
 }
 
 /** Samples `pid`'s RSS every `intervalMs` until `stop()`, which returns the samples in kB. */

@@ -10,8 +10,9 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@open
 import { TraceState } from '@opentelemetry/core';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { AlwaysOnSampler, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SpanRecorder } from '../../src/observability/tracing/recorder.js';
 import { attributeList, JsonBatch, ProtobufBatch, type EncodableSpan, type ExportHeader, type SpanBatch } from '../../src/observability/tracing/otlp-encoding.js';
 import { sinceOriginNs } from '../../src/observability/tracing/span-time.js';
 import { decodeOtlp } from '../helpers/otlp-receiver.js';
@@ -122,5 +123,41 @@ describe('OTLP encoding', () => {
     ours(batch, spans);
     const second = ours(batch, spans.slice(0, 1));
     expect(decodeOtlp('application/x-protobuf', second).map((s) => s.name)).toEqual([spans[0]!.name]);
+  });
+
+  it("writes the recorder's spans from their id words exactly as from their hex ids, and repeated attribute pairs as the first time", () => {
+    const recorded: EncodableSpan[] = [];
+    const tracer = new SpanRecorder(new AlwaysOnSampler(), { onEnd: (span) => recorded.push(span) });
+    const remote = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '4BF92F3577B34DA6A3CE929D0E0E4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+      traceState: new TraceState('vendor=abc'),
+    });
+    // Twice over, with a value the second time that the first did not have: kept pairs and fresh ones side by side.
+    for (const status of ['hit', 'miss']) {
+      const server = tracer.startSpan('POST /web/graphql', { kind: SpanKind.SERVER, attributes: { 'bff.audience': 'web', 'url.scheme': 'http' } }, remote);
+      const call = tracer.startSpan('GET /products?ids', { kind: SpanKind.CLIENT, attributes: { 'peer.service': 'products', 'bff.upstream.cache': status, 'bff.upstream.batch_size': 2 } }, trace.setSpan(ROOT_CONTEXT, server));
+      call.setAttribute('bff.correlation_id', `c-${status}-${'z'.repeat(150)}`);
+      call.end();
+      server.end();
+      tracer.startSpan('root', { attributes: { 'bff.audience': 'web' } }).end();
+    }
+    expect(recorded.every((span) => span.idWords !== undefined)).toBe(true);
+    const fromWords = new ProtobufBatch(header);
+    const fromHex = new ProtobufBatch(header);
+    for (const span of recorded) {
+      fromWords.add(span);
+      // The same fields copied into a plain object, without the words: what the hex path writes.
+      const { traceId, spanId, parentSpanId, traceState, flags, name, kind, startNs, endNs, attributes, events, statusCode, statusMessage } = span;
+      fromHex.add({ traceId, spanId, parentSpanId, traceState, flags, name, kind, startNs, endNs, attributes, events, statusCode, statusMessage });
+    }
+    const words = fromWords.take();
+    expect(Buffer.from(words).equals(Buffer.from(fromHex.take()))).toBe(true);
+    const decoded = decodeOtlp('application/x-protobuf', words);
+    expect(decoded).toHaveLength(6);
+    expect(decoded.filter((s) => s.name === 'POST /web/graphql').every((s) => s.traceId === '4bf92f3577b34da6a3ce929d0e0e4736' && s.parentSpanId === '00f067aa0ba902b7')).toBe(true);
+    expect(decoded.filter((s) => s.name === 'GET /products?ids').map((s) => s.attributes['bff.upstream.cache'])).toEqual(['hit', 'miss']);
   });
 });

@@ -40,8 +40,31 @@ export function attributeList(attributes: Attributes | undefined, into: Attribut
   return into;
 }
 
+/** A trace id as four 32-bit words, its bytes in order (big-endian). */
+export interface TraceWords {
+  readonly w0: number;
+  readonly w1: number;
+  readonly w2: number;
+  readonly w3: number;
+}
+
+/** A span's ids as 32-bit words (big-endian); the parent's both 0 for a root span. */
+export interface IdWords {
+  readonly trace: TraceWords;
+  readonly s0: number;
+  readonly s1: number;
+  readonly p0: number;
+  readonly p1: number;
+}
+
 /** What a finished span is, for the encoders. Times are nanoseconds since the process's time origin. */
 export interface EncodableSpan {
+  /**
+   * The same ids as the hex fields, as words, when the span keeps them so
+   * (the recorder's spans): the protobuf encoder then writes these and never
+   * reads the hex.
+   */
+  readonly idWords?: IdWords;
   readonly traceId: string;
   readonly spanId: string;
   /** Undefined for a root span. */
@@ -89,6 +112,15 @@ const WIRE_FIXED32 = 5;
 const MAX_CACHED_STRINGS = 512;
 /** Encoded string fields by field number: KeyValue.key is 1, Span.name 5, Event.name 2. */
 const fieldCache: Map<string, Uint8Array>[] = Array.from({ length: 6 }, () => new Map());
+
+/** `Span.attributes`: the field whose string pairs are kept encoded, tag included (./ProtoWriter.attributePairs). */
+const SPAN_ATTRIBUTES = 9;
+/** Distinct string values kept encoded per attribute key; a key with more is not kept at all. */
+const MAX_VALUES_PER_KEY = 64;
+/** A longer pair is written each time: a long value is seldom a repeated one. */
+const MAX_KEPT_PAIR_BYTES = 128;
+/** Encoded `KeyValue`s of span attributes with string values, by key then value; null: the key's values do not repeat. */
+const stringPairs = new Map<string, Map<string, Uint8Array> | null>();
 
 /** The int64 range, as doubles (both are powers of two, so exact). */
 const INT64_MIN = -(2 ** 63);
@@ -243,6 +275,22 @@ class ProtoWriter {
     }
   }
 
+  /** `bytes` at `field` from 32-bit words, each big-endian (trace ids: four, span ids: two). */
+  words(field: number, w0: number, w1: number, w2?: number, w3?: number): void {
+    this.tag(field, WIRE_LENGTH);
+    this.ensure(17);
+    const { buf } = this;
+    let pos = this.pos;
+    buf[pos++] = w2 === undefined ? 8 : 16;
+    pos = writeWord(buf, pos, w0);
+    pos = writeWord(buf, pos, w1);
+    if (w2 !== undefined) {
+      pos = writeWord(buf, pos, w2);
+      pos = writeWord(buf, pos, w3!);
+    }
+    this.pos = pos;
+  }
+
   /**
    * A string field whose value repeats (attribute keys, span and event
    * names): its bytes are encoded once and copied after. The first
@@ -259,11 +307,7 @@ class ProtoWriter {
       fieldCache[field]!.set(value, bytes);
       return;
     }
-    this.ensure(bytes.length);
-    const { buf } = this;
-    let pos = this.pos;
-    for (let i = 0; i < bytes.length; i += 1) buf[pos++] = bytes[i]!;
-    this.pos = pos;
+    this.copy(bytes);
   }
 
   /** `AnyValue` (common.proto). */
@@ -294,9 +338,44 @@ class ProtoWriter {
     }
   }
 
-  /** `repeated KeyValue` at `field`, from flat pairs. */
+  /**
+   * `repeated KeyValue` at `field`, from flat pairs. A pair whose value is a
+   * string that repeats (a method, a route template, a service, a cache
+   * result, a tier) is written once and copied after, tag and all: most of a
+   * span's attributes are such pairs. A key whose values do not repeat (a
+   * correlation id) stops being kept after `MAX_VALUES_PER_KEY` of them, and
+   * a pair longer than `MAX_KEPT_PAIR_BYTES` is never kept.
+   */
   attributePairs(field: number, list: AttributeList): void {
-    for (let i = 0; i < list.length; i += 2) this.keyValue(field, list[i] as string, list[i + 1]!);
+    for (let i = 0; i < list.length; i += 2) {
+      const key = list[i] as string;
+      const value = list[i + 1]!;
+      if (typeof value !== 'string') {
+        this.keyValue(field, key, value);
+        continue;
+      }
+      let values = stringPairs.get(key);
+      if (values === undefined) {
+        if (stringPairs.size >= MAX_CACHED_STRINGS) values = null;
+        else stringPairs.set(key, (values = new Map()));
+      }
+      const bytes = values?.get(value);
+      if (bytes !== undefined) {
+        this.copy(bytes);
+        continue;
+      }
+      const start = this.pos;
+      this.keyValue(field, key, value);
+      if (values === null || values === undefined || field !== SPAN_ATTRIBUTES || this.pos - start > MAX_KEPT_PAIR_BYTES) continue;
+      if (values.size >= MAX_VALUES_PER_KEY) stringPairs.set(key, null);
+      else values.set(value, Uint8Array.prototype.slice.call(this.buf, start, this.pos));
+    }
+  }
+
+  private copy(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
   }
 
   private keyValue(field: number, key: string, value: AttributeValue): void {
@@ -308,10 +387,19 @@ class ProtoWriter {
 
   span(field: number, span: EncodableSpan): void {
     const at = this.open(field);
-    this.hexBytes(1, span.traceId);
-    this.hexBytes(2, span.spanId);
-    if (span.traceState) this.string(3, span.traceState);
-    if (span.parentSpanId) this.hexBytes(4, span.parentSpanId);
+    const ids = span.idWords;
+    if (ids !== undefined) {
+      const { trace } = ids;
+      this.words(1, trace.w0, trace.w1, trace.w2, trace.w3);
+      this.words(2, ids.s0, ids.s1);
+      if (span.traceState) this.string(3, span.traceState);
+      if ((ids.p0 | ids.p1) !== 0) this.words(4, ids.p0, ids.p1);
+    } else {
+      this.hexBytes(1, span.traceId);
+      this.hexBytes(2, span.spanId);
+      if (span.traceState) this.string(3, span.traceState);
+      if (span.parentSpanId) this.hexBytes(4, span.parentSpanId);
+    }
     this.repeated(5, span.name);
     this.uint(6, span.kind);
     this.time(7, span.startNs);
@@ -407,6 +495,15 @@ export class ProtobufBatch implements SpanBatch {
     this.count = 0;
     return buf.subarray(start, pos);
   }
+}
+
+/** Writes a 32-bit word big-endian at `at`; returns where it ends. */
+function writeWord(buf: Buffer, at: number, word: number): number {
+  buf[at] = word >>> 24;
+  buf[at + 1] = word >>> 16;
+  buf[at + 2] = word >>> 8;
+  buf[at + 3] = word;
+  return at + 4;
 }
 
 /** Writes `value` as a varint at `at`; returns where it ends. */

@@ -19,7 +19,6 @@
  * (counted as dropped), attribute and event count limits (every span has a
  * fixed, small set), and a context manager (parents are explicit).
  */
-import { randomFillSync } from 'node:crypto';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -41,7 +40,7 @@ import {
 } from '@opentelemetry/api';
 import { isAttributeValue } from '@opentelemetry/core';
 import { SamplingDecision, type Sampler } from '@opentelemetry/sdk-trace';
-import { attributeList, type AttributeList, type EncodableEvent, type EncodableSpan } from './otlp-encoding.js';
+import { attributeList, type AttributeList, type EncodableEvent, type EncodableSpan, type IdWords, type TraceWords } from './otlp-encoding.js';
 import { sinceOriginNs } from './span-time.js';
 
 /** Where ended, sampled spans go (./span-export.ts). */
@@ -49,22 +48,65 @@ export interface SpanSink {
   onEnd(span: EncodableSpan): void;
 }
 
-// --- ids: random bytes drawn from a pool, as hex ---
+// --- ids: 32-bit words, as hex only when asked ---
 
-const POOL_BYTES = 4096;
-const pool = Buffer.allocUnsafe(POOL_BYTES);
-let poolAt = POOL_BYTES;
+/**
+ * A random 32-bit word, drawn as the official SDK's `RandomIdGenerator` draws
+ * ids (`Math.random`). Ids are kept as words: the protobuf encoder writes
+ * them as they are, and hex is made only for what reads it (a `traceparent`,
+ * a log line's ids, the JSON protocol), two or three spans of a request.
+ */
+function randomWord(): number {
+  return (Math.random() * 4_294_967_296) >>> 0;
+}
 
-function randomHex(bytes: number): string {
-  for (;;) {
-    if (poolAt + bytes > POOL_BYTES) {
-      randomFillSync(pool);
-      poolAt = 0;
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function hexWord(word: number): string {
+  return HEX_BYTE[word >>> 24]! + HEX_BYTE[(word >>> 16) & 0xff]! + HEX_BYTE[(word >>> 8) & 0xff]! + HEX_BYTE[word & 0xff]!;
+}
+
+/** A span id's hex from its two words. */
+function hexSpanId(high: number, low: number): string {
+  return hexWord(high) + hexWord(low);
+}
+
+/** One trace as the spans recorded here share it: its id's four words, its hex once asked, and its W3C trace state. */
+class TraceIdentity implements TraceWords {
+  private hexId: string | undefined;
+
+  constructor(
+    readonly w0: number,
+    readonly w1: number,
+    readonly w2: number,
+    readonly w3: number,
+    readonly state: TraceState | undefined,
+    hex?: string,
+  ) {
+    this.hexId = hex;
+  }
+
+  /** A new trace id; an all-zero id is invalid (W3C Trace Context), so it is never drawn. */
+  static random(): TraceIdentity {
+    for (;;) {
+      const identity = new TraceIdentity(randomWord(), randomWord(), randomWord(), randomWord(), undefined);
+      if ((identity.w0 | identity.w1 | identity.w2 | identity.w3) !== 0) return identity;
     }
-    const start = poolAt;
-    poolAt += bytes;
-    // An all-zero id is invalid (W3C Trace Context): draw again.
-    for (let i = start; i < poolAt; i += 1) if (pool[i] !== 0) return pool.toString('hex', start, poolAt);
+  }
+
+  /** A valid parent's trace id (32 hex digits, checked by the API). */
+  static fromHex(hex: string, state: TraceState | undefined): TraceIdentity {
+    const word = (at: number) => parseInt(hex.slice(at, at + 8), 16) >>> 0;
+    return new TraceIdentity(word(0), word(8), word(16), word(24), state, hex.toLowerCase());
+  }
+
+  /** The same trace with `state` (what the sampler decided, for the spans from here on). */
+  withState(state: TraceState | undefined): TraceIdentity {
+    return state === this.state ? this : new TraceIdentity(this.w0, this.w1, this.w2, this.w3, state, this.hexId);
+  }
+
+  get hex(): string {
+    return (this.hexId ??= hexWord(this.w0) + hexWord(this.w1) + hexWord(this.w2) + hexWord(this.w3));
   }
 }
 
@@ -89,19 +131,26 @@ function putAttribute(list: AttributeList, key: string, value: AttributeValue | 
   list.push(key, value);
 }
 
-class RecordedSpan implements Span, EncodableSpan {
+class RecordedSpan implements Span, EncodableSpan, IdWords {
   readonly attributes: AttributeList;
   events: EncodableEvent[] | undefined;
   statusCode: number = SpanStatusCode.UNSET;
   statusMessage: string | undefined;
   readonly startNs: number;
   endNs = 0;
+  /** This span's id as two words (never both zero: the all-zero span id is invalid). */
+  readonly s0: number = randomWord();
+  readonly s1: number = randomWord() || 1;
   private ended = false;
+  /** The API's view of the ids, made on first ask. */
+  private context: SpanContext | undefined;
 
   constructor(
     private readonly sink: SpanSink,
-    private readonly context: SpanContext,
-    readonly parentSpanId: string | undefined,
+    readonly trace: TraceIdentity,
+    /** The parent span's id as words; both 0 for a root span. */
+    readonly p0: number,
+    readonly p1: number,
     readonly flags: number,
     public name: string,
     readonly kind: number,
@@ -112,19 +161,33 @@ class RecordedSpan implements Span, EncodableSpan {
     this.startNs = sinceOriginNs(startTime);
   }
 
+  get idWords(): IdWords {
+    return this;
+  }
+
   get traceId(): string {
-    return this.context.traceId;
+    return this.trace.hex;
   }
 
   get spanId(): string {
-    return this.context.spanId;
+    return this.spanContext().spanId;
+  }
+
+  get parentSpanId(): string | undefined {
+    return (this.p0 | this.p1) === 0 ? undefined : hexSpanId(this.p0, this.p1);
   }
 
   get traceState(): string | undefined {
-    return this.context.traceState?.serialize() || undefined;
+    return this.trace.state?.serialize() || undefined;
   }
 
   spanContext(): SpanContext {
+    if (this.context === undefined) {
+      const traceId = this.trace.hex;
+      const spanId = hexSpanId(this.s0, this.s1);
+      const { state } = this.trace;
+      this.context = state ? { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: state } : { traceId, spanId, traceFlags: TraceFlags.SAMPLED };
+    }
     return this.context;
   }
 
@@ -189,12 +252,6 @@ class RecordedSpan implements Span, EncodableSpan {
   }
 }
 
-/** A new span's context in `traceId`, with a fresh span id (no `traceState` key when there is none). */
-function spanContextOf(traceId: string, traceFlags: TraceFlags, traceState: TraceState | undefined): SpanContext {
-  const spanId = randomHex(8);
-  return traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags };
-}
-
 /** OTLP's `SpanKind` is the API's plus one (0 is "unspecified" there). */
 function otlpKind(options: SpanOptions): number {
   return (options.kind ?? SpanKind.INTERNAL) + 1;
@@ -219,23 +276,25 @@ export class SpanRecorder implements Tracer {
       // samplers the gateway offers, a sampled local parent means a sampled child (`parentbased_*` by
       // their local-parent rule, `traceidratio` by the trace id the child shares, `always_on` always;
       // `always_off` records no parent). This spares the sampler and the id checks on ten spans in eleven.
-      const parent = parentSpan.spanContext();
-      const spanContext = spanContextOf(parent.traceId, TraceFlags.SAMPLED, parent.traceState);
-      return new RecordedSpan(this.sink, spanContext, parent.spanId, LOCAL_CHILD_FLAGS, name, otlpKind(options), options.startTime, attributeList(options.attributes));
+      return new RecordedSpan(this.sink, parentSpan.trace, parentSpan.s0, parentSpan.s1, LOCAL_CHILD_FLAGS, name, otlpKind(options), options.startTime, attributeList(options.attributes));
     }
     const parent = parentSpan?.spanContext();
     const validParent = parent !== undefined && trace.isSpanContextValid(parent) ? parent : undefined;
-    const traceId = validParent?.traceId ?? randomHex(16);
-    const sampling = this.sampler.shouldSample(context, traceId, name, options.kind ?? SpanKind.INTERNAL, options.attributes ?? NO_ATTRIBUTES, options.links ?? []);
+    const identity = validParent ? TraceIdentity.fromHex(validParent.traceId, validParent.traceState) : TraceIdentity.random();
+    const sampling = this.sampler.shouldSample(context, identity.hex, name, options.kind ?? SpanKind.INTERNAL, options.attributes ?? NO_ATTRIBUTES, options.links ?? []);
     const sampled = sampling.decision === SamplingDecision.RECORD_AND_SAMPLED;
-    const spanContext = spanContextOf(traceId, sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, sampling.traceState ?? validParent?.traceState);
+    const traceState = sampling.traceState ?? validParent?.traceState;
     // RECORD (recorded, not exported) has no use without a processor that reads live spans: treated as not recorded.
-    if (!sampled) return trace.wrapSpanContext(spanContext);
+    if (!sampled) {
+      const spanId = hexSpanId(randomWord(), randomWord() || 1);
+      return trace.wrapSpanContext(traceState ? { traceId: identity.hex, spanId, traceFlags: TraceFlags.NONE, traceState } : { traceId: identity.hex, spanId, traceFlags: TraceFlags.NONE });
+    }
     const attributes = attributeList(options.attributes);
     // Attributes the sampler adds come after the span's own (and win, as the SDK merges them).
     for (const key in sampling.attributes) putAttribute(attributes, key, sampling.attributes[key]);
-    const flags = spanContext.traceFlags | FLAG_HAS_IS_REMOTE | (validParent?.isRemote ? FLAG_IS_REMOTE : 0);
-    return new RecordedSpan(this.sink, spanContext, validParent?.spanId, flags, name, otlpKind(options), options.startTime, attributes);
+    const flags = TraceFlags.SAMPLED | FLAG_HAS_IS_REMOTE | (validParent?.isRemote ? FLAG_IS_REMOTE : 0);
+    const [p0, p1] = validParent ? [parseInt(validParent.spanId.slice(0, 8), 16) >>> 0, parseInt(validParent.spanId.slice(8), 16) >>> 0] : [0, 0];
+    return new RecordedSpan(this.sink, identity.withState(traceState), p0, p1, flags, name, otlpKind(options), options.startTime, attributes);
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...args: unknown[]): ReturnType<F> {
